@@ -1,0 +1,80 @@
+/**
+ * Server settings, read once from the environment by main.ts and passed down.
+ * Every variable is documented in the README's "Configuration" table; bad values stop
+ * start-up with a message naming the variable.
+ */
+import path from "node:path";
+import { isLogLevel, type LogLevel } from "./logging/index.js";
+
+export interface Config {
+  /** TCP port for every protocol (PORT, default 8080). */
+  port: number;
+  /** Interface to bind (HOST, default 0.0.0.0). */
+  host: string;
+  /** External Postgres; when absent the embedded default runs (DATABASE_URL). */
+  databaseUrl: string | undefined;
+  /** Where the embedded Postgres and other local state live (RUNNERPLANE_DATA_DIR). */
+  dataDir: string;
+  /** Maximum connections in the Postgres pool (RUNNERPLANE_DB_POOL_SIZE, default 10). */
+  dbPoolSize: number;
+  /** Public base URL of this server, for URLs handed to users (RUNNERPLANE_PUBLIC_URL). */
+  publicUrl: string;
+  /** Browser origins allowed by CORS; "*" allows any (RUNNERPLANE_CORS_ORIGINS, comma-separated). */
+  corsOrigins: string[];
+  /** Largest accepted request body in bytes (RUNNERPLANE_MAX_BODY_BYTES, default 4 MiB). */
+  maxBodyBytes: number;
+  /** Server-side deadline for unary calls in ms (RUNNERPLANE_REQUEST_TIMEOUT_MS, default 30 000). */
+  requestTimeoutMs: number;
+  /** How long shutdown waits for in-flight requests in ms (RUNNERPLANE_SHUTDOWN_TIMEOUT_MS, default 10 000). */
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: Env, cwd: string): Config {
+  const port = integer(env, "PORT", 8080, 0, 65535);
+  const host = env.HOST || "0.0.0.0";
+  const logLevel = env.RUNNERPLANE_LOG_LEVEL || "info";
+  if (!isLogLevel(logLevel)) {
+    throw new ConfigError(`RUNNERPLANE_LOG_LEVEL must be one of debug, info, warn, error (got "${logLevel}")`);
+  }
+  const publicUrl = env.RUNNERPLANE_PUBLIC_URL || `http://localhost:${port}`;
+  if (!URL.canParse(publicUrl)) {
+    throw new ConfigError(`RUNNERPLANE_PUBLIC_URL must be an absolute URL (got "${publicUrl}")`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// URL");
+  }
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir: path.resolve(cwd, env.RUNNERPLANE_DATA_DIR || ".data"),
+    dbPoolSize: integer(env, "RUNNERPLANE_DB_POOL_SIZE", 10, 1, 1000),
+    publicUrl: publicUrl.replace(/\/+$/, ""),
+    corsOrigins: (env.RUNNERPLANE_CORS_ORIGINS ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== ""),
+    maxBodyBytes: integer(env, "RUNNERPLANE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    requestTimeoutMs: integer(env, "RUNNERPLANE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
+    shutdownTimeoutMs: integer(env, "RUNNERPLANE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    logLevel,
+  };
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}

@@ -1,0 +1,7 @@
+export { createDatabaseIfMissing, dropDatabase } from "./databases.js";
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from "./embedded-postgres.js";
+export { startEmbeddedPostgres } from "./embedded-postgres.js";
+export type { MigrateResult, Migration } from "./migrate.js";
+export { defaultMigrationsDir, loadMigrations, migrate, migrationsApplied } from "./migrate.js";
+export type { Sql, SqlOptions } from "./sql.js";
+export { createSql } from "./sql.js";

@@ -1,0 +1,28 @@
+import postgres from "postgres";
+
+/** The database handle every service and repository receives. */
+export type Sql = postgres.Sql;
+
+export interface SqlOptions {
+  /** Maximum pool connections. */
+  max: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/**
+ * Opens a connection pool. postgres.js connects lazily and reconnects by itself, so a
+ * Postgres restart costs the requests made while it is down (they fail with
+ * `unavailable`, see errors/error-mapping.ts) and nothing after.
+ */
+export function createSql(url: string, options: SqlOptions): Sql {
+  return postgres(url, {
+    max: options.max,
+    // A refused connection fails at once; an unreachable host gives up after 10 s
+    // rather than postgres.js's 30 s default, well inside a request's deadline.
+    connect_timeout: 10,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? "runnerplane" },
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The one place where failures become Connect errors.
+ *
+ * Services throw ConnectError themselves for the outcomes they decide (not_found,
+ * permission_denied, …). Everything else that escapes a handler lands here: database
+ * errors are translated by what they mean for the caller, and anything unrecognised
+ * becomes a generic `internal` error whose details stay in the server log.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** Codes for which retrying the same request cannot help (behaviour.md §1). */
+export const nonRetryableCodes: ReadonlySet<Code> = new Set([
+  Code.AlreadyExists,
+  Code.Aborted,
+  Code.FailedPrecondition,
+  Code.Unimplemented,
+  Code.Internal,
+  Code.InvalidArgument,
+  Code.PermissionDenied,
+  Code.Unauthenticated,
+  Code.NotFound,
+]);
+
+// postgres.js raises these (as `code`) when it cannot reach or lost the server.
+const connectionErrorCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/**
+ * Translates a database error, or returns undefined when `error` is not one.
+ * SQLSTATE reference: https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function connectErrorFromDatabase(error: unknown): ConnectError | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string") return undefined;
+  if (connectionErrorCodes.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300") {
+    // connection exception, admin/crash shutdown, cannot connect now, too many connections
+    return new ConnectError("the database is unavailable; try again shortly", Code.Unavailable);
+  }
+  if (code === "23505") return new ConnectError("the resource already exists", Code.AlreadyExists);
+  if (code === "23503") return new ConnectError("a referenced resource does not exist", Code.NotFound);
+  if (code === "40001" || code === "40P01") {
+    return new ConnectError("the request conflicted with a concurrent change; retry it", Code.Aborted);
+  }
+  if (code === "57014") return new ConnectError("the database query was cancelled", Code.DeadlineExceeded);
+  return undefined;
+}
+
+/**
+ * What a caller sees for any thrown value: ConnectErrors pass through, database errors
+ * are translated, and the rest becomes an opaque `internal` error mentioning the
+ * request id (the log line with that id has the details).
+ */
+export function toPublicError(error: unknown, requestId: string): { error: ConnectError; unexpected: boolean } {
+  if (error instanceof ConnectError) return { error, unexpected: false };
+  const mapped = connectErrorFromDatabase(error);
+  if (mapped) return { error: mapped, unexpected: false };
+  return {
+    error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal),
+    unexpected: true,
+  };
+}

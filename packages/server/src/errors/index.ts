@@ -1,0 +1,1 @@
+export { connectErrorFromDatabase, nonRetryableCodes, toPublicError } from "./error-mapping.js";

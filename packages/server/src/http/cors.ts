@@ -1,0 +1,44 @@
+/**
+ * CORS for browser clients (Connect and gRPC-Web from a web page). Allowed origins are
+ * configuration (RUNNERPLANE_CORS_ORIGINS); with none configured, no CORS headers are
+ * sent and browsers keep to the same origin.
+ */
+import { cors as connectCors } from "@connectrpc/connect";
+
+const allowedHeaders = new Set(
+  [...connectCors.allowedHeaders, "authorization", "x-request-id", "user-agent"].map((h) => h.toLowerCase()),
+);
+const exposedHeaders = [...connectCors.exposedHeaders, "x-request-id", "x-should-retry", "retry-after"].join(", ");
+
+export interface CorsDecision {
+  /** Headers to add to the response (empty when the origin is not allowed). */
+  headers: Record<string, string>;
+  /** True for a preflight request, which is answered without reaching a method. */
+  preflight: boolean;
+}
+
+export function createCors(origins: readonly string[]) {
+  const any = origins.includes("*");
+  const allowed = new Set(origins);
+  return function decide(method: string, header: (name: string) => string | undefined): CorsDecision {
+    const origin = header("origin");
+    const preflight = method === "OPTIONS" && header("access-control-request-method") !== undefined;
+    if (!origin || !(any || allowed.has(origin))) return { headers: {}, preflight };
+    const headers: Record<string, string> = {
+      "access-control-allow-origin": origin,
+      vary: "origin",
+    };
+    if (!preflight) {
+      headers["access-control-expose-headers"] = exposedHeaders;
+      return { headers, preflight };
+    }
+    const requested = (header("access-control-request-headers") ?? "")
+      .split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== "" && (allowedHeaders.has(h) || h.startsWith("x-stainless-")));
+    headers["access-control-allow-methods"] = connectCors.allowedMethods.join(", ");
+    headers["access-control-allow-headers"] = requested.join(", ");
+    headers["access-control-max-age"] = "7200";
+    return { headers, preflight };
+  };
+}

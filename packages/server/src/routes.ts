@@ -1,0 +1,20 @@
+/**
+ * Which implementation answers each service of the contract. Every service is registered
+ * with every method: a method not implemented yet answers `unimplemented` with a message
+ * naming it (connect-es does so for each method missing from an implementation), until
+ * the issue that builds it lands.
+ */
+import type { ConnectRouter } from "@connectrpc/connect";
+import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+
+export const services = [RunnerService, RunnerConfigurationService, IdentityService, RunnerInteractionService];
+
+export function routes(router: ConnectRouter): void {
+  router.service(RunnerService, {});
+  router.service(RunnerConfigurationService, {});
+  router.service(IdentityService, {});
+  router.service(RunnerInteractionService, {});
+}

@@ -1,0 +1,20 @@
+/**
+ * Per-request facts shared between the HTTP front door (which creates them and writes
+ * the request log line) and the RPC layer (which fills in the outcome and, once
+ * authentication exists, the caller).
+ */
+import { type Code, createContextKey } from "@connectrpc/connect";
+
+export interface RequestInfo {
+  /** Random id, returned in the `x-request-id` response header and logged. */
+  readonly id: string;
+  /** Outcome code as seen by the RPC layer; undefined until the method ran. */
+  code?: Code | "ok";
+  /** Subject id of the authenticated caller, for the log. */
+  subject?: string;
+}
+
+export const requestInfoKey = createContextKey<RequestInfo>(
+  { id: "unknown" },
+  { description: "runnerplane request info" },
+);

@@ -1,0 +1,47 @@
+/**
+ * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
+ * against a fresh database of its own. Log lines are collected for assertions.
+ */
+import type { Sql } from "../db/index.js";
+import { createLogger } from "../logging/index.js";
+import { build, type ServerConfig } from "../server.js";
+import { createTestDatabase } from "./database.js";
+
+export interface TestServer {
+  /** e.g. http://127.0.0.1:40123 */
+  baseUrl: string;
+  port: number;
+  sql: Sql;
+  /** Every log line written so far, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export const testServerConfig: ServerConfig = {
+  corsOrigins: ["https://app.example.test"],
+  maxBodyBytes: 4 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  shutdownTimeoutMs: 2_000,
+  publicUrl: "http://localhost:8080",
+};
+
+export async function startTestServer(
+  options: { config?: Partial<ServerConfig>; sql?: Sql } = {},
+): Promise<TestServer> {
+  const db = options.sql ? undefined : await createTestDatabase();
+  const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
+  const server = build({ config: { ...testServerConfig, ...options.config }, sql, log });
+  const address = await server.listen(0, "127.0.0.1");
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    sql,
+    logs,
+    close: async () => {
+      await server.close();
+      await db?.drop();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Compiles the `(runnerplane.validate.v1.field)` options of a message type into a plan:
+ * the fields that carry rules or lead to nested messages that do. Plans are built once
+ * per message type and cached, so validating a request walks only what can fail.
+ */
+import { type DescField, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
+import { type FieldRules, field as fieldRulesExt } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
+
+export interface FieldPlan {
+  readonly field: DescField;
+  readonly rules: FieldRules | undefined;
+  /** Declared enum numbers, for `defined_only` on enum fields and enum lists. */
+  readonly enumNumbers: ReadonlySet<number> | undefined;
+  /** Plan of the field's message type (singular, list item or map value), if it has one. */
+  readonly nested: MessagePlan | undefined;
+}
+
+export interface MessagePlan {
+  readonly fields: FieldPlan[];
+}
+
+const plans = new Map<string, MessagePlan>();
+
+export function planFor(desc: DescMessage): MessagePlan {
+  const cached = plans.get(desc.typeName);
+  if (cached) return cached;
+  const plan: MessagePlan = { fields: [] };
+  // Registered before the fields are compiled, so recursive types terminate.
+  plans.set(desc.typeName, plan);
+  for (const field of desc.fields) {
+    const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
+    const messageType = messageTypeOf(field);
+    const nested = messageType && !isWellKnown(messageType) ? planFor(messageType) : undefined;
+    const hasNested = nested !== undefined && (nested.fields.length > 0 || nested === plan);
+    if (!rules && !hasNested) continue;
+    plan.fields.push({
+      field,
+      rules,
+      enumNumbers: enumNumbersOf(field),
+      nested: hasNested ? nested : undefined,
+    });
+  }
+  return plan;
+}
+
+function messageTypeOf(field: DescField): DescMessage | undefined {
+  switch (field.fieldKind) {
+    case "message":
+      return field.message;
+    case "list":
+      return field.listKind === "message" ? field.message : undefined;
+    case "map":
+      return field.mapKind === "message" ? field.message : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function enumNumbersOf(field: DescField): ReadonlySet<number> | undefined {
+  const e =
+    field.fieldKind === "enum"
+      ? field.enum
+      : field.fieldKind === "list" && field.listKind === "enum"
+        ? field.enum
+        : undefined;
+  return e ? new Set(e.values.map((v) => v.number)) : undefined;
+}
+
+function isWellKnown(desc: DescMessage): boolean {
+  return desc.typeName.startsWith("google.protobuf.");
+}

@@ -1,0 +1,176 @@
+/**
+ * Checks a decoded request against the field rules declared in the .proto files
+ * (see proto/runnerplane/validate/v1/validate.proto for their meaning). Semantics follow
+ * protovalidate's standard rules:
+ * - rules on a field with explicit presence (`optional`, messages, oneof members) apply
+ *   only when the field is set; on implicit-presence scalars they apply to the zero
+ *   value too, unless `ignore_empty` is set;
+ * - nested messages are validated wherever they occur (singular, list items, map values).
+ */
+import type { DescField, DescMessage } from "@bufbuild/protobuf";
+import { ScalarType } from "@bufbuild/protobuf";
+import type { FieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
+import { type FieldPlan, type MessagePlan, planFor } from "./rules.js";
+
+export interface Violation {
+  /** Field path in proto names: `filter.creator_ids[0]`. */
+  field: string;
+  /** Rule id: `string.uuid`, `repeated.max_items`, `required`, … */
+  rule: string;
+  message: string;
+}
+
+type AnyMessage = Record<string, unknown>;
+
+export function validateMessage(desc: DescMessage, message: object): Violation[] {
+  const out: Violation[] = [];
+  checkMessage(planFor(desc), message as AnyMessage, "", out);
+  return out;
+}
+
+function checkMessage(plan: MessagePlan, message: AnyMessage, prefix: string, out: Violation[]): void {
+  for (const entry of plan.fields) {
+    const { field, rules } = entry;
+    const path = prefix + field.name;
+    const { set, value } = read(message, field);
+    if (rules?.required && !isPresent(field, set, value)) {
+      out.push({ field: path, rule: "required", message: "value is required" });
+      continue;
+    }
+    if (!set) continue;
+    if (rules?.ignoreEmpty && isZero(value)) continue;
+    switch (field.fieldKind) {
+      case "scalar":
+      case "enum":
+        if (rules) checkValue(rules, entry, field, value, path, out);
+        break;
+      case "message":
+        if (entry.nested) checkMessage(entry.nested, value as AnyMessage, `${path}.`, out);
+        break;
+      case "list":
+        checkList(entry, value as unknown[], path, out);
+        break;
+      case "map":
+        if (entry.nested) {
+          for (const [key, item] of Object.entries(value as Record<string, AnyMessage>)) {
+            checkMessage(entry.nested, item, `${path}[${JSON.stringify(key)}].`, out);
+          }
+        }
+        break;
+    }
+  }
+}
+
+function checkList(entry: FieldPlan, items: unknown[], path: string, out: Violation[]): void {
+  const rules = entry.rules;
+  if (rules?.minItems !== undefined && items.length < rules.minItems) {
+    out.push({
+      field: path,
+      rule: "repeated.min_items",
+      message: `value must contain at least ${rules.minItems} item(s)`,
+    });
+  }
+  if (rules?.maxItems !== undefined && items.length > rules.maxItems) {
+    out.push({
+      field: path,
+      rule: "repeated.max_items",
+      message: `value must contain no more than ${rules.maxItems} item(s)`,
+    });
+  }
+  items.forEach((item, i) => {
+    const itemPath = `${path}[${i}]`;
+    if (entry.nested) checkMessage(entry.nested, item as AnyMessage, `${itemPath}.`, out);
+    else if (rules?.items && !(rules.items.ignoreEmpty && isZero(item))) {
+      checkValue(rules.items, entry, entry.field, item, itemPath, out);
+    }
+  });
+}
+
+function checkValue(
+  rules: FieldRules,
+  entry: FieldPlan,
+  field: DescField,
+  value: unknown,
+  path: string,
+  out: Violation[],
+): void {
+  const add = (rule: string, message: string) => out.push({ field: path, rule, message });
+  if (typeof value === "string") {
+    const length = codePoints(value);
+    if (rules.minLen !== undefined && length < rules.minLen) {
+      add("string.min_len", `value length must be at least ${rules.minLen} characters`);
+    }
+    if (rules.maxLen !== undefined && length > rules.maxLen) {
+      add("string.max_len", `value length must be at most ${rules.maxLen} characters`);
+    }
+    if (rules.uuid && !uuidPattern.test(value)) add("string.uuid", "value must be a valid UUID");
+    if (rules.uri && !isUri(value)) add("string.uri", "value must be a valid absolute URI");
+    return;
+  }
+  if (value instanceof Uint8Array) {
+    if (rules.len !== undefined && value.length !== rules.len) {
+      add("bytes.len", `value length must be ${rules.len} bytes`);
+    }
+    return;
+  }
+  if (typeof value === "number" || typeof value === "bigint") {
+    if (entry.enumNumbers) {
+      if (rules.definedOnly && !entry.enumNumbers.has(Number(value))) {
+        add("enum.defined_only", "value must be one of the defined enum values");
+      }
+      return;
+    }
+    const type = scalarName(field);
+    if (rules.gte !== undefined && value < rules.gte) {
+      add(`${type}.gte`, `value must be greater than or equal to ${rules.gte}`);
+    }
+    if (rules.lte !== undefined && value > rules.lte) {
+      add(`${type}.lte`, `value must be less than or equal to ${rules.lte}`);
+    }
+  }
+}
+
+function read(message: AnyMessage, field: DescField): { set: boolean; value: unknown } {
+  if (field.oneof) {
+    const group = message[field.oneof.localName] as { case?: string; value?: unknown };
+    return group.case === field.localName ? { set: true, value: group.value } : { set: false, value: undefined };
+  }
+  const value = message[field.localName];
+  return { set: value !== undefined, value };
+}
+
+function isPresent(field: DescField, set: boolean, value: unknown): boolean {
+  if (!set) return false;
+  if (field.fieldKind === "list") return (value as unknown[]).length > 0;
+  if (field.fieldKind === "map") return Object.keys(value as object).length > 0;
+  if (field.fieldKind === "message" || field.oneof) return true;
+  return !isZero(value);
+}
+
+function isZero(value: unknown): boolean {
+  if (value === undefined || value === "" || value === 0 || value === 0n || value === false) return true;
+  return value instanceof Uint8Array && value.length === 0;
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function scalarName(field: DescField): string {
+  const scalar = field.fieldKind === "scalar" || field.fieldKind === "list" ? field.scalar : undefined;
+  return scalar === undefined ? "int" : ScalarType[scalar].toLowerCase();
+}
+
+const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** An absolute URI: a scheme, no whitespace or control characters, and parseable. */
+function isUri(value: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S*$/.test(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return URL.canParse(value);
+}
