@@ -57,6 +57,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await writeFile(passwordFile, randomBytes(24).toString("hex"), { mode: 0o600 });
     await mkdir(clusterDir, { recursive: true, mode: 0o700 });
     if (owner) {
+      // The state directory is the cluster owner's (it may have been created 0700).
+      await chown(options.dataDir, owner.uid, owner.gid);
       await chown(clusterDir, owner.uid, owner.gid);
       await chown(passwordFile, owner.uid, owner.gid);
       await assertReachableBy(clusterDir, owner);

@@ -8,7 +8,9 @@ import { cors as connectCors } from "@connectrpc/connect";
 const allowedHeaders = new Set(
   [...connectCors.allowedHeaders, "authorization", "x-request-id", "user-agent"].map((h) => h.toLowerCase()),
 );
-const exposedHeaders = [...connectCors.exposedHeaders, "x-request-id", "x-should-retry", "retry-after"].join(", ");
+const exposedHeaders = [...connectCors.exposedHeaders, "x-request-id", "x-should-retry", "retry-after"]
+  .map((h) => h.toLowerCase())
+  .join(", ");
 
 export interface CorsDecision {
   /** Headers to add to the response (empty when the origin is not allowed). */

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { JsonValue } from "@bufbuild/protobuf";
-import { type Code, ConnectError, createContextValues } from "@connectrpc/connect";
+import { ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import { codeFromString, codeToString } from "@connectrpc/connect/protocol-connect";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
@@ -143,30 +143,45 @@ async function serve(
     uReq = { ...uReq, signal: AbortSignal.any([uReq.signal, AbortSignal.timeout(options.requestTimeoutMs)]) };
   }
   const uRes = await handler(uReq);
-  await universalResponseToNodeResponse(await withRetryHint(uRes, info), res);
+  await universalResponseToNodeResponse(await finishConnectError(uRes, info), res);
 }
 
 /**
- * Connect unary errors are JSON bodies with a non-200 status; add `x-should-retry` for
- * codes that retrying cannot fix, so HTTP SDKs that retry 409 and 5xx do not.
+ * Finishes a Connect unary error response (a JSON body with a non-200 status):
+ * - connect-es reports a request body that does not decode as `internal`, before any
+ *   interceptor runs; an `internal` error the RPC layer never saw (`info.code` unset) is
+ *   exactly that, and becomes `invalid_argument` (behaviour.md §1);
+ * - codes that retrying cannot fix get `x-should-retry: false`, so HTTP SDKs that retry
+ *   409 and 5xx do not.
  */
-async function withRetryHint(uRes: UniversalServerResponse, info: RequestInfo): Promise<UniversalServerResponse> {
+async function finishConnectError(uRes: UniversalServerResponse, info: RequestInfo): Promise<UniversalServerResponse> {
   const contentType = uRes.header?.get("content-type");
   if (uRes.status === 200 || contentType !== "application/json" || !uRes.body) return uRes;
   const chunks: Uint8Array[] = [];
   for await (const chunk of uRes.body) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
-  let code: Code | undefined;
+  let bytes = Buffer.concat(chunks);
+  let status = uRes.status;
+  let error: { code?: string; message?: string };
   try {
-    code = codeFromString((JSON.parse(bytes.toString("utf8")) as { code?: string }).code ?? "");
+    error = JSON.parse(bytes.toString("utf8")) as { code?: string; message?: string };
   } catch {
-    code = undefined;
+    return { ...uRes, body: oneChunk(bytes) };
+  }
+  let code = codeFromString(error.code ?? "");
+  if (code === C.Internal && info.code === undefined) {
+    code = C.InvalidArgument;
+    status = 400;
+    const reason = (error.message ?? "").replace(/^parse (binary|json): /, "");
+    bytes = Buffer.from(
+      JSON.stringify({ code: codeToString(code), message: `the request body could not be decoded: ${reason}` }),
+    );
   }
   if (code === undefined) return { ...uRes, body: oneChunk(bytes) };
   info.code ??= code;
   const header = new Headers(uRes.header);
+  header.set("content-length", String(bytes.length));
   for (const [k, v] of Object.entries(retryHeaders(code))) header.set(k, v);
-  return { ...uRes, header, body: oneChunk(bytes) };
+  return { ...uRes, status, header, body: oneChunk(bytes) };
 }
 
 async function respondReady(options: FrontDoorOptions, res: NodeResponse): Promise<void> {

@@ -1,0 +1,134 @@
+/**
+ * The real entry point (dist/main.js, built by `pnpm build`; turbo builds before
+ * testing) as a separate process: graceful shutdown, and the embedded-Postgres default.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./testing/index.js";
+
+const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function startMain(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, [mainJs], {
+    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  cleanups.push(async () => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited;
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      lines.push(entry);
+      if (entry.msg === "listening") resolve(entry.port as number);
+    });
+    void exited.then((code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
+  });
+  return { child, port, lines, exited };
+}
+
+function connectRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
+  });
+}
+
+describe("graceful shutdown", () => {
+  let db: TestDatabase;
+
+  it("finishes the in-flight request, refuses new connections, and exits 0", async () => {
+    db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const server = await startMain({ DATABASE_URL: db.url, RUNNERPLANE_SHUTDOWN_TIMEOUT_MS: "10000" });
+
+    // A request whose body arrives in two halves stays in flight between them.
+    const body = JSON.stringify({ runnerId: "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b" });
+    let sendRest = () => {};
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port: server.port,
+          method: "POST",
+          path: "/gitpod.v1.RunnerService/GetRunner",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on("error", reject);
+      req.write(body.slice(0, 10));
+      cleanups.push(async () => void req.destroy());
+      sendRest = () => req.end(body.slice(10));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+
+    server.child.kill("SIGTERM");
+    await expect.poll(() => server.lines.some((l) => l.msg === "shutting down")).toBe(true);
+    expect(await connectRefused(server.port)).toBe(true);
+    expect(server.child.exitCode).toBeNull(); // still waiting for the in-flight request
+
+    sendRest();
+    const answered = await response;
+    expect(answered.status).toBe(501);
+    expect(JSON.parse(answered.text)).toEqual({
+      code: "unimplemented",
+      message: "gitpod.v1.RunnerService.GetRunner is not implemented",
+    });
+    expect(await server.exited).toBe(0);
+    expect(server.lines.at(-1)?.msg).toBe("stopped");
+  });
+});
+
+describe("the embedded Postgres default", () => {
+  it("starts a Postgres of its own when DATABASE_URL is unset, serves, and stops it on exit", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "runnerplane-embedded-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const server = await startMain({ RUNNERPLANE_DATA_DIR: dataDir });
+    const pgPort = server.lines.find((l) => l.msg === "using the embedded postgres")?.port as number;
+    expect(pgPort).toBeGreaterThan(0);
+
+    const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
+    expect(ready.status).toBe(200);
+
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(0);
+    expect(await connectRefused(pgPort)).toBe(true);
+  });
+});
