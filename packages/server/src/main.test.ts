@@ -131,4 +131,20 @@ describe("the embedded Postgres default", () => {
     expect(await server.exited).toBe(0);
     expect(await connectRefused(pgPort)).toBe(true);
   });
+
+  it("starts again after being killed outright, taking over the Postgres it left behind", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "runnerplane-embedded-"));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await startMain({ RUNNERPLANE_DATA_DIR: dataDir });
+    const firstPgPort = first.lines.find((l) => l.msg === "using the embedded postgres")?.port as number;
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(await connectRefused(firstPgPort)).toBe(false); // the orphan still runs
+
+    const second = await startMain({ RUNNERPLANE_DATA_DIR: dataDir });
+    expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(200);
+    expect(await connectRefused(firstPgPort)).toBe(true);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
 });

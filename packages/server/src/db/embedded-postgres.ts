@@ -189,11 +189,16 @@ function runAs(owner: Owner | undefined, file: string, args: string[]): Promise<
   });
 }
 
-/** Spawns postgres and resolves once it accepts connections. */
+/**
+ * Spawns postgres and resolves once it accepts connections. The child gets its own
+ * process group, so a Ctrl-C in the terminal reaches only the server, which stops the
+ * database after its own graceful shutdown.
+ */
 async function launch(file: string, args: string[], owner: Owner | undefined, logFile: string) {
+  await stopLeftover(args[args.indexOf("-D") + 1] as string);
   const log = createWriteStream(logFile, { flags: "a" });
   if (owner) await chmod(logFile, 0o600).catch(() => {});
-  const child = spawn(file, args, { ...owner, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(file, args, { ...owner, detached: true, stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.pipe(log);
   await new Promise<void>((resolve, reject) => {
     let seen = "";
@@ -211,6 +216,33 @@ async function launch(file: string, args: string[], owner: Owner | undefined, lo
     );
   });
   return child;
+}
+
+/**
+ * A server process killed outright (SIGKILL) leaves its Postgres running on the data
+ * directory, and a new postmaster would refuse to start. That leftover is ours: stop it.
+ */
+async function stopLeftover(clusterDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(path.join(clusterDir, "postmaster.pid"), "utf8")).split("\n", 1)[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  process.kill(pid, "SIGINT");
+  for (let waited = 0; alive(pid) && waited < 30_000; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 function freePort(): Promise<number> {
