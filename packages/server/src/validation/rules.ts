@@ -20,6 +20,8 @@ export interface MessagePlan {
 }
 
 const plans = new Map<string, MessagePlan>();
+/** Plans whose fields are still being compiled: a recursive type reached again through a cycle. */
+const compiling = new Set<MessagePlan>();
 
 export function planFor(desc: DescMessage): MessagePlan {
   const cached = plans.get(desc.typeName);
@@ -27,11 +29,14 @@ export function planFor(desc: DescMessage): MessagePlan {
   const plan: MessagePlan = { fields: [] };
   // Registered before the fields are compiled, so recursive types terminate.
   plans.set(desc.typeName, plan);
+  compiling.add(plan);
   for (const field of desc.fields) {
     const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
     const messageType = messageTypeOf(field);
     const nested = messageType && !isWellKnown(messageType) ? planFor(messageType) : undefined;
-    const hasNested = nested !== undefined && (nested.fields.length > 0 || nested === plan);
+    // A plan still being compiled (this type, or one further up a cycle such as A -> B -> A)
+    // has no fields yet but may get some: keep the edge to it.
+    const hasNested = nested !== undefined && (nested.fields.length > 0 || compiling.has(nested));
     if (!rules && !hasNested) continue;
     plan.fields.push({
       field,
@@ -40,6 +45,7 @@ export function planFor(desc: DescMessage): MessagePlan {
       nested: hasNested ? nested : undefined,
     });
   }
+  compiling.delete(plan);
   return plan;
 }
 

@@ -148,6 +148,8 @@ function isPresent(field: DescField, set: boolean, value: unknown): boolean {
 }
 
 function isZero(value: unknown): boolean {
+  // A repeated field's zero value is the empty list (reached only through ignore_empty).
+  if (Array.isArray(value)) return value.length === 0;
   if (value === undefined || value === "" || value === 0 || value === 0n || value === false) return true;
   return value instanceof Uint8Array && value.length === 0;
 }
@@ -165,12 +167,13 @@ function scalarName(field: DescField): string {
 
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** An absolute URI: a scheme, no whitespace or control characters, and parseable. */
+/**
+ * An absolute URI per RFC 3986: a scheme, then only characters the RFC allows (unreserved,
+ * reserved, and well-formed %-escapes), and parseable by the WHATWG URL parser. Non-ASCII
+ * must be percent-encoded, as browsers do when they copy a link.
+ */
 function isUri(value: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S*$/.test(value)) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return false;
-  }
-  return URL.canParse(value);
+  return uriPattern.test(value) && URL.canParse(value);
 }
+
+const uriPattern = /^[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;

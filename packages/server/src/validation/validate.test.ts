@@ -1,0 +1,621 @@
+/**
+ * Field rules of the gitpod.v1 contract (see proto/runnerplane/validate/v1/validate.proto),
+ * checked on real request messages with protovalidate's semantics.
+ */
+import { create, createFileRegistry, type DescMessage, type MessageInitShape, setExtension } from "@bufbuild/protobuf";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FieldOptionsSchema,
+  FileDescriptorProtoSchema,
+} from "@bufbuild/protobuf/wkt";
+import { file_gitpod_v1_identity, Principal, SubjectSchema } from "@runnerplane/api/gitpod/v1/identity_pb";
+import {
+  CreateHostAuthenticationTokenRequestSchema,
+  HostAuthenticationTokenSource,
+  RunnerKind,
+  RunnerProvider,
+  ValidateRunnerConfigurationRequestSchema,
+} from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import {
+  SendResponseRequestSchema,
+  SignupRequestSchema,
+  UpdateRunnerStatusRequestSchema,
+  WatchRequestsRequestSchema,
+} from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import {
+  CreateRunnerRequestSchema,
+  GetRunnerRequestSchema,
+  ListRunnersRequestSchema,
+  ParseContextURLRequestSchema,
+  UpdateRunnerRequestSchema,
+} from "@runnerplane/api/gitpod/v1/runner_pb";
+import { FieldRulesSchema, field as fieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
+import { describe, expect, it } from "vitest";
+import { validateMessage } from "./validate.js";
+
+const runnerId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
+const otherId = "0b7e5c1a-2d3f-4a5b-8c9d-0e1f2a3b4c5d";
+
+/** The violated (field, rule) pairs, in reporting order. */
+function broken(desc: DescMessage, message: object): [string, string][] {
+  return validateMessage(desc, message).map((v) => [v.field, v.rule]);
+}
+
+function createRunner(init: MessageInitShape<typeof CreateRunnerRequestSchema>) {
+  return create(CreateRunnerRequestSchema, { name: "my runner", provider: RunnerProvider.AWS_EC2, ...init });
+}
+
+describe("validateMessage", () => {
+  describe("uuid", () => {
+    it("rejects an empty runner_id, because an implicit string is checked at its zero value", () => {
+      expect(validateMessage(GetRunnerRequestSchema, create(GetRunnerRequestSchema))).toEqual([
+        { field: "runner_id", rule: "string.uuid", message: "value must be a valid UUID" },
+      ]);
+    });
+
+    it.each(["not-a-uuid", `${runnerId}0`, runnerId.replaceAll("-", ""), `{${runnerId}}`, ` ${runnerId}`])(
+      "rejects the malformed runner_id %j",
+      (value) => {
+        expect(broken(GetRunnerRequestSchema, create(GetRunnerRequestSchema, { runnerId: value }))).toEqual([
+          ["runner_id", "string.uuid"],
+        ]);
+      },
+    );
+
+    it("accepts a canonical UUID in lower or upper case", () => {
+      for (const value of [runnerId, runnerId.toUpperCase()]) {
+        expect(validateMessage(GetRunnerRequestSchema, create(GetRunnerRequestSchema, { runnerId: value }))).toEqual(
+          [],
+        );
+      }
+    });
+  });
+
+  describe("ignore_empty", () => {
+    it("accepts an empty runner_manager_id", () => {
+      expect(broken(CreateRunnerRequestSchema, createRunner({ runnerManagerId: "" }))).toEqual([]);
+    });
+
+    it("still applies the rules to a non-empty runner_manager_id", () => {
+      expect(broken(CreateRunnerRequestSchema, createRunner({ runnerManagerId: "nope" }))).toEqual([
+        ["runner_manager_id", "string.uuid"],
+      ]);
+      expect(broken(CreateRunnerRequestSchema, createRunner({ runnerManagerId: otherId }))).toEqual([]);
+    });
+  });
+
+  describe("min_len and max_len", () => {
+    it("rejects a name shorter than 3 characters and accepts 3", () => {
+      expect(validateMessage(CreateRunnerRequestSchema, createRunner({ name: "ab" }))).toEqual([
+        { field: "name", rule: "string.min_len", message: "value length must be at least 3 characters" },
+      ]);
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: "abc" }))).toEqual([]);
+    });
+
+    it("rejects an empty name, because an implicit string is checked at its zero value", () => {
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: "" }))).toEqual([["name", "string.min_len"]]);
+    });
+
+    it("counts characters, not bytes or UTF-16 units", () => {
+      const emoji = "😀"; // 1 code point, 2 UTF-16 units, 4 UTF-8 bytes
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: emoji.repeat(127) }))).toEqual([]);
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: "é".repeat(3) }))).toEqual([]);
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: emoji.repeat(2) }))).toEqual([
+        ["name", "string.min_len"],
+      ]);
+    });
+
+    it("accepts 127 characters and rejects 128", () => {
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: "x".repeat(127) }))).toEqual([]);
+      expect(validateMessage(CreateRunnerRequestSchema, createRunner({ name: "x".repeat(128) }))).toEqual([
+        { field: "name", rule: "string.max_len", message: "value length must be at most 127 characters" },
+      ]);
+      expect(broken(CreateRunnerRequestSchema, createRunner({ name: "😀".repeat(128) }))).toEqual([
+        ["name", "string.max_len"],
+      ]);
+    });
+  });
+
+  describe("optional fields", () => {
+    it("skips the rules of an absent optional name", () => {
+      const req = create(UpdateRunnerRequestSchema, { runnerId });
+      expect(req.name).toBeUndefined();
+      expect(broken(UpdateRunnerRequestSchema, req)).toEqual([]);
+    });
+
+    it("applies the rules to an optional name that is set, even to the empty string", () => {
+      expect(broken(UpdateRunnerRequestSchema, create(UpdateRunnerRequestSchema, { runnerId, name: "" }))).toEqual([
+        ["name", "string.min_len"],
+      ]);
+      expect(broken(UpdateRunnerRequestSchema, create(UpdateRunnerRequestSchema, { runnerId, name: "ab" }))).toEqual([
+        ["name", "string.min_len"],
+      ]);
+      expect(broken(UpdateRunnerRequestSchema, create(UpdateRunnerRequestSchema, { runnerId, name: "abc" }))).toEqual(
+        [],
+      );
+    });
+  });
+
+  describe("enum defined_only", () => {
+    it("rejects an undeclared kind number", () => {
+      expect(validateMessage(CreateRunnerRequestSchema, createRunner({ kind: 99 as RunnerKind }))).toEqual([
+        { field: "kind", rule: "enum.defined_only", message: "value must be one of the defined enum values" },
+      ]);
+    });
+
+    it("accepts every declared kind, including UNSPECIFIED", () => {
+      for (const kind of [
+        RunnerKind.UNSPECIFIED,
+        RunnerKind.LOCAL,
+        RunnerKind.REMOTE,
+        RunnerKind.LOCAL_CONFIGURATION,
+      ]) {
+        expect(broken(CreateRunnerRequestSchema, createRunner({ kind }))).toEqual([]);
+      }
+    });
+
+    it("rejects an undeclared number inside a list of kinds, naming its index", () => {
+      const req = create(ListRunnersRequestSchema, {
+        filter: { kinds: [RunnerKind.REMOTE, 99 as RunnerKind, RunnerKind.LOCAL] },
+      });
+      expect(broken(ListRunnersRequestSchema, req)).toEqual([["filter.kinds[1]", "enum.defined_only"]]);
+    });
+
+    it("accepts lists of declared kinds and providers", () => {
+      const req = create(ListRunnersRequestSchema, {
+        filter: {
+          kinds: [RunnerKind.REMOTE, RunnerKind.LOCAL_CONFIGURATION],
+          providers: [RunnerProvider.GCP, RunnerProvider.DEV_AGENT],
+        },
+      });
+      expect(broken(ListRunnersRequestSchema, req)).toEqual([]);
+    });
+
+    it("rejects an undeclared provider in a list", () => {
+      const req = create(ListRunnersRequestSchema, { filter: { providers: [42 as RunnerProvider] } });
+      expect(broken(ListRunnersRequestSchema, req)).toEqual([["filter.providers[0]", "enum.defined_only"]]);
+    });
+  });
+
+  describe("repeated fields", () => {
+    const ids = (n: number) => Array.from({ length: n }, () => runnerId);
+
+    it("accepts 25 creator_ids and rejects 26 with max_items", () => {
+      const ok = create(ListRunnersRequestSchema, { filter: { creatorIds: ids(25) } });
+      expect(broken(ListRunnersRequestSchema, ok)).toEqual([]);
+      const tooMany = create(ListRunnersRequestSchema, { filter: { creatorIds: ids(26) } });
+      expect(validateMessage(ListRunnersRequestSchema, tooMany)).toEqual([
+        {
+          field: "filter.creator_ids",
+          rule: "repeated.max_items",
+          message: "value must contain no more than 25 item(s)",
+        },
+      ]);
+    });
+
+    it("checks every item and names each offending index", () => {
+      const req = create(ListRunnersRequestSchema, { filter: { creatorIds: ["bad", runnerId, "", otherId, "x"] } });
+      expect(broken(ListRunnersRequestSchema, req)).toEqual([
+        ["filter.creator_ids[0]", "string.uuid"],
+        ["filter.creator_ids[2]", "string.uuid"],
+        ["filter.creator_ids[4]", "string.uuid"],
+      ]);
+    });
+
+    it("accepts an empty list and an absent filter", () => {
+      expect(broken(ListRunnersRequestSchema, create(ListRunnersRequestSchema, { filter: {} }))).toEqual([]);
+      expect(broken(ListRunnersRequestSchema, create(ListRunnersRequestSchema))).toEqual([]);
+    });
+
+    it("applies integer item bounds to scalar lists", () => {
+      const req = create(WatchRequestsRequestSchema, { runnerId, shardIds: [0, 63, 64, -1] });
+      expect(broken(WatchRequestsRequestSchema, req)).toEqual([
+        ["shard_ids[2]", "int32.lte"],
+        ["shard_ids[3]", "int32.gte"],
+      ]);
+    });
+  });
+
+  describe("integer gte and lte", () => {
+    const withPageSize = (pageSize: number) => create(ListRunnersRequestSchema, { pagination: { pageSize } });
+
+    it("rejects a negative page_size", () => {
+      expect(validateMessage(ListRunnersRequestSchema, withPageSize(-1))).toEqual([
+        {
+          field: "pagination.page_size",
+          rule: "int32.gte",
+          message: "value must be greater than or equal to 0",
+        },
+      ]);
+    });
+
+    it("accepts 0 and 100", () => {
+      expect(broken(ListRunnersRequestSchema, withPageSize(0))).toEqual([]);
+      expect(broken(ListRunnersRequestSchema, withPageSize(100))).toEqual([]);
+    });
+
+    it("rejects 101", () => {
+      expect(validateMessage(ListRunnersRequestSchema, withPageSize(101))).toEqual([
+        {
+          field: "pagination.page_size",
+          rule: "int32.lte",
+          message: "value must be less than or equal to 100",
+        },
+      ]);
+    });
+  });
+
+  describe("bytes len", () => {
+    const signup = (n: number) => create(SignupRequestSchema, { publicKey: new Uint8Array(n).fill(7) });
+
+    it("accepts exactly 32 bytes", () => {
+      expect(broken(SignupRequestSchema, signup(32))).toEqual([]);
+    });
+
+    it("rejects 31 and 33 bytes", () => {
+      expect(validateMessage(SignupRequestSchema, signup(31))).toEqual([
+        { field: "public_key", rule: "bytes.len", message: "value length must be 32 bytes" },
+      ]);
+      expect(broken(SignupRequestSchema, signup(33))).toEqual([["public_key", "bytes.len"]]);
+    });
+
+    it("rejects empty bytes, because an implicit bytes field is checked at its zero value", () => {
+      expect(broken(SignupRequestSchema, create(SignupRequestSchema))).toEqual([["public_key", "bytes.len"]]);
+    });
+  });
+
+  describe("uri", () => {
+    const parse = (contextUrl: string) => create(ParseContextURLRequestSchema, { contextUrl });
+
+    it.each([
+      "https://github.com/owner/repo/pull/1",
+      "http://localhost:8080/x?y=z#frag",
+      "git+ssh://git@example.com/repo.git",
+      "https://xn--r8jz45g.jp/%E4%BE%8B",
+    ])("accepts the absolute URI %j", (url) => {
+      expect(broken(ParseContextURLRequestSchema, parse(url))).toEqual([]);
+    });
+
+    it.each([
+      "not a url",
+      "",
+      "http://exa mple.com",
+      "github.com/owner/repo",
+      "/relative/path",
+      "https://a\tb",
+      "https://例え.jp",
+      "https://e.com/100%",
+      "https://e.com/<x>",
+    ])("rejects %j", (url) => {
+      expect(validateMessage(ParseContextURLRequestSchema, parse(url))).toEqual([
+        { field: "context_url", rule: "string.uri", message: "value must be a valid absolute URI" },
+      ]);
+    });
+
+    it("skips an empty runner_id (ignore_empty) next to a uri field", () => {
+      expect(broken(ParseContextURLRequestSchema, parse("https://example.com"))).toEqual([]);
+    });
+  });
+
+  describe("required", () => {
+    it("names the full path of an empty required field of a nested message", () => {
+      const req = create(UpdateRunnerStatusRequestSchema, {
+        runnerId,
+        gatewayInfo: { gateway: { name: "", url: "https://gw.example.com" } },
+      });
+      expect(validateMessage(UpdateRunnerStatusRequestSchema, req)).toEqual([
+        { field: "gateway_info.gateway.name", rule: "required", message: "value is required" },
+      ]);
+    });
+
+    it("reports every missing required field of the nested message", () => {
+      const req = create(UpdateRunnerStatusRequestSchema, { runnerId, gatewayInfo: { gateway: {} } });
+      expect(broken(UpdateRunnerStatusRequestSchema, req)).toEqual([
+        ["gateway_info.gateway.name", "required"],
+        ["gateway_info.gateway.url", "required"],
+      ]);
+    });
+
+    it("does not reach into nested messages that are absent", () => {
+      expect(broken(UpdateRunnerStatusRequestSchema, create(UpdateRunnerStatusRequestSchema, { runnerId }))).toEqual(
+        [],
+      );
+      const noGateway = create(UpdateRunnerStatusRequestSchema, { runnerId, gatewayInfo: {} });
+      expect(broken(UpdateRunnerStatusRequestSchema, noGateway)).toEqual([]);
+    });
+
+    it("accepts a complete nested message", () => {
+      const req = create(UpdateRunnerStatusRequestSchema, {
+        runnerId,
+        gatewayInfo: { gateway: { name: "eu-1", url: "https://gw.example.com" } },
+      });
+      expect(broken(UpdateRunnerStatusRequestSchema, req)).toEqual([]);
+    });
+  });
+
+  describe("explicit-presence scalars in nested messages", () => {
+    it("checks an optional uri only when it is set", () => {
+      const absent = create(UpdateRunnerStatusRequestSchema, { runnerId });
+      expect(broken(UpdateRunnerStatusRequestSchema, absent)).toEqual([]);
+      const bad = create(UpdateRunnerStatusRequestSchema, { runnerId, logUrl: "not a url" });
+      expect(broken(UpdateRunnerStatusRequestSchema, bad)).toEqual([["log_url", "string.uri"]]);
+      const empty = create(UpdateRunnerStatusRequestSchema, { runnerId, logUrl: "" });
+      expect(broken(UpdateRunnerStatusRequestSchema, empty)).toEqual([["log_url", "string.uri"]]);
+    });
+  });
+
+  describe("oneof members", () => {
+    it("validates the environment_class case of ValidateRunnerConfigurationRequest", () => {
+      const req = create(ValidateRunnerConfigurationRequestSchema, {
+        runnerId,
+        config: { case: "environmentClass", value: { displayName: "xy", description: "a description" } },
+      });
+      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([
+        ["environment_class.display_name", "string.min_len"],
+      ]);
+    });
+
+    it("ignores the rules of the members that are not the set case", () => {
+      const scm = create(ValidateRunnerConfigurationRequestSchema, {
+        runnerId,
+        config: { case: "scmIntegration", value: { scmId: "github", host: "github.com" } },
+      });
+      expect(broken(ValidateRunnerConfigurationRequestSchema, scm)).toEqual([]);
+      const none = create(ValidateRunnerConfigurationRequestSchema, { runnerId });
+      expect(broken(ValidateRunnerConfigurationRequestSchema, none)).toEqual([]);
+    });
+
+    it("accepts a valid environment_class case", () => {
+      const req = create(ValidateRunnerConfigurationRequestSchema, {
+        runnerId,
+        config: { case: "environmentClass", value: { displayName: "Large", description: "8 cores" } },
+      });
+      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([]);
+    });
+
+    it("checks the request's own fields next to an unset oneof", () => {
+      const req = create(SendResponseRequestSchema, { runnerId, requestId: "nope" });
+      expect(broken(SendResponseRequestSchema, req)).toEqual([["request_id", "string.uuid"]]);
+    });
+  });
+
+  describe("CreateHostAuthenticationTokenRequest.subject", () => {
+    const token = (subject?: { id?: string; principal?: Principal }) =>
+      create(CreateHostAuthenticationTokenRequestSchema, {
+        runnerId,
+        host: "github.com",
+        token: "secret",
+        source: HostAuthenticationTokenSource.OAUTH,
+        ...(subject ? { subject } : {}),
+      });
+
+    it("accepts an absent subject (ignore_empty on a message field)", () => {
+      expect(broken(CreateHostAuthenticationTokenRequestSchema, token())).toEqual([]);
+    });
+
+    it("accepts a subject with an empty id (ignore_empty on the uuid)", () => {
+      expect(broken(CreateHostAuthenticationTokenRequestSchema, token({ principal: Principal.USER }))).toEqual([]);
+      expect(broken(CreateHostAuthenticationTokenRequestSchema, token({}))).toEqual([]);
+    });
+
+    it("rejects a subject with a malformed id", () => {
+      expect(broken(CreateHostAuthenticationTokenRequestSchema, token({ id: "user-1" }))).toEqual([
+        ["subject.id", "string.uuid"],
+      ]);
+    });
+
+    it("rejects a subject with an undeclared principal", () => {
+      expect(
+        broken(CreateHostAuthenticationTokenRequestSchema, token({ id: otherId, principal: 77 as Principal })),
+      ).toEqual([["subject.principal", "enum.defined_only"]]);
+    });
+
+    it("accepts a complete subject", () => {
+      expect(
+        broken(CreateHostAuthenticationTokenRequestSchema, token({ id: otherId, principal: Principal.USER })),
+      ).toEqual([]);
+    });
+  });
+
+  describe("map values", () => {
+    // The contract has no map of messages with rules; a test-only type holds gitpod.v1.Subject values.
+    const registry = createFileRegistry(
+      create(FileDescriptorProtoSchema, {
+        name: "test/maps.proto",
+        package: "test",
+        syntax: "proto3",
+        dependency: ["gitpod/v1/identity.proto"],
+        messageType: [
+          {
+            name: "Holder",
+            field: [
+              {
+                name: "subjects",
+                number: 1,
+                label: FieldDescriptorProto_Label.REPEATED,
+                type: FieldDescriptorProto_Type.MESSAGE,
+                typeName: ".test.Holder.SubjectsEntry",
+                jsonName: "subjects",
+              },
+            ],
+            nestedType: [
+              {
+                name: "SubjectsEntry",
+                options: { mapEntry: true },
+                field: [
+                  { name: "key", number: 1, type: FieldDescriptorProto_Type.STRING, jsonName: "key" },
+                  {
+                    name: "value",
+                    number: 2,
+                    type: FieldDescriptorProto_Type.MESSAGE,
+                    typeName: ".gitpod.v1.Subject",
+                    jsonName: "value",
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+      (name) => (name === "gitpod/v1/identity.proto" ? file_gitpod_v1_identity : undefined),
+    );
+    const holder = registry.getMessage("test.Holder");
+    if (!holder) throw new Error("test.Holder is missing");
+
+    it("validates every map value, naming its key", () => {
+      const message = create(holder, {
+        subjects: {
+          good: create(SubjectSchema, { id: otherId, principal: Principal.USER }),
+          bad: create(SubjectSchema, { id: "nope", principal: 99 as Principal }),
+        },
+      });
+      expect(broken(holder, message)).toEqual([
+        ['subjects["bad"].id', "string.uuid"],
+        ['subjects["bad"].principal', "enum.defined_only"],
+      ]);
+    });
+  });
+
+  describe("recursive message types", () => {
+    // The contract has no recursive types; test-only ones reach gitpod.v1.Subject through a cycle.
+    const message = (name: string, ...field: object[]) => ({ name, field });
+    const messageField = (name: string, number: number, typeName: string) => ({
+      name,
+      number,
+      type: FieldDescriptorProto_Type.MESSAGE,
+      typeName,
+      jsonName: name,
+    });
+    const registry = createFileRegistry(
+      create(FileDescriptorProtoSchema, {
+        name: "test/recursive.proto",
+        package: "test.recursive",
+        syntax: "proto3",
+        dependency: ["gitpod/v1/identity.proto"],
+        messageType: [
+          // Node -> Node (self), Outer -> Inner -> Outer (mutual); each can hold a Subject.
+          message(
+            "Node",
+            messageField("child", 1, ".test.recursive.Node"),
+            messageField("subject", 2, ".gitpod.v1.Subject"),
+          ),
+          message(
+            "Outer",
+            messageField("inner", 1, ".test.recursive.Inner"),
+            messageField("subject", 2, ".gitpod.v1.Subject"),
+          ),
+          message("Inner", messageField("outer", 1, ".test.recursive.Outer")),
+        ],
+      }),
+      (name) => (name === "gitpod/v1/identity.proto" ? file_gitpod_v1_identity : undefined),
+    );
+    const get = (name: string) => {
+      const desc = registry.getMessage(`test.recursive.${name}`);
+      if (!desc) throw new Error(`test.recursive.${name} is missing`);
+      return desc;
+    };
+
+    it("validates a self-referencing type at every depth", () => {
+      const node = get("Node");
+      const value = create(node, { child: { child: { subject: { id: "nope" } } }, subject: { id: otherId } });
+      expect(broken(node, value)).toEqual([["child.child.subject.id", "string.uuid"]]);
+    });
+
+    it("validates mutually recursive types at every depth", () => {
+      const outer = get("Outer");
+      const value = create(outer, { inner: { outer: { inner: { outer: { subject: { id: "nope" } } } } } });
+      expect(broken(outer, value)).toEqual([["inner.outer.inner.outer.subject.id", "string.uuid"]]);
+    });
+  });
+
+  describe("ignore_empty on a repeated field", () => {
+    // No repeated field of the contract has ignore_empty; a test-only one has it with min_items.
+    const options = create(FieldOptionsSchema);
+    setExtension(
+      options,
+      fieldRules,
+      create(FieldRulesSchema, { ignoreEmpty: true, minItems: 2, items: { uuid: true } }),
+    );
+    const registry = createFileRegistry(
+      create(FileDescriptorProtoSchema, {
+        name: "test/ignore_empty.proto",
+        package: "test.ignore_empty",
+        syntax: "proto3",
+        messageType: [
+          {
+            name: "Ids",
+            field: [
+              {
+                name: "ids",
+                number: 1,
+                label: FieldDescriptorProto_Label.REPEATED,
+                type: FieldDescriptorProto_Type.STRING,
+                jsonName: "ids",
+                options,
+              },
+            ],
+          },
+        ],
+      }),
+      () => undefined,
+    );
+    const ids = registry.getMessage("test.ignore_empty.Ids");
+    if (!ids) throw new Error("test.ignore_empty.Ids is missing");
+
+    it("skips the rules for an empty list", () => {
+      expect(broken(ids, create(ids))).toEqual([]);
+    });
+
+    it("applies them to a non-empty list", () => {
+      expect(broken(ids, create(ids, { ids: ["nope"] }))).toEqual([
+        ["ids", "repeated.min_items"],
+        ["ids[0]", "string.uuid"],
+      ]);
+      expect(broken(ids, create(ids, { ids: [runnerId, otherId] }))).toEqual([]);
+    });
+  });
+
+  describe("several violations", () => {
+    it("reports all of them together, in field order", () => {
+      const req = create(CreateRunnerRequestSchema, {
+        name: "ab",
+        kind: 99 as RunnerKind,
+        provider: 98 as RunnerProvider,
+        runnerManagerId: "nope",
+      });
+      expect(broken(CreateRunnerRequestSchema, req)).toEqual([
+        ["name", "string.min_len"],
+        ["kind", "enum.defined_only"],
+        ["provider", "enum.defined_only"],
+        ["runner_manager_id", "string.uuid"],
+      ]);
+    });
+
+    it("walks nested messages in field order too", () => {
+      const req = create(ListRunnersRequestSchema, {
+        pagination: { pageSize: 500 },
+        filter: {
+          creatorIds: ["x"],
+          kinds: [99 as RunnerKind],
+          providers: [99 as RunnerProvider],
+        },
+      });
+      expect(broken(ListRunnersRequestSchema, req)).toEqual([
+        ["pagination.page_size", "int32.lte"],
+        ["filter.creator_ids[0]", "string.uuid"],
+        ["filter.kinds[0]", "enum.defined_only"],
+        ["filter.providers[0]", "enum.defined_only"],
+      ]);
+    });
+
+    it("returns an empty list for a valid request", () => {
+      const req = create(CreateRunnerRequestSchema, {
+        name: "build runner",
+        provider: RunnerProvider.MANAGED,
+        runnerManagerId: otherId,
+      });
+      expect(validateMessage(CreateRunnerRequestSchema, req)).toEqual([]);
+    });
+  });
+});
