@@ -12,7 +12,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { chmod, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -196,8 +196,7 @@ function runAs(owner: Owner | undefined, file: string, args: string[]): Promise<
  */
 async function launch(file: string, args: string[], owner: Owner | undefined, logFile: string) {
   await stopLeftover(args[args.indexOf("-D") + 1] as string);
-  const log = createWriteStream(logFile, { flags: "a" });
-  if (owner) await chmod(logFile, 0o600).catch(() => {});
+  const log = createWriteStream(logFile, { flags: "a", mode: 0o600 });
   const child = spawn(file, args, { ...owner, detached: true, stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.pipe(log);
   await new Promise<void>((resolve, reject) => {
