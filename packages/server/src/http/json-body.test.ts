@@ -4,14 +4,8 @@
  * its size is limited (behaviour.md §1).
  */
 import { Readable } from "node:stream";
-import { create, createFileRegistry, fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import {
-  FieldDescriptorProto_Label,
-  FieldDescriptorProto_Type,
-  FileDescriptorProtoSchema,
-} from "@bufbuild/protobuf/wkt";
+import { fromJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { file_gitpod_v1_identity } from "@runnerplane/api/gitpod/v1/identity_pb";
 import {
   CreateHostAuthenticationTokenRequestSchema,
   RunnerKind,
@@ -24,6 +18,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { CreateRunnerRequestSchema, ListRunnersRequestSchema } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { describe, expect, it } from "vitest";
+import { subjectMapHolder } from "../testing/index.js";
 import { dropUnknownFields, type NodeRequest, parseJsonBody, readBody } from "./json-body.js";
 
 function cleaned(desc: Parameters<typeof dropUnknownFields>[0], json: JsonValue): JsonValue {
@@ -90,7 +85,7 @@ describe("dropUnknownFields", () => {
 
   it("cleans map values", () => {
     // The contract has no map of messages; a test-only type holds gitpod.v1.Subject values.
-    const holder = mapHolder();
+    const holder = subjectMapHolder();
     const json = {
       subjects: { alice: { id: "a", principal: "PRINCIPAL_USER", extra: 1 }, bob: { id: "b", more: { x: 1 } } },
       unknown: 1,
@@ -276,49 +271,3 @@ describe("readBody", () => {
     expect(error.code).toBe(Code.ResourceExhausted);
   });
 });
-
-function mapHolder() {
-  const registry = createFileRegistry(
-    create(FileDescriptorProtoSchema, {
-      name: "test/json_maps.proto",
-      package: "test.json",
-      syntax: "proto3",
-      dependency: ["gitpod/v1/identity.proto"],
-      messageType: [
-        {
-          name: "Holder",
-          field: [
-            {
-              name: "subjects",
-              number: 1,
-              label: FieldDescriptorProto_Label.REPEATED,
-              type: FieldDescriptorProto_Type.MESSAGE,
-              typeName: ".test.json.Holder.SubjectsEntry",
-              jsonName: "subjects",
-            },
-          ],
-          nestedType: [
-            {
-              name: "SubjectsEntry",
-              options: { mapEntry: true },
-              field: [
-                { name: "key", number: 1, type: FieldDescriptorProto_Type.STRING, jsonName: "key" },
-                {
-                  name: "value",
-                  number: 2,
-                  type: FieldDescriptorProto_Type.MESSAGE,
-                  typeName: ".gitpod.v1.Subject",
-                  jsonName: "value",
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-    (name) => (name === "gitpod/v1/identity.proto" ? file_gitpod_v1_identity : undefined),
-  );
-  const holder = registry.getMessage("test.json.Holder");
-  if (!holder) throw new Error("test.json.Holder is missing");
-  return holder;
-}

@@ -3,13 +3,13 @@
  * real Postgres: each reaches the method, gets the same validation error for a bad
  * runner id, and `unimplemented` (naming the method) for a method not built yet.
  */
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../testing/index.js";
+import { callError, startTestServer, type TestServer } from "../testing/index.js";
 
 const validId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
 
@@ -31,15 +31,6 @@ const transports: Record<string, (baseUrl: string) => Transport> = {
   "gRPC-Web binary over HTTP/1.1": (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
   "gRPC-Web JSON over h2c": (baseUrl) => createGrpcWebTransport({ baseUrl, httpVersion: "2", useBinaryFormat: false }),
 };
-
-async function callError(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.each(Object.entries(transports))("%s", (_name, makeTransport) => {
   it("rejects a malformed runner_id with invalid_argument naming the field and rule", async () => {

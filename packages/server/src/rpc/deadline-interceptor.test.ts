@@ -18,6 +18,7 @@ import {
 } from "@connectrpc/connect";
 import { GetRunnerResponseSchema, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { callError } from "../testing/index.js";
 import { createDeadlineInterceptor } from "./deadline-interceptor.js";
 
 const runnerId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
@@ -75,15 +76,6 @@ function setup(workMs: number, respond?: (ctx: HandlerContext) => void) {
     { router: { interceptors: [observe(observed), createDeadlineInterceptor()] } },
   );
   return { client: createClient(RunnerService, transport), observed };
-}
-
-async function callError(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("createDeadlineInterceptor", () => {

@@ -12,28 +12,19 @@ export interface TestDatabase {
 }
 
 /** A fresh, fully migrated database of its own (cloned from the run's template). */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = inject("adminUrl");
-  const name = `runnerplane_test_${randomBytes(6).toString("hex")}`;
-  await createDatabaseIfMissing(adminUrl, name, { template: inject("templateDatabase") });
-  const url = withDatabase(adminUrl, name);
-  const sql = createSql(url, { max: 5 });
-  return {
-    name,
-    url,
-    sql,
-    drop: async () => {
-      await sql.end({ timeout: 5 });
-      await dropDatabase(adminUrl, name);
-    },
-  };
+export function createTestDatabase(): Promise<TestDatabase> {
+  return openNewDatabase("runnerplane_test", inject("templateDatabase"));
 }
 
 /** An empty database (no migrations), for testing the migrator itself. */
-export async function createEmptyDatabase(): Promise<TestDatabase> {
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return openNewDatabase("runnerplane_empty", undefined);
+}
+
+async function openNewDatabase(prefix: string, template: string | undefined): Promise<TestDatabase> {
   const adminUrl = inject("adminUrl");
-  const name = `runnerplane_empty_${randomBytes(6).toString("hex")}`;
-  await createDatabaseIfMissing(adminUrl, name);
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  await createDatabaseIfMissing(adminUrl, name, template ? { template } : {});
   const url = withDatabase(adminUrl, name);
   const sql = createSql(url, { max: 5 });
   return {

@@ -1,4 +1,6 @@
+export { callError } from "./connect-error.js";
 export type { TestDatabase } from "./database.js";
 export { createEmptyDatabase, createTestDatabase } from "./database.js";
 export type { TestServer } from "./server.js";
 export { startTestServer, testServerConfig } from "./server.js";
+export { subjectMapHolder } from "./test-messages.js";

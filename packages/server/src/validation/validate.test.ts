@@ -32,6 +32,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { FieldRulesSchema, field as fieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { describe, expect, it } from "vitest";
+import { subjectMapHolder } from "../testing/index.js";
 import { validateMessage } from "./validate.js";
 
 const runnerId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
@@ -420,48 +421,7 @@ describe("validateMessage", () => {
 
   describe("map values", () => {
     // The contract has no map of messages with rules; a test-only type holds gitpod.v1.Subject values.
-    const registry = createFileRegistry(
-      create(FileDescriptorProtoSchema, {
-        name: "test/maps.proto",
-        package: "test",
-        syntax: "proto3",
-        dependency: ["gitpod/v1/identity.proto"],
-        messageType: [
-          {
-            name: "Holder",
-            field: [
-              {
-                name: "subjects",
-                number: 1,
-                label: FieldDescriptorProto_Label.REPEATED,
-                type: FieldDescriptorProto_Type.MESSAGE,
-                typeName: ".test.Holder.SubjectsEntry",
-                jsonName: "subjects",
-              },
-            ],
-            nestedType: [
-              {
-                name: "SubjectsEntry",
-                options: { mapEntry: true },
-                field: [
-                  { name: "key", number: 1, type: FieldDescriptorProto_Type.STRING, jsonName: "key" },
-                  {
-                    name: "value",
-                    number: 2,
-                    type: FieldDescriptorProto_Type.MESSAGE,
-                    typeName: ".gitpod.v1.Subject",
-                    jsonName: "value",
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      }),
-      (name) => (name === "gitpod/v1/identity.proto" ? file_gitpod_v1_identity : undefined),
-    );
-    const holder = registry.getMessage("test.Holder");
-    if (!holder) throw new Error("test.Holder is missing");
+    const holder = subjectMapHolder();
 
     it("validates every map value, naming its key", () => {
       const message = create(holder, {
