@@ -9,6 +9,7 @@ import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_inte
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { services } from "../routes.js";
 import { callError, startTestServer, type TestServer } from "../testing/index.js";
 
 const validId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
@@ -132,5 +133,25 @@ describe("plain JSON POST, as curl and the published HTTP SDKs send it", () => {
     const error = await callError(client.listRunners({ pagination: { pageSize: 101 } }));
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe("pagination.page_size: value must be less than or equal to 100");
+  });
+});
+
+describe("the contract's methods", () => {
+  const methods = services.flatMap((service) => service.methods.map((m) => `${service.typeName}/${m.name}`));
+
+  it("covers all 43 RPCs of the four services", () => {
+    expect(methods).toHaveLength(43);
+  });
+
+  it.each(methods)("%s is registered and answers, without a body, unimplemented or invalid_argument", async (path) => {
+    const res = await fetch(`${server.baseUrl}/${path}`, {
+      method: "POST",
+      headers: { "content-type": path.endsWith("/WatchRequests") ? "application/connect+json" : "application/json" },
+      body: path.endsWith("/WatchRequests") ? new Uint8Array([0, 0, 0, 0, 2, 123, 125]) : "{}",
+    });
+    const text = await res.text();
+    expect(res.status, text).not.toBe(404);
+    const code = path.endsWith("/WatchRequests") ? JSON.parse(text.slice(5)).error.code : JSON.parse(text).code;
+    expect(["unimplemented", "invalid_argument"]).toContain(code);
   });
 });
