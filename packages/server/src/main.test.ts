@@ -11,7 +11,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./testing/index.js";
+import { createTestDatabase, seedOrganization, type TestDatabase } from "./testing/index.js";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
@@ -70,10 +70,11 @@ describe("graceful shutdown", () => {
   it("finishes the in-flight request, refuses new connections, and exits 0", async () => {
     db = await createTestDatabase();
     cleanups.push(() => db.drop());
+    const { admin } = await seedOrganization(db.sql);
     const server = await startMain({ DATABASE_URL: db.url, RUNNERPLANE_SHUTDOWN_TIMEOUT_MS: "10000" });
 
     // A request whose body arrives in two halves stays in flight between them.
-    const body = JSON.stringify({ runnerId: "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b" });
+    const body = "{}";
     let sendRest = () => {};
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = http.request(
@@ -81,8 +82,12 @@ describe("graceful shutdown", () => {
           host: "127.0.0.1",
           port: server.port,
           method: "POST",
-          path: "/gitpod.v1.RunnerService/GetRunner",
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          path: "/gitpod.v1.IdentityService/GetAuthenticatedIdentity",
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            authorization: `Bearer ${admin.token}`,
+          },
         },
         (res) => {
           let text = "";
@@ -93,9 +98,9 @@ describe("graceful shutdown", () => {
         },
       );
       req.on("error", reject);
-      req.write(body.slice(0, 10));
+      req.write(body.slice(0, 1));
       cleanups.push(async () => void req.destroy());
-      sendRest = () => req.end(body.slice(10));
+      sendRest = () => req.end(body.slice(1));
     });
     await new Promise((r) => setTimeout(r, 200));
 
@@ -106,10 +111,9 @@ describe("graceful shutdown", () => {
 
     sendRest();
     const answered = await response;
-    expect(answered.status).toBe(501);
-    expect(JSON.parse(answered.text)).toEqual({
-      code: "unimplemented",
-      message: "gitpod.v1.RunnerService.GetRunner is not implemented",
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.text)).toMatchObject({
+      subject: { id: admin.member.id, principal: "PRINCIPAL_USER" },
     });
     expect(await server.exited).toBe(0);
     expect(server.lines.at(-1)?.msg).toBe("stopped");

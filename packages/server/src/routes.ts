@@ -9,12 +9,22 @@ import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import type { Clock } from "./clock.js";
+import type { Sql } from "./db/index.js";
+import type { Logger } from "./logging/index.js";
+import { createIdentityService } from "./services/identity-service.js";
 
 export const services = [RunnerService, RunnerConfigurationService, IdentityService, RunnerInteractionService];
 
-export function routes(router: ConnectRouter): void {
+export interface ServiceDeps {
+  sql: Sql;
+  clock: Clock;
+  log: Logger;
+}
+
+export function routes(router: ConnectRouter, _deps: ServiceDeps): void {
   router.service(RunnerService, {});
   router.service(RunnerConfigurationService, {});
-  router.service(IdentityService, {});
+  router.service(IdentityService, createIdentityService());
   router.service(RunnerInteractionService, {});
 }

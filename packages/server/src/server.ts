@@ -4,6 +4,8 @@
  */
 import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
+import { createAuthenticationInterceptor } from "./auth/index.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { createFrontDoor } from "./http/front-door.js";
@@ -22,6 +24,8 @@ export interface ServerDeps {
   config: ServerConfig;
   sql: Sql;
   log: Logger;
+  /** Defaults to the system clock; tests pass their own to move time. */
+  clock?: Clock;
 }
 
 export interface Server {
@@ -30,14 +34,15 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function build({ config, sql, log }: ServerDeps): Server {
+export function build({ config, sql, log, clock = systemClock }: ServerDeps): Server {
   const router = createConnectRouter({
     // Order matters: the first interceptor is the outermost. Errors are translated
-    // last, after every other layer had its say; validation runs right before the
-    // method (authentication, from the identity issue, goes before validation).
+    // last, after every other layer had its say; authentication comes before
+    // validation, so an anonymous caller learns nothing about request shapes.
     interceptors: [
       createErrorInterceptor(log),
       createDeadlineInterceptor(),
+      createAuthenticationInterceptor({ sql, clock, log }),
       createPaginationQueryInterceptor(),
       createValidationInterceptor(),
     ],
@@ -46,7 +51,7 @@ export function build({ config, sql, log }: ServerDeps): Server {
     // before decoding by the front door (http/json-body.ts).
     jsonOptions: { ignoreUnknownFields: false },
   });
-  routes(router);
+  routes(router, { sql, clock, log });
 
   const migrations = loadMigrations();
   const listener = createListener(() => frontDoor);

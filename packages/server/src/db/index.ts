@@ -3,5 +3,5 @@ export type { EmbeddedPostgres, EmbeddedPostgresOptions } from "./embedded-postg
 export { startEmbeddedPostgres } from "./embedded-postgres.js";
 export type { MigrateResult, Migration } from "./migrate.js";
 export { defaultMigrationsDir, loadMigrations, migrate, migrationsApplied } from "./migrate.js";
-export type { Sql, SqlOptions } from "./sql.js";
+export type { Db, Sql, SqlOptions } from "./sql.js";
 export { createSql } from "./sql.js";

@@ -26,3 +26,9 @@ export function createSql(url: string, options: SqlOptions): Sql {
     connection: { application_name: options.applicationName ?? "runnerplane" },
   });
 }
+
+/**
+ * What repository functions take: the pool or a transaction, so callers decide the
+ * transaction boundary (`sql.begin(tx => …)`) and repositories stay composable.
+ */
+export type Db = Sql | postgres.TransactionSql;

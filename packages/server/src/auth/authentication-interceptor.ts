@@ -1,0 +1,62 @@
+/**
+ * Authenticates every call but `IdentityService.ExchangeToken` from its
+ * `Authorization: Bearer <token>` header and puts the Caller in the context values.
+ * Missing, malformed, unknown, expired and revoked tokens, and tokens whose subject is
+ * gone, all get the same `unauthenticated` answer, so a caller learns nothing about why.
+ */
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type { Clock } from "../clock.js";
+import type { Sql } from "../db/sql.js";
+import { findTokenForAuth, touchToken } from "../db/tokens.js";
+import type { Logger } from "../logging/index.js";
+import { requestInfoKey } from "../rpc/request-info.js";
+import { type Caller, callerKey, principalFromDb } from "./caller.js";
+import { type TokenKind, tokenKindOf } from "./token.js";
+
+/** Methods callable without a bearer token. */
+const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([IdentityService.method.exchangeToken]);
+
+/** Token kinds that authenticate API calls; exchange and logs tokens serve one purpose only. */
+const apiTokenKinds: ReadonlySet<TokenKind> = new Set(["personal_access", "runner_access"]);
+
+export const unauthenticatedMessage = "missing or invalid bearer token";
+
+export interface AuthenticationDeps {
+  sql: Sql;
+  clock: Clock;
+  log: Logger;
+}
+
+export function createAuthenticationInterceptor({ sql, clock, log }: AuthenticationDeps): Interceptor {
+  return (next) => async (req) => {
+    if (publicMethods.has(req.method)) return next(req);
+    const caller = await authenticate(sql, clock, req.header.get("authorization"));
+    if (!caller) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
+    req.contextValues.set(callerKey, caller);
+    req.contextValues.get(requestInfoKey).subject = caller.subject.id;
+    touchToken(sql, caller.tokenId, clock.now()).catch((error: unknown) =>
+      log.warn("could not record token use", { token_id: caller.tokenId, error }),
+    );
+    return next(req);
+  };
+}
+
+async function authenticate(sql: Sql, clock: Clock, authorization: string | null): Promise<Caller | undefined> {
+  const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
+  const token = match?.[1];
+  if (!token) return undefined;
+  const kind = tokenKindOf(token);
+  if (!kind || !apiTokenKinds.has(kind)) return undefined;
+  const row = await findTokenForAuth(sql, token);
+  if (!row || row.kind !== kind || !row.subject_exists) return undefined;
+  if (row.revoked_at || (row.expires_at && row.expires_at <= clock.now())) return undefined;
+  if (row.principal !== "runner" && !row.member_role) return undefined;
+  return {
+    subject: { id: row.subject_id, principal: principalFromDb(row.principal) },
+    organizationId: row.organization_id,
+    orgRole: row.member_role ?? undefined,
+    tokenId: row.id,
+  };
+}

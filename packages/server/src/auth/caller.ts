@@ -1,0 +1,35 @@
+import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+
+export type OrgRole = "admin" | "member";
+
+/** The authenticated subject of a request. */
+export interface Caller {
+  subject: { id: string; principal: Principal.USER | Principal.SERVICE_ACCOUNT | Principal.RUNNER };
+  organizationId: string;
+  /** Org role of a user or service account; undefined for the runner principal. */
+  orgRole: OrgRole | undefined;
+  tokenId: string;
+}
+
+export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+
+/** The caller of an authenticated method (every method but ExchangeToken). */
+export function callerOf(ctx: Pick<HandlerContext, "values">): Caller {
+  const caller = ctx.values.get(callerKey);
+  if (!caller) throw new ConnectError("missing caller on an authenticated method", Code.Internal);
+  return caller;
+}
+
+export type DbPrincipal = "user" | "service_account" | "runner";
+
+export function principalFromDb(p: DbPrincipal): Caller["subject"]["principal"] {
+  switch (p) {
+    case "user":
+      return Principal.USER;
+    case "service_account":
+      return Principal.SERVICE_ACCOUNT;
+    case "runner":
+      return Principal.RUNNER;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * "May this caller do this to that runner?" — the one place that answers it
+ * (behaviour.md §2, table in docs/identity.md). Handlers call authorizeRunner(); they never
+ * compare orgs or roles themselves.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type { Sql } from "../db/sql.js";
+import type { Caller } from "./caller.js";
+
+/** A caller's role on one runner. `runner` is the runner principal acting on itself. */
+export type RunnerRole = "admin" | "user" | "runner";
+
+/** What authorization needs to know about a runner and the caller's groups. */
+export interface RunnerAccessFacts {
+  runnerId: string;
+  organizationId: string;
+  kind: "local" | "remote" | "local_configuration";
+  creatorId: string;
+  /** Roles the caller's groups hold on this runner through policies. */
+  policyRoles: ("admin" | "user")[];
+}
+
+/**
+ * The caller's role on the runner, or undefined when the caller may not even see it.
+ * Pure: no database, so the rules are tested as a table.
+ */
+export function runnerRole(caller: Caller, facts: RunnerAccessFacts): RunnerRole | undefined {
+  if (facts.organizationId !== caller.organizationId) return undefined;
+  if (caller.subject.principal === Principal.RUNNER) {
+    return caller.subject.id === facts.runnerId ? "runner" : undefined;
+  }
+  if (caller.orgRole === "admin") return "admin";
+  if (facts.kind === "local") {
+    // A user runner is visible to its creator (and org admins) only.
+    return facts.creatorId === caller.subject.id ? "admin" : undefined;
+  }
+  return facts.policyRoles.includes("admin") ? "admin" : "user";
+}
+
+export interface AuthorizeRunnerOptions {
+  /** The least role the method needs. */
+  need: "user" | "admin";
+  /** Whether the runner principal may call this method on itself. */
+  runnerItself?: boolean;
+}
+
+export interface AuthorizedRunner {
+  facts: RunnerAccessFacts;
+  role: RunnerRole;
+}
+
+/**
+ * Loads the runner and the caller's policy roles in one query and applies runnerRole():
+ * `not_found` when the caller cannot see the runner (unknown, other org, someone else's
+ * user runner — indistinguishable), `permission_denied` when it can but the role is short.
+ */
+export async function authorizeRunner(
+  sql: Sql,
+  caller: Caller,
+  runnerId: string,
+  options: AuthorizeRunnerOptions,
+): Promise<AuthorizedRunner> {
+  const facts = await loadRunnerAccessFacts(sql, caller, runnerId);
+  const role = facts ? runnerRole(caller, facts) : undefined;
+  if (!facts || !role) throw runnerNotFound(runnerId);
+  const allowed = role === "runner" ? options.runnerItself === true : role === "admin" || options.need === "user";
+  if (!allowed) {
+    throw new ConnectError(
+      role === "runner"
+        ? "a runner may not call this method"
+        : `this requires the ${options.need} role on runner ${runnerId}`,
+      Code.PermissionDenied,
+    );
+  }
+  return { facts, role };
+}
+
+export function runnerNotFound(runnerId: string): ConnectError {
+  return new ConnectError(`runner ${runnerId} not found`, Code.NotFound);
+}
+
+async function loadRunnerAccessFacts(
+  sql: Sql,
+  caller: Caller,
+  runnerId: string,
+): Promise<RunnerAccessFacts | undefined> {
+  // The org filter is part of the lookup: a runner of another org is never even loaded.
+  const [row] = await sql<
+    { id: string; organization_id: string; kind: RunnerAccessFacts["kind"]; creator_id: string; roles: string[] }[]
+  >`
+    select r.id, r.organization_id, r.kind, r.creator_id,
+           coalesce(array_agg(p.role) filter (where p.role is not null), '{}') as roles
+      from runners r
+      left join runner_policies p
+        on p.runner_id = r.id
+       and p.group_id in (select group_id from group_members where member_id = ${caller.subject.id})
+     where r.id = ${runnerId} and r.organization_id = ${caller.organizationId}
+     group by r.id`;
+  if (!row) return undefined;
+  return {
+    runnerId: row.id,
+    organizationId: row.organization_id,
+    kind: row.kind,
+    creatorId: row.creator_id,
+    policyRoles: row.roles as RunnerAccessFacts["policyRoles"],
+  };
+}

@@ -1,0 +1,113 @@
+/** SQL for bearer tokens. The secret is never stored: rows hold its SHA-256 (docs/identity.md). */
+import type { DbPrincipal } from "../auth/caller.js";
+import { generateToken, hashToken, type TokenKind } from "../auth/token.js";
+import type { Db } from "./sql.js";
+
+export interface DbToken {
+  id: string;
+  kind: TokenKind;
+  organization_id: string;
+  subject_id: string;
+  principal: DbPrincipal;
+  description: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  consumed_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** A token row joined with what authentication needs about its subject. */
+export interface DbTokenForAuth extends DbToken {
+  /** The member's current org role; null for runners or a member that no longer exists. */
+  member_role: "admin" | "member" | null;
+  /** Whether the subject (member or runner) still exists. */
+  subject_exists: boolean;
+}
+
+export interface IssueTokenInput {
+  kind: TokenKind;
+  organizationId: string;
+  subjectId: string;
+  principal: DbPrincipal;
+  expiresAt: Date | null;
+  description?: string;
+}
+
+/** Stores a new token and returns its row and the secret (to be shown once). */
+export async function issueToken(sql: Db, input: IssueTokenInput): Promise<{ row: DbToken; token: string }> {
+  const { token, hash } = generateToken(input.kind);
+  const [row] = await sql<DbToken[]>`
+    insert into tokens (kind, organization_id, subject_id, principal, hash, description, expires_at)
+    values (${input.kind}, ${input.organizationId}, ${input.subjectId}, ${input.principal}, ${hash},
+            ${input.description ?? ""}, ${input.expiresAt})
+    returning ${sql(tokenColumns)}`;
+  return { row: row as DbToken, token };
+}
+
+const tokenColumns = [
+  "id",
+  "kind",
+  "organization_id",
+  "subject_id",
+  "principal",
+  "description",
+  "created_at",
+  "expires_at",
+  "revoked_at",
+  "consumed_at",
+  "last_used_at",
+] as const;
+
+/**
+ * One lookup by hash (unique index) with the subject's current state: the member's role is
+ * read live, so a role change or a removed member takes effect on the next request.
+ */
+export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenForAuth | undefined> {
+  const [row] = await sql<DbTokenForAuth[]>`
+    select t.id, t.kind, t.organization_id, t.subject_id, t.principal, t.description, t.created_at,
+           t.expires_at, t.revoked_at, t.consumed_at, t.last_used_at,
+           m.role as member_role,
+           (m.id is not null or r.id is not null) as subject_exists
+      from tokens t
+      left join members m on t.principal <> 'runner' and m.id = t.subject_id and m.organization_id = t.organization_id
+      left join runners r on t.principal = 'runner' and r.id = t.subject_id and r.organization_id = t.organization_id
+     where t.hash = ${hashToken(token)}`;
+  return row;
+}
+
+/** Records use, at most once a minute per token, so authentication rarely writes. */
+export async function touchToken(sql: Db, id: string, now: Date): Promise<void> {
+  const minuteAgo = new Date(now.getTime() - 60_000);
+  await sql`update tokens set last_used_at = ${now}
+             where id = ${id} and (last_used_at is null or last_used_at < ${minuteAgo})`;
+}
+
+/**
+ * Marks a one-time exchange token used and returns it, atomically: of two concurrent
+ * exchanges of the same token exactly one gets the row.
+ */
+export async function consumeExchangeToken(sql: Db, token: string, now: Date): Promise<DbToken | undefined> {
+  const [row] = await sql<DbToken[]>`
+    update tokens set consumed_at = ${now}, last_used_at = ${now}
+     where hash = ${hashToken(token)} and kind = 'runner_exchange'
+       and consumed_at is null and revoked_at is null and (expires_at is null or expires_at > ${now})
+    returning ${sql(tokenColumns)}`;
+  return row;
+}
+
+/** Revokes a token of the org; false when there is no such token (or it was revoked already). */
+export async function revokeToken(sql: Db, organizationId: string, id: string, now: Date): Promise<boolean> {
+  const rows = await sql`update tokens set revoked_at = ${now}
+                          where id = ${id} and organization_id = ${organizationId} and revoked_at is null`;
+  return rows.count === 1;
+}
+
+export function listTokens(sql: Db, organizationId: string): Promise<DbToken[]> {
+  return sql<DbToken[]>`select ${sql(tokenColumns)} from tokens
+                         where organization_id = ${organizationId} order by created_at, id`;
+}
+
+export function findToken(sql: Db, id: string): Promise<DbToken[]> {
+  return sql<DbToken[]>`select ${sql(tokenColumns)} from tokens where id = ${id}`;
+}
