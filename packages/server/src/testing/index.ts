@@ -1,8 +1,12 @@
+export type { ManualClock } from "./clock.js";
+export { manualClock } from "./clock.js";
 export { callError } from "./connect-error.js";
 export type { TestDatabase } from "./database.js";
 export { createEmptyDatabase, createTestDatabase } from "./database.js";
-export type { SeededMember, SeededOrganization } from "./seed.js";
-export { bearer, seedMember, seedOrganization } from "./seed.js";
+export type { SeededMember, SeededOrganization, SeedRunnerKind } from "./seed.js";
+export { bearer, seedGroup, seedMember, seedOrganization, seedRunner, seedRunnerToken } from "./seed.js";
 export type { TestServer } from "./server.js";
 export { startTestServer, testServerConfig } from "./server.js";
+export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
+export { createTenancyFixture } from "./tenancy-fixture.js";
 export { subjectMapHolder } from "./test-messages.js";

@@ -2,6 +2,7 @@
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
  */
+import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import { build, type ServerConfig } from "../server.js";
@@ -26,13 +27,18 @@ export const testServerConfig: ServerConfig = {
 };
 
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; sql?: Sql } = {},
+  options: { config?: Partial<ServerConfig>; sql?: Sql; clock?: Clock } = {},
 ): Promise<TestServer> {
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
-  const server = build({ config: { ...testServerConfig, ...options.config }, sql, log });
+  const server = build({
+    config: { ...testServerConfig, ...options.config },
+    sql,
+    log,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const address = await server.listen(0, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTenancyFixture,
+  createTestDatabase,
+  manualClock,
+  type TenancyFixture,
+  type TestDatabase,
+} from "../testing/index.js";
+import { consumeExchangeToken, issueToken, revokeToken } from "./tokens.js";
+
+let db: TestDatabase;
+let fx: TenancyFixture;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  fx = await createTenancyFixture(db.sql);
+});
+afterAll(() => db.drop());
+
+const day = 24 * 60 * 60_000;
+
+function exchangeToken(expiresAt: Date | null) {
+  return issueToken(db.sql, {
+    kind: "runner_exchange",
+    organizationId: fx.organizations.A,
+    subjectId: fx.runners.orgRunner,
+    principal: "runner",
+    expiresAt,
+  });
+}
+
+describe("issueToken", () => {
+  it("stores only a hash: no column of the row holds the token", async () => {
+    const { row, token } = await exchangeToken(null);
+    const [stored] = await db.sql`select * from tokens where id = ${row.id}`;
+    const text = JSON.stringify(stored, (_k, v) => (v?.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v));
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(token.slice(12));
+  });
+});
+
+describe("consumeExchangeToken", () => {
+  it("works once, then never again", async () => {
+    const clock = manualClock();
+    const { row, token } = await exchangeToken(new Date(clock.now().getTime() + day));
+    expect((await consumeExchangeToken(db.sql, token, clock.now()))?.id).toBe(row.id);
+    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+  });
+
+  it("refuses a token after its 24 hours", async () => {
+    const clock = manualClock();
+    const { token } = await exchangeToken(new Date(clock.now().getTime() + day));
+    clock.advance(day);
+    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+  });
+
+  it("refuses a revoked token", async () => {
+    const clock = manualClock();
+    const { row, token } = await exchangeToken(new Date(clock.now().getTime() + day));
+    await revokeToken(db.sql, fx.organizations.A, row.id, clock.now());
+    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+  });
+
+  it("refuses tokens of other kinds", async () => {
+    expect(await consumeExchangeToken(db.sql, fx.tokens["A org runner itself"], new Date())).toBeUndefined();
+    expect(await consumeExchangeToken(db.sql, fx.tokens["A admin"], new Date())).toBeUndefined();
+  });
+
+  it("lets exactly one of many concurrent exchanges of the same token succeed", async () => {
+    const { token } = await exchangeToken(null);
+    const results = await Promise.all(Array.from({ length: 8 }, () => consumeExchangeToken(db.sql, token, new Date())));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe("revokeToken", () => {
+  it("only revokes tokens of the given org", async () => {
+    const { row } = await exchangeToken(null);
+    expect(await revokeToken(db.sql, fx.organizations.B, row.id, new Date())).toBe(false);
+    expect(await revokeToken(db.sql, fx.organizations.A, row.id, new Date())).toBe(true);
+    expect(await revokeToken(db.sql, fx.organizations.A, row.id, new Date())).toBe(false);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The cross-tenant access matrix: method × caller → expected outcome, as data. Each issue
+ * that implements a method adds its row to auth/access-matrix.test.ts; this module runs
+ * every row for every caller of the tenancy fixture over the real server.
+ */
+import { type Client, type Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { bearer } from "./seed.js";
+import type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
+
+export interface Clients {
+  identity: Client<typeof IdentityService>;
+  runners: Client<typeof RunnerService>;
+  configuration: Client<typeof RunnerConfigurationService>;
+  interaction: Client<typeof RunnerInteractionService>;
+}
+
+export type Outcome = "ok" | Code;
+
+export interface AccessRow {
+  /** e.g. "RunnerService.GetRunner on A's org runner". */
+  name: string;
+  call(clients: Clients, fx: TenancyFixture): Promise<unknown>;
+  /** Every caller of the fixture must be listed: no row leaves a caller untested. */
+  expect: Record<CallerName, Outcome>;
+}
+
+export function clientsFor(baseUrl: string, token: string): Clients {
+  const transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(token)] });
+  return {
+    identity: createClient(IdentityService, transport),
+    runners: createClient(RunnerService, transport),
+    configuration: createClient(RunnerConfigurationService, transport),
+    interaction: createClient(RunnerInteractionService, transport),
+  };
+}
+
+/** Runs one cell: "ok" or the Connect code the call failed with. */
+export async function outcomeOf(call: Promise<unknown>): Promise<Outcome> {
+  try {
+    await call;
+    return "ok";
+  } catch (error) {
+    return ConnectError.from(error).code;
+  }
+}
+
+/** Readable expectations: `{ ...everyone("ok"), "B admin": Code.NotFound }`. */
+export function everyone(outcome: Outcome): Record<CallerName, Outcome> {
+  return {
+    "A admin": outcome,
+    "A member": outcome,
+    "A service account": outcome,
+    "A policy admin": outcome,
+    "A policy user": outcome,
+    "A user-runner creator": outcome,
+    "A org runner itself": outcome,
+    "B admin": outcome,
+    "B member": outcome,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Two organizations with every kind of caller and runner that authorization distinguishes.
+ * The access matrices (auth/*.test.ts, and the rows later issues add) are written against
+ * these names.
+ */
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type { Caller } from "../auth/index.js";
+import type { Sql } from "../db/index.js";
+import { seedGroup, seedMember, seedOrganization, seedRunner, seedRunnerToken } from "./seed.js";
+
+export type CallerName =
+  | "A admin"
+  | "A member"
+  | "A service account"
+  | "A policy admin"
+  | "A policy user"
+  | "A user-runner creator"
+  | "A org runner itself"
+  | "B admin"
+  | "B member";
+
+export interface TenancyFixture {
+  organizations: { A: string; B: string };
+  runners: {
+    /** REMOTE runner of org A, created by A admin; group "ops" has ADMIN, "devs" USER on it. */
+    orgRunner: string;
+    /** LOCAL runner of org A, created by "A user-runner creator". */
+    userRunner: string;
+    /** REMOTE runner of org B. */
+    otherOrgRunner: string;
+  };
+  /** Bearer token of each caller. */
+  tokens: Record<CallerName, string>;
+  /** The Caller each token authenticates as (for testing helpers directly). */
+  callers: Record<CallerName, Caller>;
+}
+
+export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
+  const a = await seedOrganization(sql, "Org A");
+  const b = await seedOrganization(sql, "Org B");
+  const orgA = a.organization.id;
+  const policyAdmin = await seedMember(sql, orgA, { name: "A ops engineer" });
+  const policyUser = await seedMember(sql, orgA, { name: "A developer" });
+  const creator = await seedMember(sql, orgA, { name: "A laptop owner" });
+
+  const orgRunner = await seedRunner(sql, { organizationId: orgA, kind: "remote", creator: a.admin.member });
+  const userRunner = await seedRunner(sql, { organizationId: orgA, kind: "local", creator: creator.member });
+  const otherOrgRunner = await seedRunner(sql, {
+    organizationId: b.organization.id,
+    kind: "remote",
+    creator: b.admin.member,
+  });
+  await seedGroup(sql, orgA, "ops", [policyAdmin.member.id], { runnerId: orgRunner.id, role: "admin" });
+  await seedGroup(sql, orgA, "devs", [policyUser.member.id], { runnerId: orgRunner.id, role: "user" });
+  const runnerToken = await seedRunnerToken(sql, orgA, orgRunner.id);
+
+  const member = (m: { member: { id: string; kind: string; role: "admin" | "member" } }, org: string): Caller => ({
+    subject: {
+      id: m.member.id,
+      principal: m.member.kind === "service_account" ? Principal.SERVICE_ACCOUNT : Principal.USER,
+    },
+    organizationId: org,
+    orgRole: m.member.role,
+    tokenId: "",
+  });
+  const orgB = b.organization.id;
+  return {
+    organizations: { A: orgA, B: orgB },
+    runners: { orgRunner: orgRunner.id, userRunner: userRunner.id, otherOrgRunner: otherOrgRunner.id },
+    tokens: {
+      "A admin": a.admin.token,
+      "A member": a.member.token,
+      "A service account": a.serviceAccount.token,
+      "A policy admin": policyAdmin.token,
+      "A policy user": policyUser.token,
+      "A user-runner creator": creator.token,
+      "A org runner itself": runnerToken,
+      "B admin": b.admin.token,
+      "B member": b.member.token,
+    },
+    callers: {
+      "A admin": member(a.admin, orgA),
+      "A member": member(a.member, orgA),
+      "A service account": member(a.serviceAccount, orgA),
+      "A policy admin": member(policyAdmin, orgA),
+      "A policy user": member(policyUser, orgA),
+      "A user-runner creator": member(creator, orgA),
+      "A org runner itself": {
+        subject: { id: orgRunner.id, principal: Principal.RUNNER },
+        organizationId: orgA,
+        orgRole: undefined,
+        tokenId: "",
+      },
+      "B admin": member(b.admin, orgB),
+      "B member": member(b.member, orgB),
+    },
+  };
+}
