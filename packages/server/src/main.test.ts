@@ -2,18 +2,21 @@
  * The real entry point (dist/main.js, built by `pnpm build`; turbo builds before
  * testing) as a separate process: graceful shutdown, and the embedded-Postgres default.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestDatabase, seedOrganization, type TestDatabase } from "./testing/index.js";
 
 const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const cliJs = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const run = promisify(execFile);
 
 interface Started {
   child: ChildProcess;
@@ -131,6 +134,30 @@ describe("the embedded Postgres default", () => {
     const ready = await fetch(`http://127.0.0.1:${server.port}/readyz`);
     expect(ready.status).toBe(200);
 
+    // The first start created a default org and admin, and left the admin's token here.
+    const tokenFile = path.join(dataDir, "admin-token");
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    const token = (await readFile(tokenFile, "utf8")).trim();
+    const identity = await fetch(`http://127.0.0.1:${server.port}/gitpod.v1.IdentityService/GetAuthenticatedIdentity`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: "{}",
+    });
+    expect(identity.status).toBe(200);
+
+    // The CLI works on the running server's database instead of starting another.
+    const { stdout } = await run(process.execPath, [cliJs, "orgs", "list", "--json"], {
+      env: { PATH: process.env.PATH ?? "", RUNNERPLANE_DATA_DIR: dataDir },
+    });
+    expect((JSON.parse(stdout) as { name: string }[]).map((o) => o.name)).toEqual(["default"]);
+
+    // A second server on the same data directory refuses to start rather than share it.
+    const second = await run(process.execPath, [mainJs], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", RUNNERPLANE_DATA_DIR: dataDir },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(second).toMatchObject({ code: 1 });
+    expect((second as { stderr: string }).stderr).toContain("is in use by another runnerplane process");
+
     server.child.kill("SIGINT");
     expect(await server.exited).toBe(0);
     expect(await connectRefused(pgPort)).toBe(true);
@@ -145,8 +172,12 @@ describe("the embedded Postgres default", () => {
     await first.exited;
     expect(await connectRefused(firstPgPort)).toBe(false); // the orphan still runs
 
+    const tokenBefore = await readFile(path.join(dataDir, "admin-token"), "utf8");
     const second = await startMain({ RUNNERPLANE_DATA_DIR: dataDir });
     expect((await fetch(`http://127.0.0.1:${second.port}/readyz`)).status).toBe(200);
+    // Not the first start any more: no second default org, the same admin token.
+    expect(second.lines.some((l) => String(l.msg).startsWith("created the default organization"))).toBe(false);
+    expect(await readFile(path.join(dataDir, "admin-token"), "utf8")).toBe(tokenBefore);
     expect(await connectRefused(firstPgPort)).toBe(true);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);

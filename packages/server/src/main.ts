@@ -3,14 +3,10 @@
  * embedded Postgres when no DATABASE_URL is given, applies migrations, listens, and shuts
  * down gracefully on SIGTERM/SIGINT.
  */
+
+import { ensureDefaultOrganization } from "./admin/default-organization.js";
 import { ConfigError, loadConfig } from "./config.js";
-import {
-  createDatabaseIfMissing,
-  createSql,
-  type EmbeddedPostgres,
-  migrate,
-  startEmbeddedPostgres,
-} from "./db/index.js";
+import { migrate, openDatabase } from "./db/index.js";
 import { createLogger } from "./logging/index.js";
 import { build } from "./server.js";
 
@@ -19,20 +15,18 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, process.env.INIT_CWD ?? process.cwd());
   const log = createLogger({ level: config.logLevel });
 
-  let embedded: EmbeddedPostgres | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
-    await createDatabaseIfMissing(embedded.url("postgres"), "runnerplane");
-    databaseUrl = embedded.url("runnerplane");
-    log.info("using the embedded postgres", { data_dir: config.dataDir, port: embedded.port });
-  }
-  const sql = createSql(databaseUrl, { max: config.dbPoolSize });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+    log,
+  });
+  const { sql } = db;
   try {
     await migrate(sql, { log });
+    if (db.startedEmbedded) await ensureDefaultOrganization(sql, config.dataDir, log);
   } catch (error) {
-    await sql.end({ timeout: 5 });
-    await embedded?.stop();
+    await db.close();
     throw error;
   }
 
@@ -49,8 +43,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     await server.close();
-    await sql.end({ timeout: 5 });
-    await embedded?.stop();
+    await db.close();
     log.info("stopped");
     process.exit(0);
   };

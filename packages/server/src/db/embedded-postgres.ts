@@ -12,7 +12,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -79,6 +79,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ]);
   }
   const password = (await readFile(passwordFile, "utf8")).trim();
+  // One runnerplane process owns a data directory at a time; a leftover Postgres of an owner
+  // that died is taken over (launch → stopLeftover), a live owner's is not.
+  const ownerFile = path.join(options.dataDir, "runnerplane.pid");
+  const holder = await livePidIn(ownerFile);
+  if (holder !== undefined && holder !== process.pid) {
+    throw new Error(
+      `the data directory ${options.dataDir} is in use by another runnerplane process (pid ${holder}); stop it or set RUNNERPLANE_DATA_DIR`,
+    );
+  }
   const port = options.port || (await freePort());
   const flags = [
     "-D",
@@ -108,6 +117,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       child = undefined;
     });
     child = launched;
+    await writeFile(ownerFile, String(process.pid));
     options.log.info("embedded postgres started", { port });
   };
   const stop = async () => {
@@ -116,15 +126,45 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const exited = new Promise<void>((resolve) => current.once("exit", () => resolve()));
     current.kill("SIGINT");
     await exited;
+    await rm(ownerFile, { force: true });
   };
   await start();
-  return {
-    port,
-    url: (database) =>
-      `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    start,
-    stop,
-  };
+  return { port, url: connectionUrl(password, port), start, stop };
+}
+
+/**
+ * The embedded Postgres a live runnerplane process is running on `dataDir`, if any: the
+ * CLI uses it instead of starting a second server on the same files.
+ */
+export async function findRunningEmbeddedPostgres(
+  dataDir: string,
+): Promise<Pick<EmbeddedPostgres, "port" | "url"> | undefined> {
+  const holder = await livePidIn(path.join(dataDir, "runnerplane.pid"));
+  if (holder === undefined) return undefined;
+  try {
+    // postmaster.pid: line 1 the pid, line 4 the port.
+    const lines = (await readFile(path.join(dataDir, "postgres", "postmaster.pid"), "utf8")).split("\n");
+    const port = Number(lines[3]);
+    if (!alive(Number(lines[0])) || !Number.isInteger(port)) return undefined;
+    const password = (await readFile(path.join(dataDir, "postgres.password"), "utf8")).trim();
+    return { port, url: connectionUrl(password, port) };
+  } catch {
+    return undefined;
+  }
+}
+
+function connectionUrl(password: string, port: number) {
+  return (database: string) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+async function livePidIn(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(file, "utf8")).trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function loadBinaries(): Promise<Binaries> {

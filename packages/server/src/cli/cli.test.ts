@@ -1,0 +1,225 @@
+/**
+ * The real `runnerplane` binary (dist/cli/main.js) against a fresh database, and the API
+ * server on the same database answering with what the CLI created.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmptyDatabase, startTestServer, type TestDatabase, type TestServer } from "../testing/index.js";
+
+const run = promisify(execFile);
+const cliJs = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+let db: TestDatabase;
+let server: TestServer;
+beforeAll(async () => {
+  db = await createEmptyDatabase(); // not migrated: the CLI must cope with a fresh database
+});
+afterAll(async () => {
+  await server?.close();
+  await db.drop();
+});
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(...args: string[]): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cliJs, ...args], {
+      env: { PATH: process.env.PATH ?? "", DATABASE_URL: db.url },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function cliJson<T>(...args: string[]): Promise<T> {
+  const result = await cli(...args, "--json");
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+function whoAmI(token: string) {
+  return fetch(`${server.baseUrl}/gitpod.v1.IdentityService/GetAuthenticatedIdentity`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: "{}",
+  });
+}
+
+interface Bootstrapped {
+  organization: { id: string; name: string };
+  admin: { id: string; role: string };
+  token: { id: string; value: string };
+}
+
+describe("runnerplane CLI", () => {
+  let boot: Bootstrapped;
+
+  it("bootstraps a fresh database, and the printed token authenticates API calls", async () => {
+    const text = await cli("bootstrap", "--org-name", "Acme", "--admin-name", "Alice", "--admin-email", "a@acme.test");
+    expect(text.code, text.stderr).toBe(0);
+    const token = /^(rp_pat_\S+)$/m.exec(text.stdout)?.[1];
+    expect(token).toBeDefined();
+    expect(text.stdout).toContain("shown only now");
+
+    server = await startTestServer({ sql: db.sql });
+    const res = await whoAmI(token as string);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { subject: { principal: string }; organizationId: string };
+    expect(body.subject.principal).toBe("PRINCIPAL_USER");
+
+    boot = await cliJson<Bootstrapped>("bootstrap", "--org-name", "Globex", "--admin-name", "Gina");
+    expect(boot.admin.role).toBe("admin");
+    expect(await (await whoAmI(boot.token.value)).json()).toEqual({
+      subject: { id: boot.admin.id, principal: "PRINCIPAL_USER" },
+      organizationId: boot.organization.id,
+    });
+  });
+
+  it("creates users, service accounts and groups, and lists them", async () => {
+    const org = boot.organization.id;
+    const bob = await cliJson<{ id: string; kind: string; role: string }>(
+      "users",
+      "create",
+      "--org",
+      org,
+      "--name",
+      "Bob",
+    );
+    expect(bob).toMatchObject({ kind: "user", role: "member" });
+    const bot = await cliJson<{ id: string; kind: string }>(
+      "service-accounts",
+      "create",
+      "--org",
+      org,
+      "--name",
+      "ci-bot",
+      "--role",
+      "admin",
+    );
+    expect(bot.kind).toBe("service_account");
+    const group = await cliJson<{ id: string }>("groups", "create", "--org", org, "--name", "ops");
+    await cliJson("groups", "add-member", "--group", group.id, "--member", bob.id);
+
+    const members = await cliJson<{ name: string }[]>("users", "list", "--org", org);
+    expect(members.map((m) => m.name)).toEqual(["Gina", "Bob", "ci-bot"]);
+    expect(await cliJson("groups", "list", "--org", org)).toEqual([{ id: group.id, name: "ops", memberIds: [bob.id] }]);
+    const orgs = await cliJson<{ name: string }[]>("orgs", "list");
+    expect(orgs.map((o) => o.name)).toEqual(["Acme", "Globex"]);
+  });
+
+  it("creates a token for a service account, and revokes it so it stops working", async () => {
+    const bot = await cliJson<{ id: string }>(
+      "service-accounts",
+      "create",
+      "--org",
+      boot.organization.id,
+      "--name",
+      "deployer",
+    );
+    const token = await cliJson<{ id: string; value: string }>(
+      "tokens",
+      "create",
+      "--member",
+      bot.id,
+      "--expires-in",
+      "30d",
+    );
+    const res = await whoAmI(token.value);
+    expect(((await res.json()) as { subject: { principal: string } }).subject.principal).toBe(
+      "PRINCIPAL_SERVICE_ACCOUNT",
+    );
+
+    const listed = await cliJson<{ id: string; expiresAt: string | null }[]>(
+      "tokens",
+      "list",
+      "--org",
+      boot.organization.id,
+    );
+    const entry = listed.find((t) => t.id === token.id);
+    expect(entry?.expiresAt).not.toBeNull();
+    expect(JSON.stringify(listed)).not.toContain(token.value);
+
+    await cliJson("tokens", "revoke", "--token", token.id);
+    expect((await whoAmI(token.value)).status).toBe(401);
+    const again = await cli("tokens", "revoke", "--token", token.id);
+    expect(again).toMatchObject({ code: 1, stderr: `runnerplane: token ${token.id} was already revoked\n` });
+  });
+
+  describe("bad input gets a clear error and writes nothing", () => {
+    it.each([
+      [["users", "create", "--org", "nope", "--name", "X"], 1, '--org must be an id (a UUID), got "nope"'],
+      [["users", "create", "--org", "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01", "--name", "X"], 1, "no such organization"],
+      [["users", "create", "--name", "X"], 2, "--org is required"],
+      [
+        ["users", "create", "--org", "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01", "--name", "X", "--role", "owner"],
+        1,
+        "--role must be admin or member",
+      ],
+      [["tokens", "create", "--member", "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01"], 1, "no user or service account"],
+      [
+        ["bootstrap", "--org-name", "A", "--admin-name", "B", "--token-expires-in", "soon"],
+        1,
+        "--token-expires-in must look like",
+      ],
+      [["frobnicate"], 2, 'unknown command "frobnicate"'],
+      [["users", "create", "--org", "x", "--name", "y", "--colour", "red"], 2, "Unknown option '--colour'"],
+    ] as [string[], number, string][])("%j → exit %i", async (args, code, message) => {
+      const before = await db.sql`select (select count(*) from organizations) + (select count(*) from members) as n`;
+      const result = await cli(...args);
+      expect(result.code).toBe(code);
+      expect(result.stderr).toContain(message);
+      expect(result.stdout).toBe("");
+      const after = await db.sql`select (select count(*) from organizations) + (select count(*) from members) as n`;
+      expect(after).toEqual(before);
+    });
+
+    it("reports errors as JSON with --json", async () => {
+      const result = await cli("users", "create", "--org", "nope", "--name", "X", "--json");
+      expect(result.code).toBe(1);
+      expect(JSON.parse(result.stdout)).toEqual({ error: '--org must be an id (a UUID), got "nope"' });
+    });
+
+    it("refuses to put a member of another organization into a group", async () => {
+      const acme = (await cliJson<{ id: string; name: string }[]>("orgs", "list")).find((o) => o.name === "Acme");
+      const outsider = await cliJson<{ id: string }>(
+        "users",
+        "create",
+        "--org",
+        acme?.id as string,
+        "--name",
+        "Mallory",
+      );
+      const group = await cliJson<{ id: string }>(
+        "groups",
+        "create",
+        "--org",
+        boot.organization.id,
+        "--name",
+        "admins",
+      );
+      const result = await cli("groups", "add-member", "--group", group.id, "--member", outsider.id);
+      expect(result).toMatchObject({ code: 1 });
+      expect(result.stderr).toContain("belongs to another organization than the group");
+    });
+
+    it("refuses a duplicate group name", async () => {
+      const result = await cli("groups", "create", "--org", boot.organization.id, "--name", "ops");
+      expect(result.stderr).toContain("a group with that name already exists in the organization");
+    });
+  });
+
+  it("lists every command with --help", async () => {
+    const result = await cli("--help");
+    for (const name of ["bootstrap", "users create", "service-accounts create", "groups add-member", "tokens revoke"]) {
+      expect(result.stdout).toContain(name);
+    }
+  });
+});

@@ -1,0 +1,309 @@
+/**
+ * The admin commands of the `runnerplane` CLI. Each takes parsed options and returns both
+ * a JSON value (for `--json`) and text for people. Bad input throws CliError with a message
+ * that says what to fix; every command that writes more than one row does so in one
+ * transaction.
+ */
+import { bootstrap } from "../admin/bootstrap.js";
+import type { OrgRole } from "../auth/index.js";
+import type { Clock } from "../clock.js";
+import { addGroupMember, createGroup, findGroup, listGroups } from "../db/groups.js";
+import type { Sql } from "../db/index.js";
+import { createMember, findMember, listMembers, type MemberKind } from "../db/members.js";
+import { listOrganizations } from "../db/organizations.js";
+import { findToken, issueToken, listTokens, revokeToken } from "../db/tokens.js";
+
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  sql: Sql;
+  clock: Clock;
+}
+
+export interface CommandResult {
+  json: unknown;
+  text: string;
+}
+
+export interface Command {
+  /** e.g. "users create" */
+  name: string;
+  summary: string;
+  /** Option name → description; string options take a value, flags end in "?" in usage. */
+  options: Record<string, { type: "string" | "boolean"; required?: boolean; description: string }>;
+  run(ctx: CommandContext, values: OptionValues): Promise<CommandResult>;
+}
+
+export const commands: Command[] = [
+  {
+    name: "bootstrap",
+    summary: "Create an organization, its first admin and a personal access token (printed once)",
+    options: {
+      "org-name": { type: "string", required: true, description: "name of the new organization" },
+      "admin-name": { type: "string", required: true, description: "name of its first admin" },
+      "admin-email": { type: "string", description: "email of the admin" },
+      "token-expires-in": { type: "string", description: "token lifetime, e.g. 90d or 12h (default: none)" },
+    },
+    async run({ sql, clock }, v) {
+      const created = await bootstrap(sql, {
+        organizationName: name(v, "org-name"),
+        adminName: name(v, "admin-name"),
+        adminEmail: optional(v, "admin-email"),
+        tokenExpiresAt: expiry(v, clock),
+      });
+      return {
+        json: {
+          organization: { id: created.organization.id, name: created.organization.name },
+          admin: memberJson(created.admin),
+          token: { id: created.token.id, value: created.secret, expiresAt: created.token.expires_at },
+        },
+        text: [
+          `Created organization "${created.organization.name}" (${created.organization.id})`,
+          `and its admin "${created.admin.name}" (${created.admin.id}).`,
+          "",
+          "Admin token (shown only now; keep it secret):",
+          created.secret,
+        ].join("\n"),
+      };
+    },
+  },
+  {
+    name: "orgs list",
+    summary: "List organizations",
+    options: {},
+    async run({ sql }) {
+      const orgs = await listOrganizations(sql);
+      return {
+        json: orgs.map((o) => ({ id: o.id, name: o.name, createdAt: o.created_at })),
+        text: table(
+          ["ID", "NAME"],
+          orgs.map((o) => [o.id, o.name]),
+        ),
+      };
+    },
+  },
+  memberCreate("users create", "user", "Create a user in an organization"),
+  memberCreate("service-accounts create", "service_account", "Create a service account in an organization"),
+  {
+    name: "users list",
+    summary: "List the users and service accounts of an organization",
+    options: { org: { type: "string", required: true, description: "organization id" } },
+    async run({ sql }, v) {
+      const members = await listMembers(sql, uuid(v, "org"));
+      return {
+        json: members.map(memberJson),
+        text: table(
+          ["ID", "KIND", "ROLE", "NAME", "EMAIL"],
+          members.map((m) => [m.id, m.kind, m.role, m.name, m.email ?? ""]),
+        ),
+      };
+    },
+  },
+  {
+    name: "groups create",
+    summary: "Create a group in an organization",
+    options: {
+      org: { type: "string", required: true, description: "organization id" },
+      name: { type: "string", required: true, description: "group name, unique in the organization" },
+    },
+    async run({ sql }, v) {
+      const group = await createGroup(sql, uuid(v, "org"), name(v, "name"));
+      return { json: { id: group.id, name: group.name }, text: `Created group "${group.name}" (${group.id}).` };
+    },
+  },
+  {
+    name: "groups add-member",
+    summary: "Add a user or service account to a group of the same organization",
+    options: {
+      group: { type: "string", required: true, description: "group id" },
+      member: { type: "string", required: true, description: "user or service account id" },
+    },
+    async run({ sql }, v) {
+      const groupId = uuid(v, "group");
+      const memberId = uuid(v, "member");
+      const added = await sql.begin(async (tx) => {
+        const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
+        if (!group) throw new CliError(`no group ${groupId}`);
+        if (!member) throw new CliError(`no user or service account ${memberId}`);
+        if (member.organization_id !== group.organization_id) {
+          throw new CliError(`${member.name} (${memberId}) belongs to another organization than the group`);
+        }
+        return addGroupMember(tx, groupId, memberId);
+      });
+      return {
+        json: { groupId, memberId, added },
+        text: added ? `Added ${memberId} to group ${groupId}.` : `${memberId} was already in group ${groupId}.`,
+      };
+    },
+  },
+  {
+    name: "groups list",
+    summary: "List the groups of an organization with their members",
+    options: { org: { type: "string", required: true, description: "organization id" } },
+    async run({ sql }, v) {
+      const groups = await listGroups(sql, uuid(v, "org"));
+      return {
+        json: groups.map((g) => ({ id: g.id, name: g.name, memberIds: g.member_ids })),
+        text: table(
+          ["ID", "NAME", "MEMBERS"],
+          groups.map((g) => [g.id, g.name, g.member_ids.join(",")]),
+        ),
+      };
+    },
+  },
+  {
+    name: "tokens create",
+    summary: "Create a personal access token for a user or service account (printed once)",
+    options: {
+      member: { type: "string", required: true, description: "user or service account id" },
+      "expires-in": { type: "string", description: "lifetime, e.g. 30d or 12h (default: none)" },
+      description: { type: "string", description: "what the token is for" },
+    },
+    async run({ sql, clock }, v) {
+      const memberId = uuid(v, "member");
+      const member = await findMember(sql, memberId);
+      if (!member) throw new CliError(`no user or service account ${memberId}`);
+      const { row, token } = await issueToken(sql, {
+        kind: "personal_access",
+        organizationId: member.organization_id,
+        subjectId: member.id,
+        principal: member.kind,
+        expiresAt: expiry(v, clock, "expires-in"),
+        description: optional(v, "description") ?? "",
+      });
+      return {
+        json: { id: row.id, value: token, memberId, expiresAt: row.expires_at },
+        text: [`Token ${row.id} for ${member.name} (shown only now; keep it secret):`, token].join("\n"),
+      };
+    },
+  },
+  {
+    name: "tokens revoke",
+    summary: "Revoke a token; it stops working on the next request",
+    options: { token: { type: "string", required: true, description: "token id (not the token itself)" } },
+    async run({ sql, clock }, v) {
+      const id = uuid(v, "token");
+      const [token] = await findToken(sql, id);
+      if (!token) throw new CliError(`no token ${id}`);
+      if (token.revoked_at) throw new CliError(`token ${id} was already revoked`);
+      await revokeToken(sql, token.organization_id, id, clock.now());
+      return { json: { id, revoked: true }, text: `Revoked token ${id}.` };
+    },
+  },
+  {
+    name: "tokens list",
+    summary: "List the tokens of an organization (never their values)",
+    options: { org: { type: "string", required: true, description: "organization id" } },
+    async run({ sql }, v) {
+      const tokens = await listTokens(sql, uuid(v, "org"));
+      const json = tokens.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        subjectId: t.subject_id,
+        principal: t.principal,
+        description: t.description,
+        createdAt: t.created_at,
+        expiresAt: t.expires_at,
+        revokedAt: t.revoked_at,
+        lastUsedAt: t.last_used_at,
+      }));
+      return {
+        json,
+        text: table(
+          ["ID", "KIND", "SUBJECT", "EXPIRES", "REVOKED", "LAST USED"],
+          tokens.map((t) => [
+            t.id,
+            t.kind,
+            t.subject_id,
+            t.expires_at?.toISOString() ?? "never",
+            t.revoked_at?.toISOString() ?? "",
+            t.last_used_at?.toISOString() ?? "",
+          ]),
+        ),
+      };
+    },
+  },
+];
+
+function memberCreate(commandName: string, kind: MemberKind, summary: string): Command {
+  return {
+    name: commandName,
+    summary,
+    options: {
+      org: { type: "string", required: true, description: "organization id" },
+      name: { type: "string", required: true, description: "display name" },
+      email: { type: "string", description: "email address" },
+      role: { type: "string", description: "org role: member (default) or admin" },
+    },
+    async run({ sql }, v) {
+      const role = (optional(v, "role") ?? "member") as OrgRole;
+      if (role !== "admin" && role !== "member") throw new CliError("--role must be admin or member");
+      const member = await createMember(sql, {
+        organizationId: uuid(v, "org"),
+        kind,
+        name: name(v, "name"),
+        email: optional(v, "email"),
+        role,
+      });
+      return {
+        json: memberJson(member),
+        text: `Created ${kind.replace("_", " ")} "${member.name}" (${member.id}) with role ${member.role}.`,
+      };
+    },
+  };
+}
+
+function memberJson(m: {
+  id: string;
+  organization_id: string;
+  kind: string;
+  name: string;
+  email: string | null;
+  role: string;
+}) {
+  return { id: m.id, organizationId: m.organization_id, kind: m.kind, name: m.name, email: m.email, role: m.role };
+}
+
+function optional(v: OptionValues, key: string): string | undefined {
+  const value = v[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function name(v: OptionValues, key: string): string {
+  const value = (optional(v, key) ?? "").trim();
+  if (value.length < 1 || [...value].length > 127) throw new CliError(`--${key} must be 1 to 127 characters`);
+  return value;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuid(v: OptionValues, key: string): string {
+  const value = optional(v, key) ?? "";
+  if (!uuidPattern.test(value)) throw new CliError(`--${key} must be an id (a UUID), got "${value}"`);
+  return value.toLowerCase();
+}
+
+const units: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function expiry(v: OptionValues, clock: Clock, key = "token-expires-in"): Date | null {
+  const value = optional(v, key);
+  if (value === undefined) return null;
+  const match = /^(\d{1,6})([mhd])$/.exec(value);
+  if (!match) throw new CliError(`--${key} must look like 90d, 12h or 30m, got "${value}"`);
+  return new Date(clock.now().getTime() + Number(match[1]) * (units[match[2] as string] as number));
+}
+
+function table(header: string[], rows: string[][]): string {
+  if (rows.length === 0) return "(none)";
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
