@@ -6,7 +6,7 @@ import {
   type TenancyFixture,
   type TestDatabase,
 } from "../testing/index.js";
-import { consumeExchangeToken, issueToken, revokeToken } from "./tokens.js";
+import { consumeExchangeToken, issueExchangeToken, issueToken, revokeToken } from "./tokens.js";
 
 let db: TestDatabase;
 let fx: TenancyFixture;
@@ -17,6 +17,21 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 const day = 24 * 60 * 60_000;
+
+describe("issueExchangeToken", () => {
+  it("issues a token that can be exchanged for 24 hours, once", async () => {
+    const clock = manualClock();
+    const runner = { organizationId: fx.organizations.A, runnerId: fx.runners.orgRunner };
+    const early = await issueExchangeToken(db.sql, runner, clock.now());
+    const late = await issueExchangeToken(db.sql, runner, clock.now());
+    expect(early.token).toMatch(/^rp_exchange_/);
+    expect(early.row.expires_at?.getTime()).toBe(clock.now().getTime() + 24 * 60 * 60_000);
+    clock.advance(24 * 60 * 60_000 - 1);
+    expect((await consumeExchangeToken(db.sql, early.token, clock.now()))?.subject_id).toBe(fx.runners.orgRunner);
+    clock.advance(1);
+    expect(await consumeExchangeToken(db.sql, late.token, clock.now())).toBeUndefined();
+  });
+});
 
 function exchangeToken(expiresAt: Date | null) {
   return issueToken(db.sql, {

@@ -59,6 +59,24 @@ const tokenColumns = [
   "last_used_at",
 ] as const;
 
+/** Exchange tokens are one-time and expire 24 h after issuance (behaviour.md §4). */
+export const exchangeTokenLifetimeMs = 24 * 60 * 60_000;
+
+/** A new one-time exchange token for a runner, valid for 24 hours from `now`. */
+export function issueExchangeToken(
+  sql: Db,
+  runner: { organizationId: string; runnerId: string },
+  now: Date,
+): Promise<{ row: DbToken; token: string }> {
+  return issueToken(sql, {
+    kind: "runner_exchange",
+    organizationId: runner.organizationId,
+    subjectId: runner.runnerId,
+    principal: "runner",
+    expiresAt: new Date(now.getTime() + exchangeTokenLifetimeMs),
+  });
+}
+
 /**
  * One lookup by hash (unique index) with the subject's current state: the member's role is
  * read live, so a role change or a removed member takes effect on the next request.
