@@ -187,7 +187,7 @@ export const commands: Command[] = [
     options: { token: { type: "string", required: true, description: "token id (not the token itself)" } },
     async run({ sql, clock }, v) {
       const id = uuid(v, "token");
-      const [token] = await findToken(sql, id);
+      const token = await findToken(sql, id);
       if (!token) throw new CliError(`no token ${id}`);
       if (token.revoked_at) throw new CliError(`token ${id} was already revoked`);
       await revokeToken(sql, token.organization_id, id, clock.now());

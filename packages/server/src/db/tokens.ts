@@ -126,6 +126,7 @@ export function listTokens(sql: Db, organizationId: string): Promise<DbToken[]> 
                          where organization_id = ${organizationId} order by created_at, id`;
 }
 
-export function findToken(sql: Db, id: string): Promise<DbToken[]> {
-  return sql<DbToken[]>`select ${sql(tokenColumns)} from tokens where id = ${id}`;
+export async function findToken(sql: Db, id: string): Promise<DbToken | undefined> {
+  const [row] = await sql<DbToken[]>`select ${sql(tokenColumns)} from tokens where id = ${id}`;
+  return row;
 }
