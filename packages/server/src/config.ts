@@ -27,6 +27,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long shutdown waits for in-flight requests in ms (RUNNERPLANE_SHUTDOWN_TIMEOUT_MS, default 10 000). */
   shutdownTimeoutMs: number;
+  /** How long a deleted runner has to acknowledge before it is removed anyway (RUNNERPLANE_RUNNER_DELETE_GRACE_MS, default 5 min). */
+  runnerDeleteGraceMs: number;
   logLevel: LogLevel;
 }
 
@@ -65,6 +67,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     maxBodyBytes: integer(env, "RUNNERPLANE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: integer(env, "RUNNERPLANE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
     shutdownTimeoutMs: integer(env, "RUNNERPLANE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
     logLevel,
   };
 }

@@ -12,7 +12,10 @@ import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import type { Clock } from "./clock.js";
 import type { Sql } from "./db/index.js";
 import type { Logger } from "./logging/index.js";
+import type { PageTokens } from "./pagination/index.js";
 import { createIdentityService } from "./services/identity-service.js";
+import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
+import { createRunnerService } from "./services/runner-service.js";
 
 export const services = [RunnerService, RunnerConfigurationService, IdentityService, RunnerInteractionService];
 
@@ -20,11 +23,12 @@ export interface ServiceDeps {
   sql: Sql;
   clock: Clock;
   log: Logger;
+  pageTokens: () => Promise<PageTokens>;
 }
 
-export function routes(router: ConnectRouter, _deps: ServiceDeps): void {
-  router.service(RunnerService, {});
+export function routes(router: ConnectRouter, deps: ServiceDeps): void {
+  router.service(RunnerService, createRunnerService(deps));
   router.service(RunnerConfigurationService, {});
-  router.service(IdentityService, createIdentityService());
-  router.service(RunnerInteractionService, {});
+  router.service(IdentityService, createIdentityService(deps));
+  router.service(RunnerInteractionService, createRunnerInteractionService(deps));
 }

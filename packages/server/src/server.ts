@@ -8,16 +8,19 @@ import { createAuthenticationInterceptor } from "./auth/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
+import { serverSecret } from "./db/server-secrets.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
+import { pageTokensFromDatabase } from "./pagination/index.js";
 import { routes } from "./routes.js";
 import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
+import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
 export type ServerConfig = Pick<
   Config,
-  "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl"
+  "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 >;
 
 export interface ServerDeps {
@@ -51,7 +54,12 @@ export function build({ config, sql, log, clock = systemClock }: ServerDeps): Se
     // before decoding by the front door (http/json-body.ts).
     jsonOptions: { ignoreUnknownFields: false },
   });
-  routes(router, { sql, clock, log });
+  const pageTokens = pageTokensFromDatabase(() => serverSecret(sql, "page-token-key"));
+  routes(router, { sql, clock, log, pageTokens });
+  const sweeper = startRunnerDeletionSweeper(
+    { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
+    Math.min(30_000, config.runnerDeleteGraceMs),
+  );
 
   const migrations = loadMigrations();
   const listener = createListener(() => frontDoor);
@@ -72,6 +80,9 @@ export function build({ config, sql, log, clock = systemClock }: ServerDeps): Se
 
   return {
     listen: (port, host) => listener.listen(port, host),
-    close: () => listener.close(config.shutdownTimeoutMs),
+    close: async () => {
+      sweeper.stop();
+      await listener.close(config.shutdownTimeoutMs);
+    },
   };
 }

@@ -6,7 +6,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueToken, revokeToken } from "../db/tokens.js";
+import { issueExchangeToken, issueToken, revokeToken } from "../db/tokens.js";
 import {
   bearer,
   callError,
@@ -128,12 +128,18 @@ describe("authentication", () => {
   });
 
   it("lets ExchangeToken through without a bearer token", async () => {
+    const { token } = await issueExchangeToken(
+      server.sql,
+      { organizationId: orgA(), runnerId: fx.runners.orgRunner },
+      clock.now(),
+    );
     const res = await fetch(`${server.baseUrl}/gitpod.v1.IdentityService/ExchangeToken`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: "{}",
+      body: JSON.stringify({ exchangeToken: token }),
     });
-    expect(((await res.json()) as { code: string }).code).toBe("unimplemented");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { accessToken: string }).accessToken).toMatch(/^rp_runner_/);
   });
 
   it("records when a token was last used", async () => {

@@ -3,5 +3,6 @@ export type { Caller, DbPrincipal, OrgRole } from "./caller.js";
 export { callerKey, callerOf, principalFromDb } from "./caller.js";
 export type { AuthorizedRunner, AuthorizeRunnerOptions, RunnerAccessFacts, RunnerRole } from "./runner-access.js";
 export { authorizeRunner, runnerNotFound, runnerRole } from "./runner-access.js";
+export { requireRunnerItself } from "./runner-itself.js";
 export type { NewToken, TokenKind } from "./token.js";
 export { generateToken, hashToken, tokenKindOf } from "./token.js";

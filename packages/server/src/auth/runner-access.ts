@@ -5,7 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
-import type { Sql } from "../db/sql.js";
+import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
 /** A caller's role on one runner. `runner` is the runner principal acting on itself. */
@@ -56,7 +56,7 @@ export interface AuthorizedRunner {
  * user runner — indistinguishable), `permission_denied` when it can but the role is short.
  */
 export async function authorizeRunner(
-  sql: Sql,
+  sql: Db,
   caller: Caller,
   runnerId: string,
   options: AuthorizeRunnerOptions,
@@ -81,7 +81,7 @@ export function runnerNotFound(runnerId: string): ConnectError {
 }
 
 async function loadRunnerAccessFacts(
-  sql: Sql,
+  sql: Db,
   caller: Caller,
   runnerId: string,
 ): Promise<RunnerAccessFacts | undefined> {

@@ -98,7 +98,7 @@ describe("JSON decoding", () => {
       "/gitpod.v1.RunnerService/ListRunners",
       JSON.stringify({ fromTheFuture: true, filter: { kinds: ["RUNNER_KIND_REMOTE"], newFilter: [1] } }),
     );
-    expect(res.status).toBe(501); // reached the method
+    expect(res.status).toBe(200); // reached the method
   });
 
   it("rejects an enum value name the server does not know instead of dropping the filter", async () => {
@@ -125,12 +125,12 @@ describe("JSON decoding", () => {
       "/gitpod.v1.RunnerService/ListRunners",
       JSON.stringify({ filter: null, pagination: null }),
     );
-    expect(unset.status).toBe(501);
+    expect(unset.status).toBe(200);
   });
 
   it("treats an empty body as the empty message", async () => {
     const res = await post("/gitpod.v1.RunnerService/ListRunners", "");
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(200);
   });
 });
 

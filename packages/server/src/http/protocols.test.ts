@@ -53,11 +53,18 @@ describe.each(Object.entries(transports))("%s", (_name, makeTransport) => {
     ]);
   });
 
-  it("answers unimplemented, naming the method, for a method not built yet", async () => {
+  it("reaches the method: an unknown runner is not_found", async () => {
     const client = createClient(RunnerService, makeTransport(server.baseUrl));
     const error = await callError(client.getRunner({ runnerId: validId }));
+    expect(error.code).toBe(Code.NotFound);
+    expect(error.rawMessage).toBe(`runner ${validId} not found`);
+  });
+
+  it("answers unimplemented, naming the method, for a method not built yet", async () => {
+    const client = createClient(RunnerService, makeTransport(server.baseUrl));
+    const error = await callError(client.checkAuthenticationForHost({ runnerId: validId, host: "github.com" }));
     expect(error.code).toBe(Code.Unimplemented);
-    expect(error.rawMessage).toBe("gitpod.v1.RunnerService.GetRunner is not implemented");
+    expect(error.rawMessage).toBe("gitpod.v1.RunnerService.CheckAuthenticationForHost is not implemented");
   });
 });
 
@@ -103,14 +110,11 @@ describe("plain JSON POST, as curl and the published HTTP SDKs send it", () => {
   );
 
   it.each(["/gitpod.v1.RunnerService/GetRunner", "/api/gitpod.v1.RunnerService/GetRunner"])(
-    "POST %s with a good runnerId gets unimplemented",
+    "POST %s with a good but unknown runnerId gets not_found",
     async (path) => {
       const res = await post(path, { runnerId: validId });
-      expect(res.status).toBe(501);
-      expect(await res.json()).toEqual({
-        code: "unimplemented",
-        message: "gitpod.v1.RunnerService.GetRunner is not implemented",
-      });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ code: "not_found", message: `runner ${validId} not found` });
     },
   );
 
@@ -123,10 +127,13 @@ describe("plain JSON POST, as curl and the published HTTP SDKs send it", () => {
       "pagination.page_size: value must be less than or equal to 100",
     );
     // The body alone would be invalid; the query value replaces it.
-    const fine = await post("/api/gitpod.v1.RunnerService/ListRunners?token=abc&pageSize=50", {
+    const fine = await post("/api/gitpod.v1.RunnerService/ListRunners?pageSize=50", {
       pagination: { pageSize: 500 },
     });
-    expect(fine.status).toBe(501);
+    expect(fine.status).toBe(200);
+    // The query token is the one used: this one is not a page token.
+    const badToken = await post("/api/gitpod.v1.RunnerService/ListRunners?token=abc", {});
+    expect(((await badToken.json()) as { message: string }).message).toBe("pagination.token is not a valid page token");
   });
 
   it("rejects a pageSize query parameter that is not an integer", async () => {
@@ -151,23 +158,37 @@ describe("the contract's methods", () => {
     expect(methods).toHaveLength(43);
   });
 
-  const implemented = new Set(["gitpod.v1.IdentityService/GetAuthenticatedIdentity"]);
-
-  it.each(methods.filter((m) => !implemented.has(m)))(
-    "%s is registered and answers, without a body, unimplemented or invalid_argument",
-    async (path) => {
-      const res = await fetch(`${server.baseUrl}/${path}`, {
-        method: "POST",
-        headers: {
-          "content-type": path.endsWith("/WatchRequests") ? "application/connect+json" : "application/json",
-          authorization: `Bearer ${token}`,
-        },
-        body: path.endsWith("/WatchRequests") ? new Uint8Array([0, 0, 0, 0, 2, 123, 125]) : "{}",
-      });
-      const text = await res.text();
-      expect(res.status, text).not.toBe(404);
-      const code = path.endsWith("/WatchRequests") ? JSON.parse(text.slice(5)).error.code : JSON.parse(text).code;
-      expect(["unimplemented", "invalid_argument"]).toContain(code);
-    },
+  /** Methods still waiting for their issue: they must say so. */
+  const pending = methods.filter(
+    (m) =>
+      /RunnerConfigurationService\//.test(m) ||
+      /RunnerService\/(ParseContextURL|SearchRepositories|ListSCMOrganizations|CheckAuthenticationForHost|CheckRepositoryAccess)$/.test(
+        m,
+      ) ||
+      (/RunnerInteractionService\//.test(m) && !/\/(Signup|MarkRunnerActive)$/.test(m)),
   );
+
+  it.each(methods)("%s is registered", async (path) => {
+    const res = await fetch(`${server.baseUrl}/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: "{}",
+    });
+    expect(res.status).not.toBe(404);
+  });
+
+  it.each(pending)("%s is registered and answers, without a body, unimplemented or invalid_argument", async (path) => {
+    const res = await fetch(`${server.baseUrl}/${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": path.endsWith("/WatchRequests") ? "application/connect+json" : "application/json",
+        authorization: `Bearer ${token}`,
+      },
+      body: path.endsWith("/WatchRequests") ? new Uint8Array([0, 0, 0, 0, 2, 123, 125]) : "{}",
+    });
+    const text = await res.text();
+    expect(res.status, text).not.toBe(404);
+    const code = path.endsWith("/WatchRequests") ? JSON.parse(text.slice(5)).error.code : JSON.parse(text).code;
+    expect(["unimplemented", "invalid_argument"]).toContain(code);
+  });
 });

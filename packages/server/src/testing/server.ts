@@ -23,6 +23,7 @@ export const testServerConfig: ServerConfig = {
   maxBodyBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   shutdownTimeoutMs: 2_000,
+  runnerDeleteGraceMs: 300_000,
   publicUrl: "http://localhost:8080",
 };
 

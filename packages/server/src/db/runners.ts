@@ -1,0 +1,185 @@
+/** SQL for runners (docs/runners.md). Rows stay rows here; services/runner-mapper.ts makes messages. */
+import type { DbRunnerKind, DbRunnerProvider } from "../services/runner-rules.js";
+import type { Db } from "./sql.js";
+
+export interface DbRunner {
+  id: string;
+  organization_id: string;
+  name: string;
+  kind: DbRunnerKind;
+  provider: DbRunnerProvider | null;
+  creator_id: string;
+  creator_principal: "user" | "service_account";
+  runner_manager_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  desired_phase: number;
+  variant: number;
+  region: string;
+  release_channel: number;
+  auto_update: boolean;
+  log_level: number;
+  devcontainer_image_cache_enabled: boolean;
+  update_window_start: number | null;
+  update_window_end: number | null;
+  encrypted_honeycomb_api_key: Buffer | null;
+  continuous_profiling: boolean;
+  metrics_enabled: boolean;
+  metrics_url: string;
+  metrics_username: string;
+  metrics_password: string;
+  metrics_managed: boolean;
+  metrics_verbose: boolean;
+  phase: number;
+  status_updated_at: Date | null;
+  version: string;
+  system_details: string;
+  log_url: string;
+  status_message: string;
+  status_region: string;
+  additional_info: { key: string; value: string }[];
+  capabilities: number[];
+  gateway_info: unknown;
+  llm_url: string;
+  support_bundle_url: string;
+  public_key: Buffer | null;
+  signed_up_at: Date | null;
+  deleting_since: Date | null;
+}
+
+type SettingColumn =
+  | "name"
+  | "runner_manager_id"
+  | "desired_phase"
+  | "variant"
+  | "region"
+  | "release_channel"
+  | "auto_update"
+  | "log_level"
+  | "devcontainer_image_cache_enabled"
+  | "update_window_start"
+  | "update_window_end"
+  | "encrypted_honeycomb_api_key"
+  | "continuous_profiling"
+  | "metrics_enabled"
+  | "metrics_url"
+  | "metrics_username"
+  | "metrics_password"
+  | "metrics_managed"
+  | "metrics_verbose";
+
+/** Columns a caller may set when creating or updating a runner; undefined = leave alone. */
+export type RunnerSettings = { [K in SettingColumn]?: DbRunner[K] | undefined };
+
+export interface InsertRunner extends RunnerSettings {
+  organization_id: string;
+  name: string;
+  kind: DbRunnerKind;
+  provider: DbRunnerProvider | null;
+  creator_id: string;
+  creator_principal: "user" | "service_account";
+  created_at: Date;
+}
+
+export async function insertRunner(sql: Db, runner: InsertRunner): Promise<DbRunner> {
+  const row = withoutUndefined({ ...runner, updated_at: runner.created_at });
+  const [inserted] = await sql<DbRunner[]>`insert into runners ${sql(row)} returning *`;
+  return inserted as DbRunner;
+}
+
+export async function findRunner(sql: Db, organizationId: string, id: string): Promise<DbRunner | undefined> {
+  const [row] = await sql<DbRunner[]>`select * from runners where id = ${id} and organization_id = ${organizationId}`;
+  return row;
+}
+
+/**
+ * Writes only the given columns, in one statement: two concurrent updates of different
+ * fields both land, because neither reads and rewrites the other's columns.
+ */
+export async function updateRunner(
+  sql: Db,
+  organizationId: string,
+  id: string,
+  changes: RunnerSettings,
+  now: Date,
+): Promise<boolean> {
+  const set = withoutUndefined({ ...changes, updated_at: now });
+  const rows = await sql`update runners set ${sql(set)} where id = ${id} and organization_id = ${organizationId}`;
+  return rows.count === 1;
+}
+
+export interface RunnerListQuery {
+  organizationId: string;
+  /** Whose runners: everything in the org, org runners plus the caller's own user runners, or one runner. */
+  visibility: { all: true } | { orgRunnersAndCreatedBy: string } | { only: string };
+  creatorIds: string[];
+  kinds: DbRunnerKind[];
+  providers: DbRunnerProvider[];
+  after: { createdAt: Date; id: string } | undefined;
+  limit: number;
+}
+
+/**
+ * One page in (created_at, id) order. The row comparison `(created_at, id) > (…)` lets
+ * runners_list_idx seek straight to the cursor, so page N costs what page 1 costs.
+ */
+export function listRunners(sql: Db, q: RunnerListQuery): Promise<DbRunner[]> {
+  const v = q.visibility;
+  const visible =
+    "all" in v
+      ? sql`true`
+      : "only" in v
+        ? sql`id = ${v.only}`
+        : sql`(kind <> 'local' or creator_id = ${v.orgRunnersAndCreatedBy})`;
+  return sql<DbRunner[]>`
+    select * from runners
+     where organization_id = ${q.organizationId}
+       and ${visible}
+       ${q.creatorIds.length > 0 ? sql`and creator_id = any(${q.creatorIds}::uuid[])` : sql``}
+       ${q.kinds.length > 0 ? sql`and kind = any(${q.kinds}::text[])` : sql``}
+       ${q.providers.length > 0 ? sql`and provider = any(${q.providers}::text[])` : sql``}
+       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
+     order by created_at, id
+     limit ${q.limit}`;
+}
+
+/**
+ * Removes a runner and everything it owns. Policies (and, later, environment classes, SCM
+ * integrations and host tokens) go by foreign key; tokens name the runner without one.
+ */
+export async function removeRunner(sql: Db, organizationId: string, id: string): Promise<boolean> {
+  await sql`delete from tokens where principal = 'runner' and subject_id = ${id} and organization_id = ${organizationId}`;
+  const rows = await sql`delete from runners where id = ${id} and organization_id = ${organizationId}`;
+  return rows.count === 1;
+}
+
+/** Asks a signed-up runner to go: desired phase DELETED, status DELETING. */
+export async function markDeleting(sql: Db, organizationId: string, id: string, now: Date): Promise<void> {
+  await sql`update runners
+               set desired_phase = 5, phase = 4, deleting_since = coalesce(deleting_since, ${now}), updated_at = ${now}
+             where id = ${id} and organization_id = ${organizationId}`;
+}
+
+/** Ids of runners whose deletion waited longer than the grace period. */
+export async function expiredDeletions(sql: Db, deadline: Date): Promise<{ id: string; organization_id: string }[]> {
+  return sql<{ id: string; organization_id: string }[]>`
+    select id, organization_id from runners where deleting_since is not null and deleting_since <= ${deadline}`;
+}
+
+export async function signupRunner(sql: Db, id: string, publicKey: Uint8Array, now: Date): Promise<void> {
+  await sql`update runners set public_key = ${Buffer.from(publicKey)}, signed_up_at = coalesce(signed_up_at, ${now}),
+                               updated_at = ${now}
+             where id = ${id}`;
+}
+
+/** A runner reports in: ACTIVE now (unless it is being deleted). */
+export async function markRunnerActive(sql: Db, id: string, now: Date): Promise<void> {
+  await sql`update runners set phase = case when deleting_since is null then 3 else phase end,
+                               status_updated_at = ${now}
+             where id = ${id}`;
+}
+
+/** postgres.js refuses `undefined`; an absent setting means "leave the column alone". */
+function withoutUndefined<T extends object>(row: T): T {
+  return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,328 @@
+/**
+ * gitpod.v1.RunnerService: runners, their tokens and policies (docs/runners.md). The
+ * methods answered by the runner itself (ParseContextURL, …) belong to the relay and stay
+ * `unimplemented` until it lands.
+ */
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { authorizeRunner, type Caller, callerOf } from "../auth/index.js";
+import type { Clock } from "../clock.js";
+import type { Db, Sql } from "../db/index.js";
+import { deletePolicy, insertPolicy, listPolicies, updatePolicy } from "../db/runner-policies.js";
+import {
+  findRunner,
+  insertRunner,
+  listRunners,
+  markDeleting,
+  type RunnerSettings,
+  removeRunner,
+  updateRunner,
+} from "../db/runners.js";
+import { issueExchangeToken, issueToken } from "../db/tokens.js";
+import { type PageTokens, paginate } from "../pagination/index.js";
+import { roleToDb, toPolicy, toRunner } from "./runner-mapper.js";
+import {
+  checkDesiredPhaseChange,
+  initialDesiredPhase,
+  kindToDb,
+  providerToDb,
+  resolveKindAndProvider,
+  resolveUpdateWindow,
+} from "./runner-rules.js";
+
+export interface RunnerServiceDeps {
+  sql: Sql;
+  clock: Clock;
+  pageTokens: () => Promise<PageTokens>;
+}
+
+/** Logs tokens authorize reading one runner's logs for an hour. */
+const logsTokenLifetimeMs = 60 * 60_000;
+
+export function createRunnerService({
+  sql,
+  clock,
+  pageTokens,
+}: RunnerServiceDeps): Partial<ServiceImpl<typeof RunnerService>> {
+  return {
+    async createRunner(req, ctx) {
+      const caller = callerOf(ctx);
+      if (caller.subject.principal === Principal.RUNNER) {
+        throw new ConnectError("a runner may not create runners", Code.PermissionDenied);
+      }
+      const { kind, provider } = resolveKindAndProvider(req.kind, req.provider, req.runnerManagerId);
+      if (kind !== "local" && caller.orgRole !== "admin") {
+        throw new ConnectError(
+          "only organization admins may create organization runners (kind REMOTE or LOCAL_CONFIGURATION)",
+          Code.PermissionDenied,
+        );
+      }
+      const config = req.spec?.configuration;
+      const window = config?.updateWindow
+        ? resolveUpdateWindow("spec.configuration.update_window", config.updateWindow)
+        : undefined;
+      const now = clock.now();
+      const created = await sql
+        .begin(async (tx) => {
+          const row = await insertRunner(tx, {
+            organization_id: caller.organizationId,
+            name: req.name,
+            kind,
+            provider,
+            creator_id: caller.subject.id,
+            creator_principal: caller.subject.principal === Principal.SERVICE_ACCOUNT ? "service_account" : "user",
+            created_at: now,
+            runner_manager_id: req.runnerManagerId || null,
+            desired_phase: initialDesiredPhase(req.spec?.desiredPhase),
+            variant: req.spec?.variant ?? 0,
+            region: config?.region ?? "",
+            release_channel: config?.releaseChannel || 1, // default STABLE
+            auto_update: config?.autoUpdate ?? false,
+            log_level: config?.logLevel || 2, // default INFO
+            devcontainer_image_cache_enabled: config?.devcontainerImageCacheEnabled ?? false,
+            update_window_start: window?.start ?? null,
+            update_window_end: window?.end ?? null,
+            encrypted_honeycomb_api_key: config?.encryptedHoneycombApiKey.length
+              ? Buffer.from(config.encryptedHoneycombApiKey)
+              : null,
+            continuous_profiling: config?.continuousProfiling ?? false,
+            metrics_enabled: config?.metrics?.enabled ?? false,
+            metrics_url: config?.metrics?.url ?? "",
+            metrics_username: config?.metrics?.username ?? "",
+            metrics_password: config?.metrics?.password ?? "",
+            metrics_managed: config?.metrics?.managedMetricsEnabled ?? false,
+            metrics_verbose: config?.metrics?.includeVerboseMetrics ?? false,
+          });
+          const tokens = await runnerTokens(tx, caller.organizationId, row.id, now);
+          return { row, ...tokens };
+        })
+        .catch((error: unknown) => {
+          if ((error as { constraint_name?: string }).constraint_name === "runners_one_local_configuration_idx") {
+            throw new ConnectError("the organization already has a LOCAL_CONFIGURATION runner", Code.AlreadyExists);
+          }
+          throw error;
+        });
+      return { runner: toRunner(created.row), exchangeToken: created.exchangeToken, accessToken: created.accessToken };
+    },
+
+    async getRunner(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
+      return { runner: toRunner(await mustFind(sql, caller, req.runnerId)) };
+    },
+
+    async listRunners(req, ctx) {
+      const caller = callerOf(ctx);
+      const filter = {
+        creatorIds: [...(req.filter?.creatorIds ?? [])].map((id) => id.toLowerCase()),
+        kinds: (req.filter?.kinds ?? []).map((k) => kindToDb[k as keyof typeof kindToDb]).filter(Boolean),
+        providers: (req.filter?.providers ?? [])
+          .map((p) => providerToDb[p as keyof typeof providerToDb])
+          .filter(Boolean),
+      };
+      if (
+        req.filter?.kinds.includes(RunnerKind.UNSPECIFIED) ||
+        req.filter?.providers.includes(RunnerProvider.UNSPECIFIED)
+      ) {
+        throw new ConnectError(
+          "filter: RUNNER_KIND_UNSPECIFIED and RUNNER_PROVIDER_UNSPECIFIED match nothing; leave the list empty for no filter",
+          Code.InvalidArgument,
+        );
+      }
+      const visibility =
+        caller.subject.principal === Principal.RUNNER
+          ? { only: caller.subject.id }
+          : caller.orgRole === "admin"
+            ? { all: true as const }
+            : { orgRunnersAndCreatedBy: caller.subject.id };
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.RunnerService/ListRunners",
+        filter,
+        pagination: req.pagination,
+        fetch: (after, limit) =>
+          listRunners(sql, {
+            organizationId: caller.organizationId,
+            visibility,
+            creatorIds: filter.creatorIds,
+            kinds: filter.kinds,
+            providers: filter.providers,
+            after,
+            limit,
+          }),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+      });
+      return { runners: page.rows.map(toRunner), pagination: { nextToken: page.nextToken } };
+    },
+
+    async updateRunner(req, ctx) {
+      const caller = callerOf(ctx);
+      const { facts } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const changes: RunnerSettings = {};
+      if (req.name !== undefined) changes.name = req.name;
+      const spec = req.spec;
+      if (spec?.desiredPhase !== undefined) {
+        checkDesiredPhaseChange(facts.kind, spec.desiredPhase);
+        changes.desired_phase = spec.desiredPhase;
+      }
+      const c = spec?.configuration;
+      if (c) {
+        if (c.honeycombApiKey !== undefined) {
+          throw new ConnectError(
+            "spec.configuration.honeycomb_api_key: not supported yet (it needs sealing with the runner's key)",
+            Code.Unimplemented,
+          );
+        }
+        Object.assign(changes, {
+          release_channel: c.releaseChannel,
+          auto_update: c.autoUpdate,
+          log_level: c.logLevel,
+          devcontainer_image_cache_enabled: c.devcontainerImageCacheEnabled,
+          continuous_profiling: c.continuousProfiling,
+          metrics_enabled: c.metrics?.enabled,
+          metrics_url: c.metrics?.url,
+          metrics_username: c.metrics?.username,
+          metrics_password: c.metrics?.password,
+          metrics_managed: c.metrics?.managedMetricsEnabled,
+          metrics_verbose: c.metrics?.includeVerboseMetrics,
+        } satisfies RunnerSettings);
+        if (c.updateWindow) {
+          const w = resolveUpdateWindow("spec.configuration.update_window", c.updateWindow);
+          changes.update_window_start = w.start;
+          changes.update_window_end = w.end;
+        }
+      }
+      if (!(await updateRunner(sql, caller.organizationId, req.runnerId, changes, clock.now()))) {
+        throw runnerGone(req.runnerId);
+      }
+      return {};
+    },
+
+    async deleteRunner(req, ctx) {
+      const caller = callerOf(ctx);
+      const { role } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin", runnerItself: true });
+      const runner = await mustFind(sql, caller, req.runnerId);
+      // The runner acknowledging (deleting itself), force, or a runner that never signed up: gone now.
+      if (role === "runner" || req.force || !runner.signed_up_at) {
+        await sql.begin((tx) => removeRunner(tx, caller.organizationId, req.runnerId));
+      } else {
+        await markDeleting(sql, caller.organizationId, req.runnerId, clock.now());
+      }
+      return {};
+    },
+
+    async createRunnerToken(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      return sql.begin((tx) => runnerTokens(tx, caller.organizationId, req.runnerId, clock.now()));
+    },
+
+    async createRunnerLogsToken(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const now = clock.now();
+      const { token } = await issueToken(sql, {
+        kind: "runner_logs",
+        organizationId: caller.organizationId,
+        subjectId: req.runnerId,
+        principal: "runner",
+        expiresAt: new Date(now.getTime() + logsTokenLifetimeMs),
+        description: "logs",
+      });
+      return { accessToken: token };
+    },
+
+    async listRunnerPolicies(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.RunnerService/ListRunnerPolicies",
+        filter: { runnerId: req.runnerId.toLowerCase() },
+        pagination: req.pagination,
+        fetch: (after, limit) => listPolicies(sql, req.runnerId, after, limit),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.group_id }),
+      });
+      return { policies: page.rows.map(toPolicy), pagination: { nextToken: page.nextToken } };
+    },
+
+    async createRunnerPolicy(req, ctx) {
+      const role = policyRole(req.role);
+      const caller = callerOf(ctx);
+      const { facts } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      if (facts.kind === "local") {
+        throw new ConnectError(
+          "only organization runners take policies; this is a user runner",
+          Code.FailedPrecondition,
+        );
+      }
+      const policy = await insertPolicy(sql, {
+        organizationId: caller.organizationId,
+        runnerId: req.runnerId,
+        groupId: req.groupId,
+        role,
+        now: clock.now(),
+      }).catch((error: unknown) => {
+        if ((error as { code?: string }).code === "23505") {
+          throw new ConnectError(`the runner already has a policy for group ${req.groupId}`, Code.AlreadyExists);
+        }
+        throw error;
+      });
+      if (!policy) throw new ConnectError(`group ${req.groupId} not found`, Code.NotFound);
+      return { policy: toPolicy(policy) };
+    },
+
+    async updateRunnerPolicy(req, ctx) {
+      const role = policyRole(req.role);
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const policy = await updatePolicy(sql, req.runnerId, req.groupId, role);
+      if (!policy) throw policyNotFound(req.groupId);
+      return { policy: toPolicy(policy) };
+    },
+
+    async deleteRunnerPolicy(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      if (!(await deletePolicy(sql, req.runnerId, req.groupId))) throw policyNotFound(req.groupId);
+      return {};
+    },
+  };
+}
+
+/** A fresh exchange token (24 h, one-time) and, for older runners, an access token. */
+async function runnerTokens(tx: Db, organizationId: string, runnerId: string, now: Date) {
+  const exchange = await issueExchangeToken(tx, { organizationId, runnerId }, now);
+  const access = await issueToken(tx, {
+    kind: "runner_access",
+    organizationId,
+    subjectId: runnerId,
+    principal: "runner",
+    expiresAt: null,
+    description: "access (deprecated issuance)",
+  });
+  return { exchangeToken: exchange.token, accessToken: access.token };
+}
+
+async function mustFind(sql: Db, caller: Caller, runnerId: string) {
+  const runner = await findRunner(sql, caller.organizationId, runnerId);
+  if (!runner) throw runnerGone(runnerId);
+  return runner;
+}
+
+/** The runner vanished between authorization and the statement (a concurrent delete). */
+function runnerGone(runnerId: string): ConnectError {
+  return new ConnectError(`runner ${runnerId} not found`, Code.NotFound);
+}
+
+function policyRole(role: RunnerRole) {
+  const db = roleToDb[role];
+  if (!db) throw new ConnectError("role: must be RUNNER_ROLE_ADMIN or RUNNER_ROLE_USER", Code.InvalidArgument);
+  return db;
+}
+
+function policyNotFound(groupId: string): ConnectError {
+  return new ConnectError(`the runner has no policy for group ${groupId}`, Code.NotFound);
+}
