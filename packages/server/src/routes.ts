@@ -4,18 +4,22 @@
  * naming it (connect-es does so for each method missing from an implementation), until
  * the issue that builds it lands.
  */
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { Sql } from "./db/index.js";
+import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
-import type { PageTokens } from "./pagination/index.js";
+import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
+import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
+import { createValidationInterceptor } from "./validation/index.js";
 
 export const services = [RunnerService, RunnerConfigurationService, IdentityService, RunnerInteractionService];
 
@@ -24,6 +28,25 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   pageTokens: () => Promise<PageTokens>;
+}
+
+export function serviceDeps(base: { sql: Sql; clock: Clock; log: Logger }): ServiceDeps {
+  return { ...base, pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")) };
+}
+
+/**
+ * The interceptor chain every method runs through, outermost first. Errors are translated
+ * last, after every other layer had its say; authentication comes before validation, so
+ * an anonymous caller learns nothing about request shapes.
+ */
+export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
+  return [
+    createErrorInterceptor(log),
+    createDeadlineInterceptor(),
+    createAuthenticationInterceptor({ sql, clock, log }),
+    createPaginationQueryInterceptor(),
+    createValidationInterceptor(),
+  ];
 }
 
 export function routes(router: ConnectRouter, deps: ServiceDeps): void {

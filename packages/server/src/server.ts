@@ -4,19 +4,14 @@
  */
 import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
-import { createAuthenticationInterceptor } from "./auth/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
-import { serverSecret } from "./db/server-secrets.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
-import { pageTokensFromDatabase } from "./pagination/index.js";
-import { routes } from "./routes.js";
-import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
+import { interceptors, routes, serviceDeps } from "./routes.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
-import { createValidationInterceptor } from "./validation/index.js";
 
 export type ServerConfig = Pick<
   Config,
@@ -38,24 +33,15 @@ export interface Server {
 }
 
 export function build({ config, sql, log, clock = systemClock }: ServerDeps): Server {
+  const deps = serviceDeps({ sql, clock, log });
   const router = createConnectRouter({
-    // Order matters: the first interceptor is the outermost. Errors are translated
-    // last, after every other layer had its say; authentication comes before
-    // validation, so an anonymous caller learns nothing about request shapes.
-    interceptors: [
-      createErrorInterceptor(log),
-      createDeadlineInterceptor(),
-      createAuthenticationInterceptor({ sql, clock, log }),
-      createPaginationQueryInterceptor(),
-      createValidationInterceptor(),
-    ],
+    interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,
     // Strict JSON: an unknown enum name is an error. Unknown *fields* are dropped
     // before decoding by the front door (http/json-body.ts).
     jsonOptions: { ignoreUnknownFields: false },
   });
-  const pageTokens = pageTokensFromDatabase(() => serverSecret(sql, "page-token-key"));
-  routes(router, { sql, clock, log, pageTokens });
+  routes(router, deps);
   const sweeper = startRunnerDeletionSweeper(
     { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
     Math.min(30_000, config.runnerDeleteGraceMs),

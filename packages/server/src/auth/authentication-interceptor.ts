@@ -35,7 +35,8 @@ export function createAuthenticationInterceptor({ sql, clock, log }: Authenticat
     const caller = await authenticate(sql, clock, req.header.get("authorization"));
     if (!caller) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     req.contextValues.set(callerKey, caller);
-    req.contextValues.get(requestInfoKey).subject = caller.subject.id;
+    const info = req.contextValues.get(requestInfoKey);
+    if (info) info.subject = caller.subject.id;
     touchToken(sql, caller.tokenId, clock.now()).catch((error: unknown) =>
       log.warn("could not record token use", { token_id: caller.tokenId, error }),
     );

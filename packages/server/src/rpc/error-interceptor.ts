@@ -13,17 +13,17 @@ export function createErrorInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const info = req.contextValues.get(requestInfoKey);
     const fail = (error: unknown): ConnectError => {
-      const { error: publicError, unexpected } = toPublicError(error, info.id);
+      const { error: publicError, unexpected } = toPublicError(error, info?.id ?? "none");
       if (unexpected) {
-        log.error("unexpected error", { request_id: info.id, procedure: req.url, error });
+        log.error("unexpected error", { request_id: info?.id, procedure: req.url, error });
       }
-      info.code = publicError.code;
+      if (info) info.code = publicError.code;
       return publicError;
     };
     try {
       const res = await next(req);
       if (!res.stream) {
-        info.code = "ok";
+        if (info) info.code = "ok";
         return res;
       }
       const output = res.message;
@@ -32,7 +32,7 @@ export function createErrorInterceptor(log: Logger): Interceptor {
         message: (async function* () {
           try {
             yield* output;
-            info.code = "ok";
+            if (info) info.code = "ok";
           } catch (error) {
             throw fail(error);
           }

@@ -14,7 +14,7 @@ export interface RequestInfo {
   subject?: string;
 }
 
-export const requestInfoKey = createContextKey<RequestInfo>(
-  { id: "unknown" },
-  { description: "runnerplane request info" },
-);
+/** Set by the front door for every HTTP request; absent for in-process (test) transports. */
+export const requestInfoKey = createContextKey<RequestInfo | undefined>(undefined, {
+  description: "runnerplane request info",
+});

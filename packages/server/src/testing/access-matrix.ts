@@ -3,7 +3,7 @@
  * that implements a method adds its row to auth/access-matrix.test.ts; this module runs
  * every row for every caller of the tenancy fixture over the real server.
  */
-import { type Client, type Code, ConnectError, createClient } from "@connectrpc/connect";
+import { type Client, type Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
@@ -30,7 +30,10 @@ export interface AccessRow {
 }
 
 export function clientsFor(baseUrl: string, token: string): Clients {
-  const transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(token)] });
+  return clientsOver(createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(token)] }));
+}
+
+export function clientsOver(transport: Transport): Clients {
   return {
     identity: createClient(IdentityService, transport),
     runners: createClient(RunnerService, transport),

@@ -1,10 +1,12 @@
+export type { Clients } from "./access-matrix.js";
 export type { ManualClock } from "./clock.js";
 export { manualClock } from "./clock.js";
 export { callError } from "./connect-error.js";
 export type { TestDatabase } from "./database.js";
 export { createEmptyDatabase, createTestDatabase } from "./database.js";
-export type { SeededMember, SeededOrganization, SeedRunnerKind } from "./seed.js";
-export { bearer, seedGroup, seedMember, seedOrganization, seedRunner, seedRunnerToken } from "./seed.js";
+export { inProcessClients } from "./in-process.js";
+export type { SeededMember, SeededOrganization } from "./seed.js";
+export { bearer, seedGroup, seedMember, seedOrganization } from "./seed.js";
 export type { TestServer } from "./server.js";
 export { startTestServer, testServerConfig } from "./server.js";
 export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";

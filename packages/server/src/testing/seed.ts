@@ -64,49 +64,14 @@ export function bearer(token: string): Interceptor {
   };
 }
 
-export type SeedRunnerKind = "local" | "remote" | "local_configuration";
-
-/**
- * A runner row with its tenancy columns. Until CreateRunner lands (runners issue) this is
- * the only way to get a runner; that issue replaces these with real CreateRunner calls.
- */
-export async function seedRunner(
-  sql: Db,
-  input: { organizationId: string; kind: SeedRunnerKind; creator: DbMember; name?: string },
-): Promise<{ id: string }> {
-  const [row] = await sql<{ id: string }[]>`
-    insert into runners (organization_id, name, kind, creator_id, creator_principal)
-    values (${input.organizationId}, ${input.name ?? `${input.kind} runner`}, ${input.kind},
-            ${input.creator.id}, ${input.creator.kind})
-    returning id`;
-  return row as { id: string };
-}
-
-/** A runner access token (PRINCIPAL_RUNNER) for a runner. */
-export async function seedRunnerToken(sql: Db, organizationId: string, runnerId: string): Promise<string> {
-  const { token } = await issueToken(sql, {
-    kind: "runner_access",
-    organizationId,
-    subjectId: runnerId,
-    principal: "runner",
-    expiresAt: null,
-  });
-  return token;
-}
-
-/** A group with members and, optionally, a policy on a runner. */
+/** A group with members, as the CLI makes it (groups have no API of their own). */
 export async function seedGroup(
   sql: Db,
   organizationId: string,
   name: string,
   memberIds: string[],
-  policy?: { runnerId: string; role: "admin" | "user" },
 ): Promise<{ id: string }> {
   const group = await createGroup(sql, organizationId, name);
   for (const id of memberIds) await addGroupMember(sql, group.id, id);
-  if (policy) {
-    await sql`insert into runner_policies (runner_id, group_id, organization_id, role)
-              values (${policy.runnerId}, ${group.id}, ${organizationId}, ${policy.role})`;
-  }
   return { id: group.id };
 }

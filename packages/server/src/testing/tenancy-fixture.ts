@@ -4,9 +4,12 @@
  * these names.
  */
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { RunnerRole } from "@runnerplane/api/gitpod/v1/runner_pb";
 import type { Caller } from "../auth/index.js";
 import type { Sql } from "../db/index.js";
-import { seedGroup, seedMember, seedOrganization, seedRunner, seedRunnerToken } from "./seed.js";
+import { inProcessClients } from "./in-process.js";
+import { seedGroup, seedMember, seedOrganization } from "./seed.js";
 
 export type CallerName =
   | "A admin"
@@ -43,16 +46,26 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
   const policyUser = await seedMember(sql, orgA, { name: "A developer" });
   const creator = await seedMember(sql, orgA, { name: "A laptop owner" });
 
-  const orgRunner = await seedRunner(sql, { organizationId: orgA, kind: "remote", creator: a.admin.member });
-  const userRunner = await seedRunner(sql, { organizationId: orgA, kind: "local", creator: creator.member });
-  const otherOrgRunner = await seedRunner(sql, {
-    organizationId: b.organization.id,
-    kind: "remote",
-    creator: b.admin.member,
+  // Runners, policies and the runner's own token come through the API, as users get them.
+  const asAdminA = inProcessClients(sql, a.admin.token);
+  const created = await asAdminA.runners.createRunner({ name: "A fleet", provider: RunnerProvider.AWS_EC2 });
+  const orgRunner = created.runner?.runnerId as string;
+  const userRunner = (
+    await inProcessClients(sql, creator.token).runners.createRunner({
+      name: "A laptop",
+      provider: RunnerProvider.LINUX_HOST,
+    })
+  ).runner?.runnerId as string;
+  const otherOrgRunner = (
+    await inProcessClients(sql, b.admin.token).runners.createRunner({ name: "B fleet", provider: RunnerProvider.GCP })
+  ).runner?.runnerId as string;
+  const ops = await seedGroup(sql, orgA, "ops", [policyAdmin.member.id]);
+  const devs = await seedGroup(sql, orgA, "devs", [policyUser.member.id]);
+  await asAdminA.runners.createRunnerPolicy({ runnerId: orgRunner, groupId: ops.id, role: RunnerRole.ADMIN });
+  await asAdminA.runners.createRunnerPolicy({ runnerId: orgRunner, groupId: devs.id, role: RunnerRole.USER });
+  const { accessToken: runnerToken } = await inProcessClients(sql, undefined).identity.exchangeToken({
+    exchangeToken: created.exchangeToken,
   });
-  await seedGroup(sql, orgA, "ops", [policyAdmin.member.id], { runnerId: orgRunner.id, role: "admin" });
-  await seedGroup(sql, orgA, "devs", [policyUser.member.id], { runnerId: orgRunner.id, role: "user" });
-  const runnerToken = await seedRunnerToken(sql, orgA, orgRunner.id);
 
   const member = (m: { member: { id: string; kind: string; role: "admin" | "member" } }, org: string): Caller => ({
     subject: {
@@ -66,7 +79,7 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
   const orgB = b.organization.id;
   return {
     organizations: { A: orgA, B: orgB },
-    runners: { orgRunner: orgRunner.id, userRunner: userRunner.id, otherOrgRunner: otherOrgRunner.id },
+    runners: { orgRunner, userRunner, otherOrgRunner },
     tokens: {
       "A admin": a.admin.token,
       "A member": a.member.token,
@@ -86,7 +99,7 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
       "A policy user": member(policyUser, orgA),
       "A user-runner creator": member(creator, orgA),
       "A org runner itself": {
-        subject: { id: orgRunner.id, principal: Principal.RUNNER },
+        subject: { id: orgRunner, principal: Principal.RUNNER },
         organizationId: orgA,
         orgRole: undefined,
         tokenId: "",
