@@ -42,8 +42,10 @@ export function createPageTokens(key: Buffer): PageTokens {
       if (token === "") return undefined;
       const [body, mac, extra] = token.split(".");
       if (!body || !mac || extra !== undefined) throw invalidToken();
-      const expected = sign(body);
-      const given = Buffer.from(mac, "base64url");
+      // Compare the MAC as text: decoding it first would ignore stray characters and the
+      // spare bits of the last one, so altered tokens would still verify.
+      const expected = Buffer.from(sign(body).toString("base64url"));
+      const given = Buffer.from(mac);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidToken();
       let payload: Payload;
       try {
@@ -51,6 +53,7 @@ export function createPageTokens(key: Buffer): PageTokens {
       } catch {
         throw invalidToken();
       }
+      if (typeof payload !== "object" || payload === null) throw invalidToken();
       if (payload.m !== method || payload.f !== filterHash(filter)) {
         throw new ConnectError(
           "pagination.token was issued for another method or filter; repeat the first request's filter or start over without a token",
@@ -75,7 +78,7 @@ function filterHash(filter: unknown): string {
 }
 
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).sort().join(",")}]`;
+  if (Array.isArray(value)) return `[${[...new Set(value.map(canonical))].sort().join(",")}]`;
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
