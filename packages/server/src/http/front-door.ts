@@ -22,7 +22,7 @@ import type { Logger } from "../logging/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { createCors } from "./cors.js";
 import { Code as C, type NodeResponse, retryHeaders, writeConnectError } from "./error-response.js";
-import { dropUnknownFields, type NodeRequest, parseJsonBody, readBody } from "./json-body.js";
+import { type NodeRequest, parseJsonBody, prepareJsonRequest, readBody } from "./json-body.js";
 
 export interface FrontDoorOptions {
   handlers: readonly UniversalHandler[];
@@ -133,7 +133,7 @@ async function serve(
   let parsedJson: JsonValue | undefined;
   if (connectJson && unary && req.headers["content-encoding"] === undefined) {
     parsedJson = parseJsonBody(await readBody(req, options.maxBodyBytes));
-    dropUnknownFields(handler.method.input, parsedJson);
+    prepareJsonRequest(handler.method.input, parsedJson);
   }
   const contextValues = createContextValues().set(requestInfoKey, info);
   let uReq: UniversalServerRequest = universalRequestFromNodeRequest(req, res, parsedJson, contextValues);

@@ -19,14 +19,14 @@ import {
 import { CreateRunnerRequestSchema, ListRunnersRequestSchema } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { describe, expect, it } from "vitest";
 import { subjectMapHolder } from "../testing/index.js";
-import { dropUnknownFields, type NodeRequest, parseJsonBody, readBody } from "./json-body.js";
+import { type NodeRequest, parseJsonBody, prepareJsonRequest, readBody } from "./json-body.js";
 
-function cleaned(desc: Parameters<typeof dropUnknownFields>[0], json: JsonValue): JsonValue {
-  dropUnknownFields(desc, json);
+function cleaned(desc: Parameters<typeof prepareJsonRequest>[0], json: JsonValue): JsonValue {
+  prepareJsonRequest(desc, json);
   return json;
 }
 
-describe("dropUnknownFields", () => {
+describe("prepareJsonRequest", () => {
   it("drops unknown top-level keys and keeps known ones", () => {
     const json = { name: "my runner", futureField: 1, future_field: { a: 1 }, "": true };
     expect(cleaned(CreateRunnerRequestSchema, json)).toEqual({ name: "my runner" });
@@ -154,7 +154,7 @@ describe("dropUnknownFields", () => {
   it("leaves input that is not an object alone", () => {
     for (const json of [null, 1, "text", true, [{ unknown: 1 }]] as JsonValue[]) {
       const before = structuredClone(json);
-      expect(() => dropUnknownFields(CreateRunnerRequestSchema, json)).not.toThrow();
+      expect(() => prepareJsonRequest(CreateRunnerRequestSchema, json)).not.toThrow();
       expect(json).toEqual(before);
     }
   });
@@ -166,11 +166,33 @@ describe("dropUnknownFields", () => {
     expect(cleaned(UpdateRunnerStatusRequestSchema, list)).toEqual({ additionalInfo: { key: "not a list" } });
   });
 
-  it("keeps unknown enum value names, so that strict decoding still rejects them", () => {
-    const json: JsonObject = { filter: { kinds: ["RUNNER_KIND_TYPO"], newer: 1 }, extra: 1 };
-    dropUnknownFields(ListRunnersRequestSchema, json);
-    expect(json).toEqual({ filter: { kinds: ["RUNNER_KIND_TYPO"] } });
-    expect(() => fromJson(ListRunnersRequestSchema, json)).toThrow(/RUNNER_KIND_TYPO/);
+  it.each([
+    [
+      { filter: { kinds: ["RUNNER_KIND_REMOTE", "RUNNER_KIND_TYPO"] } },
+      ListRunnersRequestSchema,
+      'filter.kinds[1]: "RUNNER_KIND_TYPO" is not a value of gitpod.v1.RunnerKind',
+    ],
+    [
+      { provider: "RUNNER_PROVIDER_MOON" },
+      CreateRunnerRequestSchema,
+      'provider: "RUNNER_PROVIDER_MOON" is not a value of gitpod.v1.RunnerProvider',
+    ],
+    [
+      { spec: { configuration: { logLevel: "LOUD" } } },
+      CreateRunnerRequestSchema,
+      'spec.configuration.log_level: "LOUD" is not a value of gitpod.v1.LogLevel',
+    ],
+  ] as [JsonObject, Parameters<typeof prepareJsonRequest>[0], string][])(
+    "rejects an undeclared enum value name, naming the field: %j",
+    (json, desc, message) => {
+      expect(() => prepareJsonRequest(desc, json)).toThrow(message);
+    },
+  );
+
+  it("accepts declared enum names and enum numbers (numbers are checked by the field rules)", () => {
+    const json: JsonObject = { filter: { kinds: ["RUNNER_KIND_LOCAL", 2, 42] } };
+    prepareJsonRequest(ListRunnersRequestSchema, json);
+    expect(json).toEqual({ filter: { kinds: ["RUNNER_KIND_LOCAL", 2, 42] } });
   });
 
   it("lets a request with unknown fields decode strictly afterwards", () => {
@@ -180,7 +202,7 @@ describe("dropUnknownFields", () => {
       includeDeleted: true,
     };
     expect(() => fromJson(ListRunnersRequestSchema, structuredClone(json))).toThrow();
-    dropUnknownFields(ListRunnersRequestSchema, json);
+    prepareJsonRequest(ListRunnersRequestSchema, json);
     const message = fromJson(ListRunnersRequestSchema, json);
     expect(message.pagination?.pageSize).toBe(10);
     expect(message.filter?.kinds).toEqual([RunnerKind.REMOTE]);

@@ -2,10 +2,9 @@
  * The Connect JSON path (unary POST with `application/json`), decoded here rather than
  * inside connect-es so that two rules of behaviour.md §1 can both hold:
  * - unknown JSON *fields* are ignored (clients newer than the server keep working), and
- * - unknown enum *value names* are rejected with `invalid_argument`.
- * protobuf-es's `ignoreUnknownFields` would do both or neither, so we drop unknown keys
- * ourselves (guided by the message descriptors) and let protobuf-es decode the rest
- * strictly.
+ * - unknown enum *value names* are rejected with `invalid_argument` naming the field.
+ * protobuf-es's `ignoreUnknownFields` would do both or neither, so we walk the JSON with
+ * the message descriptors ourselves and let protobuf-es decode the result strictly.
  */
 import type { IncomingMessage } from "node:http";
 import type { Http2ServerRequest } from "node:http2";
@@ -38,8 +37,12 @@ export function parseJsonBody(body: Buffer): JsonValue {
   }
 }
 
-/** Removes, in place, every object key that names no field of `desc` (recursively). */
-export function dropUnknownFields(desc: DescMessage, json: unknown): void {
+/**
+ * Prepares a decoded JSON request for strict decoding, in one walk guided by the
+ * descriptors: removes (in place) every object key that names no field, and rejects an enum
+ * value name the contract does not declare with `invalid_argument` naming the field path.
+ */
+export function prepareJsonRequest(desc: DescMessage, json: unknown, path = ""): void {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return;
   const fields = fieldsByJsonKey(desc);
   const obj = json as Record<string, unknown>;
@@ -50,13 +53,28 @@ export function dropUnknownFields(desc: DescMessage, json: unknown): void {
       continue;
     }
     const value = obj[key];
+    if (value === null) continue;
+    const fieldPath = path + field.name;
+    const enumType = field.enum;
+    if (enumType && !enumType.typeName.startsWith("google.protobuf.")) {
+      const names = field.fieldKind === "map" ? Object.values(value as object) : [value].flat();
+      names.forEach((name, i) => {
+        if (typeof name === "string" && !enumType.values.some((v) => v.name === name)) {
+          const at = field.fieldKind === "list" ? `${fieldPath}[${i}]` : fieldPath;
+          throw new ConnectError(`${at}: "${name}" is not a value of ${enumType.typeName}`, Code.InvalidArgument);
+        }
+      });
+      continue;
+    }
     const nested = field.message;
-    if (!nested || value === null || nested.typeName.startsWith("google.protobuf.")) continue;
-    if (field.fieldKind === "message") dropUnknownFields(nested, value);
+    if (!nested || nested.typeName.startsWith("google.protobuf.")) continue;
+    if (field.fieldKind === "message") prepareJsonRequest(nested, value, `${fieldPath}.`);
     else if (field.fieldKind === "list" && Array.isArray(value)) {
-      for (const item of value) dropUnknownFields(nested, item);
+      value.forEach((item, i) => prepareJsonRequest(nested, item, `${fieldPath}[${i}].`));
     } else if (field.fieldKind === "map" && typeof value === "object") {
-      for (const item of Object.values(value as object)) dropUnknownFields(nested, item);
+      for (const [k, item] of Object.entries(value as object)) {
+        prepareJsonRequest(nested, item, `${fieldPath}[${JSON.stringify(k)}].`);
+      }
     }
   }
 }
