@@ -6,6 +6,7 @@
 import { Code } from "@connectrpc/connect";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { LogLevel, RunnerPhase, RunnerReleaseChannel } from "@runnerplane/api/gitpod/v1/runner_pb";
+import sodium from "libsodium-wrappers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../logging/index.js";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
@@ -337,6 +338,43 @@ describe("UpdateRunner", () => {
     expect((await callError(admin.runners.updateRunner({ runnerId: unknownId, name: "new name" }))).code).toBe(
       Code.NotFound,
     );
+  });
+});
+
+describe("UpdateRunner with a Honeycomb API key", () => {
+  it("stores the key sealed for the runner: its private key opens it, no other key does", async () => {
+    await sodium.ready;
+    const keys = sodium.crypto_box_keypair();
+    const { id, res } = await newRunner(admin);
+    const { accessToken } = await admin.identity.exchangeToken({ exchangeToken: res.exchangeToken });
+    await clientsFor(server.baseUrl, accessToken).interaction.signup({ publicKey: keys.publicKey });
+
+    await admin.runners.updateRunner({ runnerId: id, spec: { configuration: { honeycombApiKey: "hc-secret-123" } } });
+    const sealed = (await admin.runners.getRunner({ runnerId: id })).runner?.spec?.configuration
+      ?.encryptedHoneycombApiKey;
+    expect(sealed?.length).toBeGreaterThan(0);
+    const opened = sodium.crypto_box_seal_open(sealed as Uint8Array, keys.publicKey, keys.privateKey);
+    expect(new TextDecoder().decode(opened)).toBe("hc-secret-123");
+    const other = sodium.crypto_box_keypair();
+    expect(() => sodium.crypto_box_seal_open(sealed as Uint8Array, other.publicKey, other.privateKey)).toThrow();
+    // The plaintext is nowhere in the database.
+    const [row] = await server.sql`select * from runners where id = ${id}`;
+    expect(
+      JSON.stringify(row, (_k, v) => (v?.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v)),
+    ).not.toContain("hc-secret-123");
+
+    await admin.runners.updateRunner({ runnerId: id, spec: { configuration: { honeycombApiKey: "" } } });
+    const cleared = (await admin.runners.getRunner({ runnerId: id })).runner?.spec?.configuration;
+    expect(cleared?.encryptedHoneycombApiKey).toHaveLength(0);
+  });
+
+  it("refuses with failed_precondition while the runner has no public key", async () => {
+    const { id } = await newRunner(admin);
+    const error = await callError(
+      admin.runners.updateRunner({ runnerId: id, spec: { configuration: { honeycombApiKey: "hc" } } }),
+    );
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.rawMessage).not.toContain("hc");
   });
 });
 

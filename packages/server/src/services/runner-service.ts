@@ -9,6 +9,7 @@ import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_co
 import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { authorizeRunner, type Caller, callerOf } from "../auth/index.js";
 import type { Clock } from "../clock.js";
+import { sealForRunner } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
 import { deletePolicy, insertPolicy, listPolicies, updatePolicy } from "../db/runner-policies.js";
 import {
@@ -170,10 +171,7 @@ export function createRunnerService({
       const c = spec?.configuration;
       if (c) {
         if (c.honeycombApiKey !== undefined) {
-          throw new ConnectError(
-            "spec.configuration.honeycomb_api_key: not supported yet (it needs sealing with the runner's key)",
-            Code.Unimplemented,
-          );
+          changes.encrypted_honeycomb_api_key = await sealHoneycombKey(sql, caller, req.runnerId, c.honeycombApiKey);
         }
         Object.assign(changes, {
           release_channel: c.releaseChannel,
@@ -290,6 +288,22 @@ export function createRunnerService({
       return {};
     },
   };
+}
+
+/**
+ * The Honeycomb API key is stored only sealed with the runner's public key (so only the
+ * runner can read it); "" removes it. Without a public key there is nothing to seal for.
+ */
+async function sealHoneycombKey(sql: Db, caller: Caller, runnerId: string, key: string): Promise<Buffer | null> {
+  if (key === "") return null;
+  const runner = await mustFind(sql, caller, runnerId);
+  if (!runner.public_key) {
+    throw new ConnectError(
+      "spec.configuration.honeycomb_api_key: the runner has not signed up with a public key yet, so the key cannot be sealed for it",
+      Code.FailedPrecondition,
+    );
+  }
+  return Buffer.from(await sealForRunner(runner.public_key, key));
 }
 
 /** A fresh exchange token (24 h, one-time) and, for older runners, an access token. */

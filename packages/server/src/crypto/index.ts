@@ -1,0 +1,1 @@
+export { sealForRunner } from "./sealed-box.js";
