@@ -70,7 +70,7 @@ export function prepareJsonRequest(desc: DescMessage, json: unknown, path = ""):
     if (!nested || nested.typeName.startsWith("google.protobuf.")) continue;
     if (field.fieldKind === "message") prepareJsonRequest(nested, value, `${fieldPath}.`);
     else if (field.fieldKind === "list" && Array.isArray(value)) {
-      value.forEach((item, i) => prepareJsonRequest(nested, item, `${fieldPath}[${i}].`));
+      for (const [i, item] of value.entries()) prepareJsonRequest(nested, item, `${fieldPath}[${i}].`);
     } else if (field.fieldKind === "map" && typeof value === "object") {
       for (const [k, item] of Object.entries(value as object)) {
         prepareJsonRequest(nested, item, `${fieldPath}[${JSON.stringify(k)}].`);
