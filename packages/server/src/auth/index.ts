@@ -2,7 +2,13 @@ export { createAuthenticationInterceptor, unauthenticatedMessage } from "./authe
 export type { Caller, DbPrincipal, OrgRole } from "./caller.js";
 export { callerKey, callerOf, principalFromDb } from "./caller.js";
 export type { AuthorizedRunner, AuthorizeRunnerOptions, RunnerAccessFacts, RunnerRole } from "./runner-access.js";
-export { authorizeRunner, runnerNotFound, runnerRole } from "./runner-access.js";
+export {
+  administeredRunnerCondition,
+  authorizeRunner,
+  runnerNotFound,
+  runnerRole,
+  visibleRunnerCondition,
+} from "./runner-access.js";
 export { requireRunnerItself } from "./runner-itself.js";
 export type { NewToken, TokenKind } from "./token.js";
 export { generateToken, hashToken, tokenKindOf } from "./token.js";

@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type postgres from "postgres";
 import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
@@ -36,6 +37,27 @@ export function runnerRole(caller: Caller, facts: RunnerAccessFacts): RunnerRole
     return facts.creatorId === caller.subject.id ? "admin" : undefined;
   }
   return facts.policyRoles.includes("admin") ? "admin" : "user";
+}
+
+/**
+ * The same rules as runnerRole(), as SQL conditions on a `runners` row aliased `r`, for
+ * lists that must filter many rows at once. Keep the two in step: the access matrix and
+ * the list tests exercise both.
+ */
+export function visibleRunnerCondition(sql: Db, caller: Caller): postgres.Fragment {
+  if (caller.subject.principal === Principal.RUNNER) return sql`r.id = ${caller.subject.id}`;
+  if (caller.orgRole === "admin") return sql`true`;
+  return sql`(r.kind <> 'local' or r.creator_id = ${caller.subject.id})`;
+}
+
+/** Runners (row `r`) on which the caller is runner admin. */
+export function administeredRunnerCondition(sql: Db, caller: Caller): postgres.Fragment {
+  if (caller.subject.principal === Principal.RUNNER) return sql`false`;
+  if (caller.orgRole === "admin") return sql`true`;
+  return sql`((r.kind = 'local' and r.creator_id = ${caller.subject.id})
+            or (r.kind <> 'local' and exists (
+                  select 1 from runner_policies p join group_members gm on gm.group_id = p.group_id
+                   where p.runner_id = r.id and p.role = 'admin' and gm.member_id = ${caller.subject.id})))`;
 }
 
 export interface AuthorizeRunnerOptions {

@@ -1,3 +1,4 @@
+import type postgres from "postgres";
 /** SQL for runners (docs/runners.md). Rows stay rows here; services/runner-mapper.ts makes messages. */
 import type { DbRunnerKind, DbRunnerProvider } from "../services/runner-rules.js";
 import type { Db } from "./sql.js";
@@ -110,8 +111,8 @@ export async function updateRunner(
 
 export interface RunnerListQuery {
   organizationId: string;
-  /** Whose runners: everything in the org, org runners plus the caller's own user runners, or one runner. */
-  visibility: { all: true } | { orgRunnersAndCreatedBy: string } | { only: string };
+  /** Which runners (row `r`) the caller may see: auth's visibleRunnerCondition(). */
+  visibleRunners: postgres.Fragment;
   creatorIds: string[];
   kinds: DbRunnerKind[];
   providers: DbRunnerProvider[];
@@ -124,22 +125,15 @@ export interface RunnerListQuery {
  * runners_list_idx seek straight to the cursor, so page N costs what page 1 costs.
  */
 export function listRunners(sql: Db, q: RunnerListQuery): Promise<DbRunner[]> {
-  const v = q.visibility;
-  const visible =
-    "all" in v
-      ? sql`true`
-      : "only" in v
-        ? sql`id = ${v.only}`
-        : sql`(kind <> 'local' or creator_id = ${v.orgRunnersAndCreatedBy})`;
   return sql<DbRunner[]>`
-    select * from runners
-     where organization_id = ${q.organizationId}
-       and ${visible}
-       ${q.creatorIds.length > 0 ? sql`and creator_id = any(${q.creatorIds}::uuid[])` : sql``}
-       ${q.kinds.length > 0 ? sql`and kind = any(${q.kinds}::text[])` : sql``}
-       ${q.providers.length > 0 ? sql`and provider = any(${q.providers}::text[])` : sql``}
-       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
-     order by created_at, id
+    select r.* from runners r
+     where r.organization_id = ${q.organizationId}
+       and ${q.visibleRunners}
+       ${q.creatorIds.length > 0 ? sql`and r.creator_id = any(${q.creatorIds}::uuid[])` : sql``}
+       ${q.kinds.length > 0 ? sql`and r.kind = any(${q.kinds}::text[])` : sql``}
+       ${q.providers.length > 0 ? sql`and r.provider = any(${q.providers}::text[])` : sql``}
+       ${q.after ? sql`and (r.created_at, r.id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
+     order by r.created_at, r.id
      limit ${q.limit}`;
 }
 

@@ -7,7 +7,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
-import { authorizeRunner, type Caller, callerOf } from "../auth/index.js";
+import { authorizeRunner, type Caller, callerOf, visibleRunnerCondition } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import { sealForRunner } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
@@ -132,12 +132,6 @@ export function createRunnerService({
           Code.InvalidArgument,
         );
       }
-      const visibility =
-        caller.subject.principal === Principal.RUNNER
-          ? { only: caller.subject.id }
-          : caller.orgRole === "admin"
-            ? { all: true as const }
-            : { orgRunnersAndCreatedBy: caller.subject.id };
       const page = await paginate({
         tokens: await pageTokens(),
         method: "gitpod.v1.RunnerService/ListRunners",
@@ -146,7 +140,7 @@ export function createRunnerService({
         fetch: (after, limit) =>
           listRunners(sql, {
             organizationId: caller.organizationId,
-            visibility,
+            visibleRunners: visibleRunnerCondition(sql, caller),
             creatorIds: filter.creatorIds,
             kinds: filter.kinds,
             providers: filter.providers,
