@@ -4,6 +4,7 @@
  * start-up with a message naming the variable.
  */
 import path from "node:path";
+import { parseSecretKeys, type SecretKey } from "./crypto/index.js";
 import { isLogLevel, type LogLevel } from "./logging/index.js";
 
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a deleted runner has to acknowledge before it is removed anyway (RUNNERPLANE_RUNNER_DELETE_GRACE_MS, default 5 min). */
   runnerDeleteGraceMs: number;
+  /** Keys for secrets at rest (RUNNERPLANE_SECRET_KEYS, `id:base64,…`, first encrypts); required with DATABASE_URL. */
+  secretKeys: SecretKey[] | undefined;
   logLevel: LogLevel;
 }
 
@@ -68,8 +71,18 @@ export function loadConfig(env: Env, cwd: string): Config {
     requestTimeoutMs: integer(env, "RUNNERPLANE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
     shutdownTimeoutMs: integer(env, "RUNNERPLANE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
     runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
+    secretKeys: secretKeys(env.RUNNERPLANE_SECRET_KEYS),
     logLevel,
   };
+}
+
+function secretKeys(raw: string | undefined): SecretKey[] | undefined {
+  if (!raw) return undefined;
+  try {
+    return parseSecretKeys(raw);
+  } catch (error) {
+    throw new ConfigError(`RUNNERPLANE_SECRET_KEYS: ${(error as Error).message}`);
+  }
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

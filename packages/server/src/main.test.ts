@@ -74,7 +74,11 @@ describe("graceful shutdown", () => {
     db = await createTestDatabase();
     cleanups.push(() => db.drop());
     const { admin } = await seedOrganization(db.sql);
-    const server = await startMain({ DATABASE_URL: db.url, RUNNERPLANE_SHUTDOWN_TIMEOUT_MS: "10000" });
+    const server = await startMain({
+      DATABASE_URL: db.url,
+      RUNNERPLANE_SECRET_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`,
+      RUNNERPLANE_SHUTDOWN_TIMEOUT_MS: "10000",
+    });
 
     // A request whose body arrives in two halves stays in flight between them.
     const body = "{}";
@@ -123,6 +127,26 @@ describe("graceful shutdown", () => {
   });
 });
 
+describe("configuration", () => {
+  it("refuses to start with an external database and no secret keys, saying what to set", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const result = await run(process.execPath, [mainJs], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", DATABASE_URL: db.url },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(result).toMatchObject({ code: 1 });
+    expect((result as { stderr: string }).stderr).toContain("RUNNERPLANE_SECRET_KEYS is required with DATABASE_URL");
+  });
+
+  it("refuses a malformed secret key", async () => {
+    const result = await run(process.execPath, [mainJs], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", RUNNERPLANE_SECRET_KEYS: "k1:tooshort" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(result).toMatchObject({ code: 1 });
+    expect((result as { stderr: string }).stderr).toContain("RUNNERPLANE_SECRET_KEYS: each secret key must be");
+  });
+});
+
 describe("the embedded Postgres default", () => {
   it("starts a Postgres of its own when DATABASE_URL is unset, serves, and stops it on exit", async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "runnerplane-embedded-"));
@@ -137,6 +161,8 @@ describe("the embedded Postgres default", () => {
     // The first start created a default org and admin, and left the admin's token here.
     const tokenFile = path.join(dataDir, "admin-token");
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    // …and a key for secrets at rest, generated once, owner-only.
+    expect((await stat(path.join(dataDir, "secret-keys"))).mode & 0o777).toBe(0o600);
     const token = (await readFile(tokenFile, "utf8")).trim();
     const identity = await fetch(`http://127.0.0.1:${server.port}/gitpod.v1.IdentityService/GetAuthenticatedIdentity`, {
       method: "POST",

@@ -4,8 +4,11 @@
  * down gracefully on SIGTERM/SIGINT.
  */
 
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { ensureDefaultOrganization } from "./admin/default-organization.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { createKeyRing, generateSecretKey, parseSecretKeys } from "./crypto/index.js";
 import { migrate, openDatabase } from "./db/index.js";
 import { createLogger } from "./logging/index.js";
 import { build } from "./server.js";
@@ -30,7 +33,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const server = build({ config, sql, log });
+  const keyRing = createKeyRing(config.secretKeys ?? (await embeddedSecretKeys(config, db.startedEmbedded)));
+  const server = build({ config, sql, log, keyRing });
   const address = await server.listen(config.port, config.host);
   log.info("listening", { host: address.address, port: address.port, public_url: config.publicUrl });
 
@@ -49,6 +53,28 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", (s) => void shutdown(s));
   process.on("SIGINT", (s) => void shutdown(s));
+}
+
+/**
+ * Without RUNNERPLANE_SECRET_KEYS: the embedded default keeps a generated key in its data
+ * directory; with an external database a key must be configured (secrets would otherwise be
+ * unreadable after a restart on another machine).
+ */
+async function embeddedSecretKeys(config: Config, embedded: boolean) {
+  if (!embedded) {
+    throw new ConfigError(
+      "RUNNERPLANE_SECRET_KEYS is required with DATABASE_URL; create one with: node -e \"console.log('k1:'+require('crypto').randomBytes(32).toString('base64'))\"",
+    );
+  }
+  const file = path.join(config.dataDir, "secret-keys");
+  try {
+    return parseSecretKeys(await readFile(file, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const key = generateSecretKey("embedded-1");
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: "wx" });
+    return parseSecretKeys(key);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,12 +11,14 @@ import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_inte
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
+import type { KeyRing } from "./crypto/index.js";
 import type { Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
 import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
+import { createRunnerConfigurationService } from "./services/runner-configuration-service.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
 import { createValidationInterceptor } from "./validation/index.js";
@@ -28,9 +30,13 @@ export interface ServiceDeps {
   clock: Clock;
   log: Logger;
   pageTokens: () => Promise<PageTokens>;
+  /** Encrypts host tokens at rest. */
+  keyRing: KeyRing;
+  /** This server's public base URL (OAuth callbacks in the default schema). */
+  publicUrl: string;
 }
 
-export function serviceDeps(base: { sql: Sql; clock: Clock; log: Logger }): ServiceDeps {
+export function serviceDeps(base: Omit<ServiceDeps, "pageTokens">): ServiceDeps {
   return { ...base, pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")) };
 }
 
@@ -51,7 +57,7 @@ export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
 
 export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(RunnerService, createRunnerService(deps));
-  router.service(RunnerConfigurationService, {});
+  router.service(RunnerConfigurationService, createRunnerConfigurationService(deps));
   router.service(IdentityService, createIdentityService(deps));
   router.service(RunnerInteractionService, createRunnerInteractionService(deps));
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
+import type { KeyRing } from "./crypto/index.js";
 import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
@@ -24,6 +25,8 @@ export interface ServerDeps {
   log: Logger;
   /** Defaults to the system clock; tests pass their own to move time. */
   clock?: Clock;
+  /** Keys for secrets at rest (host authentication tokens). */
+  keyRing: KeyRing;
 }
 
 export interface Server {
@@ -32,8 +35,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function build({ config, sql, log, clock = systemClock }: ServerDeps): Server {
-  const deps = serviceDeps({ sql, clock, log });
+export function build({ config, sql, log, keyRing, clock = systemClock }: ServerDeps): Server {
+  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl });
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,

@@ -1,1 +1,3 @@
 export { sealForRunner } from "./sealed-box.js";
+export type { KeyRing, SecretKey } from "./secret-box.js";
+export { createKeyRing, generateSecretKey, parseSecretKeys } from "./secret-box.js";

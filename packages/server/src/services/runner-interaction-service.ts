@@ -1,43 +1,122 @@
 /**
- * gitpod.v1.RunnerInteractionService: the calls a runner makes about itself. Registration
- * (Signup, MarkRunnerActive) is here; status, schema, host tokens and the request stream
- * arrive with the runner-protocol issue.
+ * gitpod.v1.RunnerInteractionService: the calls a runner makes about itself. Registration,
+ * its configuration schema and reading host tokens are here; status heartbeats, its lists
+ * and the request stream arrive with the runner-protocol issue.
  */
+import { toJson } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { RunnerConfigurationSchemaSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { callerOf, requireRunnerItself } from "../auth/index.js";
 import type { Clock } from "../clock.js";
+import type { KeyRing } from "../crypto/index.js";
+import { saveReportedSchema } from "../db/configuration-schemas.js";
+import { upsertEnvironmentClass } from "../db/environment-classes.js";
+import { findHostTokenFor } from "../db/host-tokens.js";
 import type { Sql } from "../db/index.js";
-import { markRunnerActive, signupRunner } from "../db/runners.js";
+import { findRunner, markRunnerActive, signupRunner } from "../db/runners.js";
+import { validationError } from "../validation/index.js";
+import { checkConfiguration } from "./configuration-check.js";
+import { hostTokenContext } from "./runner-configuration-service.js";
+import { schemaOf } from "./runner-schema.js";
 
 export interface RunnerInteractionServiceDeps {
   sql: Sql;
   clock: Clock;
+  keyRing: KeyRing;
+  publicUrl: string;
 }
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRunnerInteractionService({
   sql,
   clock,
+  keyRing,
+  publicUrl,
 }: RunnerInteractionServiceDeps): Partial<ServiceImpl<typeof RunnerInteractionService>> {
   return {
+    /**
+     * Stores the runner's public key and upserts the environment classes it brings (by id),
+     * each checked against the runner's schema, all in one transaction.
+     */
     async signup(req, ctx) {
       const caller = callerOf(ctx);
       // Signup names no runner: it is the caller's own.
       await requireRunnerItself(sql, caller, caller.subject.id);
-      if (req.environmentClasses.length > 0) {
-        throw new ConnectError(
-          "environment_classes: storing a runner's environment classes at sign-up is not supported yet; sign up with the public key only",
-          Code.Unimplemented,
-        );
-      }
-      await signupRunner(sql, caller.subject.id, req.publicKey, clock.now());
-      return { runnerId: caller.subject.id };
+      const runner = await findRunner(sql, caller.organizationId, caller.subject.id);
+      if (!runner) throw new ConnectError("runner not found", Code.NotFound);
+      const schema = req.environmentClasses.length > 0 ? await schemaOf(sql, runner, publicUrl) : undefined;
+      const violations = req.environmentClasses.flatMap((ec, i) => [
+        ...(uuidPattern.test(ec.id)
+          ? []
+          : [{ field: `environment_classes[${i}].id`, rule: "string.uuid", message: "value must be a valid UUID" }]),
+        ...(schema ? checkConfiguration(schema, ec.configuration) : []).map((e) => ({
+          field: `environment_classes[${i}].configuration[${JSON.stringify(e.key)}]`,
+          rule: "schema",
+          message: e.error,
+        })),
+      ]);
+      if (violations.length > 0) throw validationError(violations);
+      const now = clock.now();
+      await sql.begin(async (tx) => {
+        await signupRunner(tx, runner.id, req.publicKey, now);
+        for (const ec of req.environmentClasses) {
+          const stored = await upsertEnvironmentClass(tx, {
+            id: ec.id.toLowerCase(),
+            runnerId: runner.id,
+            organizationId: runner.organization_id,
+            displayName: ec.displayName,
+            description: ec.description,
+            configuration: ec.configuration.map(({ key, value }) => ({ key, value })),
+            enabled: ec.enabled,
+            now,
+          });
+          if (!stored) {
+            throw new ConnectError(`environment class ${ec.id} belongs to another runner`, Code.AlreadyExists);
+          }
+        }
+      });
+      return { runnerId: runner.id };
     },
 
     async markRunnerActive(req, ctx) {
       await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
       await markRunnerActive(sql, req.runnerId, clock.now());
       return {};
+    },
+
+    async updateRunnerConfigurationSchema(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      if (!req.configSchema) throw new ConnectError("config_schema: required", Code.InvalidArgument);
+      await saveReportedSchema(
+        sql,
+        req.runnerId,
+        toJson(RunnerConfigurationSchemaSchema, req.configSchema),
+        clock.now(),
+      );
+      return {};
+    },
+
+    /** The one way a token value leaves the server: to the runner it belongs to, decrypted. */
+    async getHostAuthenticationTokenValue(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      const row = await findHostTokenFor(sql, req.runnerId, req.principalId, req.host.toLowerCase());
+      if (!row)
+        throw new ConnectError(`no host authentication token for that principal and ${req.host}`, Code.NotFound);
+      const value = keyRing.decrypt(row.key_id, row.token_ciphertext, hostTokenContext(row.id, "token"));
+      const refresh = row.refresh_token_ciphertext
+        ? keyRing.decrypt(row.key_id, row.refresh_token_ciphertext, hostTokenContext(row.id, "refresh_token"))
+        : "";
+      return {
+        value: new TextEncoder().encode(value),
+        tokenId: row.id,
+        ...(row.expires_at ? { expiresAt: timestampFromDate(row.expires_at) } : {}),
+        refreshToken: new TextEncoder().encode(refresh),
+        source: row.source,
+        ...(row.integration_id ? { integrationId: row.integration_id } : {}),
+      };
     },
   };
 }

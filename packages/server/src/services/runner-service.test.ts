@@ -502,18 +502,6 @@ describe("Signup and MarkRunnerActive", () => {
     expect(error.rawMessage).toBe("public_key: value length must be 32 bytes");
   });
 
-  it("says honestly that environment classes at sign-up are not supported yet", async () => {
-    const { res } = await newRunner(admin);
-    const { accessToken } = await admin.identity.exchangeToken({ exchangeToken: res.exchangeToken });
-    const error = await callError(
-      clientsFor(server.baseUrl, accessToken).interaction.signup({
-        publicKey: new Uint8Array(32),
-        environmentClasses: [{ displayName: "Small", description: "2 cores" }],
-      }),
-    );
-    expect(error.code).toBe(Code.Unimplemented);
-  });
-
   it("MarkRunnerActive makes the runner ACTIVE and records when", async () => {
     const { id, self } = await signedUpRunner();
     clock.advance(5000);

@@ -9,9 +9,16 @@ import { silentLogger } from "../logging/index.js";
 import { interceptors, routes, serviceDeps } from "../routes.js";
 import { type Clients, clientsOver } from "./access-matrix.js";
 import { bearer } from "./seed.js";
+import { testKeyRing, testServerConfig } from "./server.js";
 
 export function inProcessClients(sql: Sql, token: string | undefined, clock: Clock = systemClock): Clients {
-  const deps = serviceDeps({ sql, clock, log: silentLogger });
+  const deps = serviceDeps({
+    sql,
+    clock,
+    log: silentLogger,
+    keyRing: testKeyRing,
+    publicUrl: testServerConfig.publicUrl,
+  });
   const transport = createRouterTransport((router) => routes(router, deps), {
     router: { interceptors: interceptors(deps) },
     transport: { interceptors: token ? [bearer(token)] : [] },

@@ -8,7 +8,7 @@ export { inProcessClients } from "./in-process.js";
 export type { SeededMember, SeededOrganization } from "./seed.js";
 export { bearer, seedGroup, seedMember, seedOrganization } from "./seed.js";
 export type { TestServer } from "./server.js";
-export { startTestServer, testServerConfig } from "./server.js";
+export { startTestServer, testKeyRing, testServerConfig } from "./server.js";
 export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
 export { createTenancyFixture } from "./tenancy-fixture.js";
 export { subjectMapHolder } from "./test-messages.js";

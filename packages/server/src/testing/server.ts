@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 /**
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
  */
 import type { Clock } from "../clock.js";
+import { createKeyRing, type KeyRing } from "../crypto/index.js";
 import type { Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import { build, type ServerConfig } from "../server.js";
@@ -18,6 +20,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** A key ring for tests: one random key per test process. */
+export const testKeyRing = createKeyRing([{ id: "test-1", key: randomBytes(32) }]);
+
 export const testServerConfig: ServerConfig = {
   corsOrigins: ["https://app.example.test"],
   maxBodyBytes: 4 * 1024 * 1024,
@@ -28,7 +33,7 @@ export const testServerConfig: ServerConfig = {
 };
 
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; sql?: Sql; clock?: Clock } = {},
+  options: { config?: Partial<ServerConfig>; sql?: Sql; clock?: Clock; keyRing?: KeyRing } = {},
 ): Promise<TestServer> {
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
@@ -38,6 +43,7 @@ export async function startTestServer(
     config: { ...testServerConfig, ...options.config },
     sql,
     log,
+    keyRing: options.keyRing ?? testKeyRing,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const address = await server.listen(0, "127.0.0.1");

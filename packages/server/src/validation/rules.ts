@@ -20,6 +20,13 @@ export interface MessagePlan {
 }
 
 const plans = new Map<string, MessagePlan>();
+
+/**
+ * Message fields whose contents are the subject of the method rather than its input: their
+ * rules are reported by the method as results (ValidateRunnerConfiguration answers
+ * `valid = false` with the reasons), so the interceptor does not descend into them.
+ */
+const resultFields = new Set(["gitpod.v1.ValidateRunnerConfigurationRequest.environment_class"]);
 /** Plans whose fields are still being compiled: a recursive type reached again through a cycle. */
 const compiling = new Set<MessagePlan>();
 
@@ -33,7 +40,10 @@ export function planFor(desc: DescMessage): MessagePlan {
   for (const field of desc.fields) {
     const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
     const messageType = messageTypeOf(field);
-    const nested = messageType && !isWellKnown(messageType) ? planFor(messageType) : undefined;
+    const nested =
+      messageType && !isWellKnown(messageType) && !resultFields.has(`${desc.typeName}.${field.name}`)
+        ? planFor(messageType)
+        : undefined;
     // A plan still being compiled (this type, or one further up a cycle such as A -> B -> A)
     // has no fields yet but may get some: keep the edge to it.
     const hasNested = nested !== undefined && (nested.fields.length > 0 || compiling.has(nested));

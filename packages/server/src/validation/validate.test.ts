@@ -18,6 +18,7 @@ import {
   ValidateRunnerConfigurationRequestSchema,
 } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import {
+  CallValidateConfig_RequestSchema,
   SendResponseRequestSchema,
   SignupRequestSchema,
   UpdateRunnerStatusRequestSchema,
@@ -347,14 +348,21 @@ describe("validateMessage", () => {
   });
 
   describe("oneof members", () => {
-    it("validates the environment_class case of ValidateRunnerConfigurationRequest", () => {
+    it("validates the environment_class case of CallValidateConfig.Request", () => {
+      const req = create(CallValidateConfig_RequestSchema, {
+        config: { case: "environmentClass", value: { displayName: "xy", description: "a description" } },
+      });
+      expect(broken(CallValidateConfig_RequestSchema, req)).toEqual([
+        ["environment_class.display_name", "string.min_len"],
+      ]);
+    });
+
+    it("leaves ValidateRunnerConfigurationRequest.environment_class to the method, which reports results", () => {
       const req = create(ValidateRunnerConfigurationRequestSchema, {
         runnerId,
         config: { case: "environmentClass", value: { displayName: "xy", description: "a description" } },
       });
-      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([
-        ["environment_class.display_name", "string.min_len"],
-      ]);
+      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([]);
     });
 
     it("ignores the rules of the members that are not the set case", () => {
