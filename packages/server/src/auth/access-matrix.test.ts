@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
-import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { HostAuthenticationTokenSource, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerRole } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listGroups } from "../db/groups.js";
@@ -27,6 +27,14 @@ let server: TestServer;
 let fx: TenancyFixture;
 
 const unknownRunner = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
+/** Valid against the default schema: cpu and memory are required. */
+const validConfiguration = [
+  { key: "cpu", value: "2" },
+  { key: "memory", value: "4096" },
+];
+
+/** Long-lived configuration targets on A's runners, made once after the fixture (beforeAll). */
+const targets = { orgClass: "", userClass: "", orgIntegration: "", memberToken: "", memberTokenHost: "" };
 
 // Expectations shared by many rows (behaviour.md §2, docs/identity.md).
 /** Any runner user of A's org runner: every member of org A, and the runner itself when the method allows it. */
@@ -86,6 +94,41 @@ const fresh = setUp({
       provider: RunnerProvider.LINUX_HOST,
     });
     return runner?.runnerId as string;
+  },
+  /** An environment class on A's org runner. */
+  async environmentClass(): Promise<string> {
+    const admin = inProcessClients(server.sql, fx.tokens["A admin"]);
+    return (
+      await admin.configuration.createEnvironmentClass({
+        runnerId: fx.runners.orgRunner,
+        displayName: "Fresh class",
+        description: "for one cell",
+        configuration: validConfiguration,
+      })
+    ).id;
+  },
+  /** A PAT-only SCM integration on A's org runner, for a host of its own. */
+  async scmIntegration(): Promise<string> {
+    const admin = inProcessClients(server.sql, fx.tokens["A admin"]);
+    return (
+      await admin.configuration.createSCMIntegration({
+        runnerId: fx.runners.orgRunner,
+        scmId: "github",
+        host: `git-${randomUUID()}.example.com`,
+        pat: true,
+      })
+    ).id;
+  },
+  /** A host token of "A member" on A's org runner, for a host of its own. */
+  async memberHostToken(): Promise<string> {
+    const member = inProcessClients(server.sql, fx.tokens["A member"]);
+    const { token } = await member.configuration.createHostAuthenticationToken({
+      runnerId: fx.runners.orgRunner,
+      host: `git-${randomUUID()}.example.com`,
+      token: "pat-value",
+      source: HostAuthenticationTokenSource.PAT,
+    });
+    return token?.id as string;
   },
   /** An empty group of org A (no policy yet). */
   async group(): Promise<string> {
@@ -277,11 +320,203 @@ const rows: AccessRow[] = [
     expect: runnerOnly("ok"),
   },
   // IdentityService.ExchangeToken is unauthenticated by design (authentication.test.ts).
+
+  // ── RunnerConfigurationService: environment classes ──
+  {
+    name: "RunnerConfigurationService.CreateEnvironmentClass on A's org runner",
+    call: (c, fx) =>
+      c.configuration.createEnvironmentClass({
+        runnerId: fx.runners.orgRunner,
+        displayName: "Matrix class",
+        description: "made by a cell",
+        configuration: validConfiguration,
+      }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.CreateEnvironmentClass on A's user runner",
+    call: (c, fx) =>
+      c.configuration.createEnvironmentClass({
+        runnerId: fx.runners.userRunner,
+        displayName: "Matrix class",
+        description: "made by a cell",
+        configuration: validConfiguration,
+      }),
+    expect: userRunnerAdmins(),
+  },
+  {
+    name: "RunnerConfigurationService.GetEnvironmentClass of A's org runner",
+    call: (c) => c.configuration.getEnvironmentClass({ environmentClassId: targets.orgClass }),
+    expect: orgRunnerUsers("ok"),
+  },
+  {
+    name: "RunnerConfigurationService.GetEnvironmentClass of A's user runner",
+    call: (c) => c.configuration.getEnvironmentClass({ environmentClassId: targets.userClass }),
+    expect: userRunnerAdmins(),
+  },
+  {
+    name: "RunnerConfigurationService.UpdateEnvironmentClass of A's org runner",
+    call: (c) => c.configuration.updateEnvironmentClass({ environmentClassId: targets.orgClass, enabled: true }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.UpdateEnvironmentClass of A's user runner",
+    call: (c) => c.configuration.updateEnvironmentClass({ environmentClassId: targets.userClass, enabled: true }),
+    expect: userRunnerAdmins(),
+  },
+  {
+    name: "RunnerConfigurationService.ListEnvironmentClasses",
+    call: (c) => c.configuration.listEnvironmentClasses({}),
+    expect: everyone("ok"),
+  },
+  {
+    name: "RunnerConfigurationService.GetRunnerConfigurationSchema of A's org runner",
+    call: (c, fx) => c.configuration.getRunnerConfigurationSchema({ runnerId: fx.runners.orgRunner }),
+    expect: orgRunnerUsers("ok"),
+  },
+  {
+    name: "RunnerConfigurationService.GetRunnerConfigurationSchema of A's user runner",
+    call: (c, fx) => c.configuration.getRunnerConfigurationSchema({ runnerId: fx.runners.userRunner }),
+    expect: userRunnerAdmins(),
+  },
+  {
+    name: "RunnerConfigurationService.ValidateRunnerConfiguration on A's org runner",
+    call: (c, fx) =>
+      c.configuration.validateRunnerConfiguration({
+        runnerId: fx.runners.orgRunner,
+        config: { case: "environmentClass", value: { displayName: "x", description: "y" } },
+      }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+
+  // ── RunnerConfigurationService: SCM integrations ──
+  {
+    name: "RunnerConfigurationService.CreateSCMIntegration on A's org runner",
+    call: (c, fx) =>
+      c.configuration.createSCMIntegration({
+        runnerId: fx.runners.orgRunner,
+        scmId: "gitlab",
+        host: `gl-${randomUUID()}.example.com`,
+        pat: true,
+      }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.GetSCMIntegration on A's org runner",
+    call: (c) => c.configuration.getSCMIntegration({ id: targets.orgIntegration }),
+    expect: orgRunnerUsers("ok"),
+  },
+  {
+    name: "RunnerConfigurationService.UpdateSCMIntegration on A's org runner",
+    call: (c) => c.configuration.updateSCMIntegration({ id: targets.orgIntegration, pat: true }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.DeleteSCMIntegration (fresh) on A's org runner",
+    call: async (c) => c.configuration.deleteSCMIntegration({ id: await fresh.scmIntegration() }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.ListSCMIntegrations",
+    call: (c) => c.configuration.listSCMIntegrations({}),
+    expect: everyone("ok"),
+  },
+
+  // ── RunnerConfigurationService: host authentication tokens ──
+  {
+    name: "RunnerConfigurationService.CreateHostAuthenticationToken for oneself on A's org runner",
+    call: (c, fx) =>
+      c.configuration.createHostAuthenticationToken({
+        runnerId: fx.runners.orgRunner,
+        host: `own-${randomUUID()}.example.com`,
+        token: "t",
+        source: HostAuthenticationTokenSource.PAT,
+      }),
+    // A runner has no tokens of its own: it must say whose token it stores.
+    expect: orgRunnerUsers(Code.InvalidArgument),
+  },
+  {
+    name: 'RunnerConfigurationService.CreateHostAuthenticationToken for "A member" on A\'s org runner',
+    call: (c, fx) =>
+      c.configuration.createHostAuthenticationToken({
+        runnerId: fx.runners.orgRunner,
+        host: `theirs-${randomUUID()}.example.com`,
+        token: "t",
+        source: HostAuthenticationTokenSource.OAUTH,
+        subject: { id: fx.callers["A member"].subject.id },
+      }),
+    expect: {
+      ...orgRunnerAdmins("ok"),
+      "A member": "ok", // its own token
+    },
+  },
+  {
+    name: 'RunnerConfigurationService.GetHostAuthenticationToken of "A member" on A\'s org runner',
+    call: (c) => c.configuration.getHostAuthenticationToken({ id: targets.memberToken }),
+    expect: { ...memberTokenInvisible(), "A member": "ok", "A admin": "ok", "A policy admin": "ok" },
+  },
+  {
+    name: 'RunnerConfigurationService.UpdateHostAuthenticationToken of "A member" on A\'s org runner',
+    call: (c) => c.configuration.updateHostAuthenticationToken({ id: targets.memberToken, scopes: ["repo"] }),
+    expect: {
+      ...memberTokenInvisible(),
+      "A member": "ok",
+      "A admin": Code.PermissionDenied,
+      "A policy admin": Code.PermissionDenied,
+    },
+  },
+  {
+    name: 'RunnerConfigurationService.DeleteHostAuthenticationToken (fresh) of "A member" on A\'s org runner',
+    call: async (c) => c.configuration.deleteHostAuthenticationToken({ id: await fresh.memberHostToken() }),
+    expect: { ...memberTokenInvisible(), "A member": "ok", "A admin": "ok", "A policy admin": "ok" },
+  },
+  {
+    name: "RunnerConfigurationService.ListHostAuthenticationTokens",
+    call: (c) => c.configuration.listHostAuthenticationTokens({}),
+    expect: everyone("ok"),
+  },
+
+  // ── RunnerInteractionService: configuration calls of the runner ──
+  {
+    name: "RunnerInteractionService.UpdateRunnerConfigurationSchema on A's org runner",
+    call: (c, fx) =>
+      c.interaction.updateRunnerConfigurationSchema({ runnerId: fx.runners.orgRunner, configSchema: {} }),
+    expect: runnerOnly("ok"),
+  },
+  {
+    name: "RunnerInteractionService.GetHostAuthenticationTokenValue on A's org runner",
+    call: (c, fx) =>
+      c.interaction.getHostAuthenticationTokenValue({
+        runnerId: fx.runners.orgRunner,
+        principalId: fx.callers["A member"].subject.id,
+        host: targets.memberTokenHost,
+      }),
+    expect: runnerOnly("ok"),
+  },
 ];
+
+/** Someone else's host token: invisible (not found) to everyone but its subject and the runner's admins. */
+function memberTokenInvisible(): Record<CallerName, Outcome> {
+  return everyone(Code.NotFound);
+}
 
 beforeAll(async () => {
   server = await startTestServer();
   fx = await createTenancyFixture(server.sql);
+  targets.orgClass = await fresh.environmentClass();
+  targets.userClass = (
+    await inProcessClients(server.sql, fx.tokens["A user-runner creator"]).configuration.createEnvironmentClass({
+      runnerId: fx.runners.userRunner,
+      displayName: "Laptop class",
+      description: "the creator's",
+      configuration: validConfiguration,
+    })
+  ).id;
+  targets.orgIntegration = await fresh.scmIntegration();
+  targets.memberToken = await fresh.memberHostToken();
+  const [row] = await server.sql<{ host: string }[]>`
+    select host from host_authentication_tokens where id = ${targets.memberToken}`;
+  targets.memberTokenHost = row?.host ?? "";
 });
 afterAll(() => server.close());
 
