@@ -70,6 +70,7 @@ export function parseSecretKeys(value: string): SecretKey[] {
       }
       return { id, key };
     });
+  if (keys.length === 0) throw new Error("no secret key given; expected <id>:<32 bytes in base64>[,<id>:<key>…]");
   if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error("secret key ids must be unique");
   return keys;
 }

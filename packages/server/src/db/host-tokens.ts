@@ -42,9 +42,14 @@ export interface UpsertHostToken {
 
 /**
  * One token per (runner, subject, host): creating another replaces the stored one, keeping
- * its id. The id is settled first so the ciphertexts can be bound to it.
+ * its id. The id is settled first so the ciphertexts can be bound to it. Call it inside a
+ * transaction: a transaction-scoped advisory lock on (runner, subject, host) makes concurrent
+ * creates take turns (`for update` locks no row that does not exist yet), so the second one
+ * finds the first one's row and replaces it instead of failing on the unique constraint.
  */
 export async function upsertHostToken(sql: Db, t: UpsertHostToken): Promise<DbHostToken> {
+  await sql`select pg_advisory_xact_lock(hashtext('host_authentication_tokens'),
+                                         hashtext(${`${t.runnerId}/${t.subjectId}/${t.host}`.toLowerCase()}))`;
   const [existing] = await sql<{ id: string }[]>`
     select id from host_authentication_tokens
      where runner_id = ${t.runnerId} and subject_id = ${t.subjectId} and host = ${t.host} for update`;

@@ -43,7 +43,7 @@ function checkValue(
 ): string | undefined {
   switch (type.case) {
     case "int": {
-      if (!/^-?\d+$/.test(value.trim())) return `must be an integer, got "${value}"`;
+      if (!/^-?\d+$/.test(value)) return `must be an integer, got "${value}"`;
       const n = Number(value);
       const { min, max } = type.value;
       const bounded = min !== 0 || max !== 0;

@@ -384,7 +384,7 @@ export function createRunnerConfigurationService(
       const host = req.host.toLowerCase();
       if (req.integrationId) {
         const integration = await findScmIntegration(sql, caller.organizationId, req.integrationId);
-        if (!integration || integration.runner_id !== req.runnerId || integration.host !== host) {
+        if (!integration || integration.runner_id !== req.runnerId.toLowerCase() || integration.host !== host) {
           throw new ConnectError(
             `integration_id: ${req.integrationId} is not an SCM integration of this runner for host ${host}`,
             Code.InvalidArgument,
