@@ -40,9 +40,11 @@ export function build({ config, sql, log, keyRing, clock = systemClock }: Server
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,
-    // Strict JSON: an unknown enum name is an error. Unknown *fields* are dropped
-    // before decoding by the front door (http/json-body.ts).
-    jsonOptions: { ignoreUnknownFields: false },
+    // Requests: strict JSON, an unknown enum name is an error (unknown *fields* are dropped
+    // before decoding by the front door, http/json-body.ts). Responses: every field, zero
+    // values included, as the API documentation shows them (a disabled class says
+    // `"enabled": false` instead of leaving the field out).
+    jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
   });
   routes(router, deps);
   const sweeper = startRunnerDeletionSweeper(

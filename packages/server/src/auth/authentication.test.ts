@@ -173,6 +173,7 @@ describe("IdentityService.GetAuthenticatedIdentity", () => {
     expect(await res.json()).toEqual({
       subject: { id: fx.callers[name].subject.id, principal },
       organizationId: fx.callers[name].organizationId,
+      organizationTier: "",
     });
   });
 

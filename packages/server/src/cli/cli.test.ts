@@ -80,6 +80,7 @@ describe("runnerplane CLI", () => {
     expect(await (await whoAmI(boot.token.value)).json()).toEqual({
       subject: { id: boot.admin.id, principal: "PRINCIPAL_USER" },
       organizationId: boot.organization.id,
+      organizationTier: "",
     });
   });
 

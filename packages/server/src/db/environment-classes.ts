@@ -45,17 +45,19 @@ export async function insertEnvironmentClass(sql: Db, c: NewEnvironmentClass): P
 
 /**
  * Signup's upsert by id: a class the runner already has is updated in place; an id that
- * belongs to another runner is left alone (returns false).
+ * belongs to another runner is left alone (returns false). A runner cannot say "enabled
+ * unset" (a proto3 bool), so new classes start enabled and `enabled` stays the admins' to
+ * change: signing up again never flips it.
  */
 export async function upsertEnvironmentClass(sql: Db, c: NewEnvironmentClass & { id: string }): Promise<boolean> {
   const rows = await sql`
     insert into environment_classes (id, runner_id, organization_id, display_name, description, configuration,
                                      enabled, created_at, updated_at)
     values (${c.id}, ${c.runnerId}, ${c.organizationId}, ${c.displayName}, ${c.description},
-            ${sql.json(c.configuration)}, ${c.enabled ?? true}, ${c.now}, ${c.now})
+            ${sql.json(c.configuration)}, true, ${c.now}, ${c.now})
     on conflict (id) do update
        set display_name = excluded.display_name, description = excluded.description,
-           configuration = excluded.configuration, enabled = excluded.enabled, updated_at = excluded.updated_at
+           configuration = excluded.configuration, updated_at = excluded.updated_at
      where environment_classes.runner_id = excluded.runner_id`;
   return rows.count === 1;
 }

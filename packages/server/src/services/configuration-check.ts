@@ -45,9 +45,14 @@ function checkValue(
     case "int": {
       if (!/^-?\d+$/.test(value)) return `must be an integer, got "${value}"`;
       const n = Number(value);
+      // The schema's int fields are int32; a bound of 0 means "no bound on that side".
+      if (n < -2_147_483_648 || n > 2_147_483_647) return `must fit in a 32-bit integer, got ${value}`;
       const { min, max } = type.value;
-      const bounded = min !== 0 || max !== 0;
-      if (bounded && (n < min || n > max)) return `must be between ${min} and ${max}, got ${n}`;
+      const below = min !== 0 && n < min;
+      const above = max !== 0 && n > max;
+      if ((below || above) && min !== 0 && max !== 0) return `must be between ${min} and ${max}, got ${n}`;
+      if (below) return `must be at least ${min}, got ${n}`;
+      if (above) return `must be at most ${max}, got ${n}`;
       return undefined;
     }
     case "bool":

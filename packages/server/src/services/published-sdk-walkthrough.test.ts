@@ -59,7 +59,7 @@ describe("a published HTTP SDK's view of the runner API", () => {
       `?token=${encodeURIComponent(first.pagination.nextToken)}&pageSize=2`,
     );
     expect(second.runners).toHaveLength(1);
-    expect(second.pagination?.nextToken ?? "").toBe("");
+    expect(second.pagination?.nextToken).toBe("");
 
     expect(await call("RunnerService/UpdateRunner", { runnerId, name: "SDK runner v2" })).toEqual({});
 
@@ -96,7 +96,7 @@ describe("a published HTTP SDK's view of the runner API", () => {
     const updated = await call("RunnerService/UpdateRunnerPolicy", { runnerId, groupId, role: "RUNNER_ROLE_ADMIN" });
     expect(updated).toEqual({ policy: { groupId, role: "RUNNER_ROLE_ADMIN" } });
     const policies = await call("RunnerService/ListRunnerPolicies", { runnerId }, adminToken, "?pageSize=10");
-    expect(policies).toEqual({ policies: [{ groupId, role: "RUNNER_ROLE_ADMIN" }], pagination: {} });
+    expect(policies).toEqual({ policies: [{ groupId, role: "RUNNER_ROLE_ADMIN" }], pagination: { nextToken: "" } });
     expect(await call("RunnerService/DeleteRunnerPolicy", { runnerId, groupId })).toEqual({});
 
     // A signed-up runner is asked to go, then acknowledges.

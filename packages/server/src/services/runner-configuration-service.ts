@@ -196,7 +196,8 @@ export function createRunnerConfigurationService(
         now: clock.now(),
         oauth_client_id: req.oauthClientId || null,
         oauth_encrypted_client_secret: sealed,
-        issuer_url: req.issuerUrl || null,
+        // An issuer belongs to an OAuth configuration; without one it is dropped.
+        issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
         pat: req.pat,
         virtual_directory: req.virtualDirectory || null,
       }).catch((error: unknown) => {
@@ -250,7 +251,9 @@ export function createRunnerConfigurationService(
       if (secret === "") {
         throw new ConnectError("oauth_plaintext_client_secret: must not be empty when given", Code.InvalidArgument);
       }
-      const sealed = secret !== undefined ? await sealSecret(runner.public_key, secret) : undefined;
+      // A secret sent along with `oauth_client_id = ""` is discarded with the OAuth configuration.
+      const sealed =
+        secret !== undefined && req.oauthClientId !== "" ? await sealSecret(runner.public_key, secret) : undefined;
       await sql.begin(async (tx) => {
         const current = await findScmIntegration(tx, caller.organizationId, req.id, { forUpdate: true });
         if (!current) throw notFound;
@@ -280,6 +283,7 @@ export function createRunnerConfigurationService(
           set.oauth_encrypted_client_secret !== undefined
             ? set.oauth_encrypted_client_secret !== null
             : current.oauth_encrypted_client_secret !== null;
+        if (clientId === null) set.issuer_url = null;
         if ((clientId !== null) !== hasSecret) {
           throw new ConnectError(
             "oauth_client_id and oauth_plaintext_client_secret go together: a new client id needs its secret",

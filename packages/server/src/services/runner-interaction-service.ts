@@ -70,7 +70,6 @@ export function createRunnerInteractionService({
             displayName: ec.displayName,
             description: ec.description,
             configuration: ec.configuration.map(({ key, value }) => ({ key, value })),
-            enabled: ec.enabled,
             now,
           });
           if (!stored) {

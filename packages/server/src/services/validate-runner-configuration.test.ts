@@ -211,7 +211,7 @@ describe("an environment class", () => {
         configurationErrors: { key: string; error: string }[];
       };
     };
-    expect(body.environmentClass.valid ?? false).toBe(false);
+    expect(body.environmentClass.valid).toBe(false); // zero values are written out
     expect(body.environmentClass.displayNameError).toContain("3 to 127");
     expect(body.environmentClass.descriptionError).toContain("3 to 200");
     expect(body.environmentClass.configurationErrors.map((e) => e.key)).toEqual(["gpu", "cpu", "memory"]);
@@ -309,7 +309,7 @@ describe("an SCM integration", () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { scmIntegration: Record<string, unknown> };
-    expect(body.scmIntegration.valid ?? false).toBe(false);
+    expect(body.scmIntegration.valid).toBe(false);
     expect(
       Object.keys(body.scmIntegration)
         .filter((k) => k.endsWith("Error"))
