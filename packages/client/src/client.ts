@@ -1,0 +1,106 @@
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import { type CallOptions, type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { createProtocolTransport, userAgentHeader } from "#transports";
+import { IdentityService } from "./gen/gitpod/v1/identity_pb.js";
+import {
+  type EnvironmentClass,
+  type HostAuthenticationToken,
+  type ListEnvironmentClassesRequestSchema,
+  type ListHostAuthenticationTokensRequestSchema,
+  type ListSCMIntegrationsRequestSchema,
+  RunnerConfigurationService,
+  type SCMIntegration,
+} from "./gen/gitpod/v1/runner_configuration_pb.js";
+import {
+  type ListRunnerPoliciesRequestSchema,
+  type ListRunnersRequestSchema,
+  type Runner,
+  type RunnerPolicy,
+  RunnerService,
+} from "./gen/gitpod/v1/runner_pb.js";
+import type { RunnerplaneClientOptions } from "./options.js";
+import { listAll } from "./pagination.js";
+import { retryInterceptor } from "./retry.js";
+import { version } from "./version.js";
+
+type Init<S extends DescMessage> = MessageInitShape<S>;
+
+export interface RunnerplaneClient {
+  /** gitpod.v1.RunnerService: runners, runner tokens, policies, and calls answered by runners. */
+  runners: Client<typeof RunnerService>;
+  /** gitpod.v1.RunnerConfigurationService: environment classes, SCM integrations, host tokens, schema. */
+  configuration: Client<typeof RunnerConfigurationService>;
+  /** gitpod.v1.IdentityService: who the token belongs to. */
+  identity: Client<typeof IdentityService>;
+  /** Every list as an async iterator over all its items, pages fetched lazily. */
+  iterate: {
+    runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
+    runnerPolicies(
+      request: Init<typeof ListRunnerPoliciesRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<RunnerPolicy, void>;
+    environmentClasses(
+      request?: Init<typeof ListEnvironmentClassesRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<EnvironmentClass, void>;
+    scmIntegrations(
+      request?: Init<typeof ListSCMIntegrationsRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<SCMIntegration, void>;
+    hostAuthenticationTokens(
+      request?: Init<typeof ListHostAuthenticationTokensRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<HostAuthenticationToken, void>;
+  };
+}
+
+/**
+ * A client for every service, over one transport. Per-call options (`timeoutMs`,
+ * `signal`, `headers`) pass through as the last argument of each method.
+ */
+export function createRunnerplaneClient(options: RunnerplaneClientOptions): RunnerplaneClient {
+  const interceptors: Interceptor[] = [
+    headersInterceptor(options),
+    ...(options.retry === false ? [] : [retryInterceptor(options.retry)]),
+    ...(options.interceptors ?? []),
+  ];
+  const transport =
+    options.transport ??
+    createProtocolTransport({
+      baseUrl: options.baseUrl,
+      protocol: options.protocol ?? "connect",
+      binary: options.binary,
+      interceptors,
+    });
+  const runners = createClient(RunnerService, transport);
+  const configuration = createClient(RunnerConfigurationService, transport);
+  return {
+    runners,
+    configuration,
+    identity: createClient(IdentityService, transport),
+    iterate: {
+      runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
+      runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),
+      environmentClasses: (request = {}, o) =>
+        listAll(configuration.listEnvironmentClasses, request, (r) => r.environmentClasses, o),
+      scmIntegrations: (request = {}, o) =>
+        listAll(configuration.listSCMIntegrations, request, (r) => r.integrations, o),
+      hostAuthenticationTokens: (request = {}, o) =>
+        listAll(configuration.listHostAuthenticationTokens, request, (r) => r.tokens, o),
+    },
+  };
+}
+
+/**
+ * Authorization and User-Agent on every request. Exported for transports you create
+ * yourself (`transport` option), which get none of the client's interceptors.
+ */
+export function headersInterceptor(options: Pick<RunnerplaneClientOptions, "token" | "userAgent">): Interceptor {
+  const agent = `${options.userAgent ? `${options.userAgent} ` : ""}runnerplane-client/${version}`;
+  return (next) => async (req) => {
+    const token = typeof options.token === "function" ? await options.token() : options.token;
+    if (token) req.header.set("authorization", `Bearer ${token}`);
+    req.header.set(userAgentHeader, agent);
+    return next(req);
+  };
+}
