@@ -18,7 +18,7 @@ import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
 import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
-import { createRunnerConfigurationService } from "./services/runner-configuration-service.js";
+import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
 import { createValidationInterceptor } from "./validation/index.js";

@@ -18,7 +18,7 @@ import type { Sql } from "../db/index.js";
 import { findRunner, markRunnerActive, signupRunner } from "../db/runners.js";
 import { validationError } from "../validation/index.js";
 import { checkConfiguration } from "./configuration-check.js";
-import { hostTokenContext } from "./runner-configuration-service.js";
+import { hostTokenContext } from "./runner-configuration/index.js";
 import { schemaOf } from "./runner-schema.js";
 
 export interface RunnerInteractionServiceDeps {

@@ -1,0 +1,44 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { authorizeRunner, type Caller } from "../../auth/index.js";
+import type { Clock } from "../../clock.js";
+import type { KeyRing } from "../../crypto/index.js";
+import type { Sql } from "../../db/index.js";
+import { findRunner } from "../../db/runners.js";
+import type { PageTokens } from "../../pagination/index.js";
+
+export interface RunnerConfigurationServiceDeps {
+  sql: Sql;
+  clock: Clock;
+  pageTokens: () => Promise<PageTokens>;
+  keyRing: KeyRing;
+  publicUrl: string;
+}
+
+/** The implementations of the named RunnerConfigurationService methods. */
+export type RunnerConfigurationMethods<K extends keyof ServiceImpl<typeof RunnerConfigurationService>> = Pick<
+  ServiceImpl<typeof RunnerConfigurationService>,
+  K
+>;
+
+/** The runner row, once authorization passed (a concurrent delete makes it vanish). */
+export const runnerRow = async (sql: Sql, caller: Caller, runnerId: string) => {
+  const runner = await findRunner(sql, caller.organizationId, runnerId);
+  if (!runner) throw new ConnectError(`runner ${runnerId} not found`, Code.NotFound);
+  return runner;
+};
+
+/** Authorization on the runner a resource belongs to; a resource on an invisible runner is itself not found. */
+export const authorizeVia = async (
+  sql: Sql,
+  caller: Caller,
+  runnerId: string,
+  need: "user" | "admin",
+  notFound: ConnectError,
+) => {
+  try {
+    return await authorizeRunner(sql, caller, runnerId, { need, runnerItself: need === "user" });
+  } catch (error) {
+    throw ConnectError.from(error).code === Code.NotFound ? notFound : error;
+  }
+};

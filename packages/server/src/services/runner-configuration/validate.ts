@@ -1,0 +1,85 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { authorizeRunner, callerOf } from "../../auth/index.js";
+import { findScmIntegrationByHost } from "../../db/scm-integrations.js";
+import { checkConfiguration } from "../configuration-check.js";
+import { schemaOf } from "../runner-schema.js";
+import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
+import { type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps, runnerRow } from "./shared.js";
+
+/** ValidateRunnerConfiguration. */
+export function validationMethods(
+  deps: RunnerConfigurationServiceDeps,
+): RunnerConfigurationMethods<"validateRunnerConfiguration"> {
+  const { sql, publicUrl } = deps;
+
+  return {
+    // ── validation ─────────────────────────────────────────────────────────────────────
+    /**
+     * Checks an environment class or SCM integration as create would, and answers with
+     * results, never errors, for invalid input; persists nothing. The runner's own checks
+     * (CallValidateConfig) join these with the runner protocol.
+     */
+    async validateRunnerConfiguration(req, ctx) {
+      const caller = callerOf(ctx);
+      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const runner = await runnerRow(sql, caller, req.runnerId);
+      const schema = await schemaOf(sql, runner, publicUrl);
+      const config = req.config;
+      if (config.case === "environmentClass") {
+        const ec = config.value;
+        const displayNameError = lengthError(ec.displayName, 3, 127);
+        const descriptionError = lengthError(ec.description, 3, 200);
+        const configurationErrors = checkConfiguration(schema, ec.configuration);
+        return {
+          result: {
+            case: "environmentClass",
+            value: {
+              valid: !displayNameError && !descriptionError && configurationErrors.length === 0,
+              ...(displayNameError ? { displayNameError } : {}),
+              ...(descriptionError ? { descriptionError } : {}),
+              configurationErrors,
+            },
+          },
+        };
+      }
+      if (config.case === "scmIntegration") {
+        const s = config.value;
+        const host = s.host.toLowerCase();
+        const secret = s.oauthClientSecret;
+        const errors = checkScmIntegration(
+          {
+            scmId: s.scmId,
+            host,
+            oauthClientId: s.oauthClientId,
+            hasSecret: secret.case !== undefined && secret.value.length > 0,
+            pat: s.pat,
+            virtualDirectory: s.virtualDirectory,
+          },
+          schema,
+        );
+        if (!errors.hostError) {
+          const clash = await findScmIntegrationByHost(sql, runner.id, host);
+          if (clash && clash.id !== s.id)
+            errors.hostError = `the runner already has an SCM integration for host ${host}`;
+        }
+        if (!errors.oauthError && secret.case === "oauthPlaintextClientSecret" && secret.value && !runner.public_key) {
+          errors.oauthError =
+            "the runner has not signed up with a public key yet, so the secret cannot be sealed for it";
+        }
+        return {
+          result: { case: "scmIntegration", value: { valid: !hasErrors(errors), ...withoutUndefined(errors) } },
+        };
+      }
+      throw new ConnectError("config: set environment_class or scm_integration", Code.InvalidArgument);
+    },
+  };
+}
+
+function lengthError(value: string, min: number, max: number): string | undefined {
+  const length = [...value].length;
+  return length < min || length > max ? `must be ${min} to ${max} characters, is ${length}` : undefined;
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
