@@ -11,6 +11,7 @@ import {
   RunnerConfigurationService,
   type SCMIntegration,
 } from "./gen/gitpod/v1/runner_configuration_pb.js";
+import { RunnerInteractionService } from "./gen/gitpod/v1/runner_interaction_pb.js";
 import {
   type ListRunnerPoliciesRequestSchema,
   type ListRunnersRequestSchema,
@@ -32,6 +33,8 @@ export interface RunnerplaneClient {
   configuration: Client<typeof RunnerConfigurationService>;
   /** gitpod.v1.IdentityService: who the token belongs to. */
   identity: Client<typeof IdentityService>;
+  /** gitpod.v1.RunnerInteractionService: the calls a runner makes about itself (runner tokens only). */
+  interaction: Client<typeof RunnerInteractionService>;
   /** Every list as an async iterator over all its items, pages fetched lazily. */
   iterate: {
     runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
@@ -78,6 +81,7 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
     runners,
     configuration,
     identity: createClient(IdentityService, transport),
+    interaction: createClient(RunnerInteractionService, transport),
     iterate: {
       runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
       runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),

@@ -16,6 +16,7 @@ import type { Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
+import { createRunnerNotifier, type Relay, type RunnerNotifier } from "./relay/index.js";
 import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
@@ -34,10 +35,17 @@ export interface ServiceDeps {
   keyRing: KeyRing;
   /** This server's public base URL (OAuth callbacks in the default schema). */
   publicUrl: string;
+  /** Calls to runners and their streams (docs/relay.md). */
+  relay: Relay;
+  notifier: RunnerNotifier;
 }
 
-export function serviceDeps(base: Omit<ServiceDeps, "pageTokens">): ServiceDeps {
-  return { ...base, pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")) };
+export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
+  return {
+    ...base,
+    pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")),
+    notifier: createRunnerNotifier(base.relay, base.log),
+  };
 }
 
 /**

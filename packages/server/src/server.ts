@@ -11,6 +11,7 @@ import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
+import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 
@@ -36,7 +37,8 @@ export interface Server {
 }
 
 export function build({ config, sql, log, keyRing, clock = systemClock }: ServerDeps): Server {
-  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl });
+  const relay = createRelay({ sql, clock, log });
+  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay });
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,
@@ -73,6 +75,8 @@ export function build({ config, sql, log, keyRing, clock = systemClock }: Server
     listen: (port, host) => listener.listen(port, host),
     close: async () => {
       sweeper.stop();
+      // Runner streams never end on their own: end them first, then wait for the rest.
+      await relay.close();
       await listener.close(config.shutdownTimeoutMs);
     },
   };

@@ -91,8 +91,8 @@ export interface EnvironmentClassListQuery {
   enabled: boolean | undefined;
   runnerKinds: DbRunnerKind[];
   runnerProviders: DbRunnerProvider[];
-  /** Only classes of runners whose phase is ACTIVE. */
-  activeRunnersOnly: boolean;
+  /** Only classes of runners that are ACTIVE: renewed since this time, no degradation, not being deleted. */
+  activeSince: Date | undefined;
   after: { createdAt: Date; id: string } | undefined;
   limit: number;
 }
@@ -107,8 +107,26 @@ export function listEnvironmentClasses(sql: Db, q: EnvironmentClassListQuery): P
        ${q.enabled !== undefined ? sql`and c.enabled = ${q.enabled}` : sql``}
        ${q.runnerKinds.length > 0 ? sql`and r.kind = any(${q.runnerKinds}::text[])` : sql``}
        ${q.runnerProviders.length > 0 ? sql`and r.provider = any(${q.runnerProviders}::text[])` : sql``}
-       ${q.activeRunnersOnly ? sql`and r.phase = 3 and r.deleting_since is null` : sql``}
+       ${
+         q.activeSince
+           ? sql`and r.status_updated_at > ${q.activeSince} and r.status_message = '' and r.deleting_since is null`
+           : sql``
+       }
        ${q.after ? sql`and (c.created_at, c.id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
      order by c.created_at, c.id
+     limit ${q.limit}`;
+}
+
+/** A runner's own classes (ListRunnerEnvironmentClasses), optionally some ids, in list order. */
+export function listRunnerEnvironmentClasses(
+  sql: Db,
+  q: { runnerId: string; ids: string[]; after: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<DbEnvironmentClass[]> {
+  return sql<DbEnvironmentClass[]>`
+    select * from environment_classes
+     where runner_id = ${q.runnerId}
+       ${q.ids.length > 0 ? sql`and id = any(${q.ids}::uuid[])` : sql``}
+       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
+     order by created_at, id
      limit ${q.limit}`;
 }

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 /** SQL for runners (docs/runners.md). Rows stay rows here; services/runner-mapper.ts makes messages. */
 import type { DbRunnerKind, DbRunnerProvider } from "../services/runner-rules.js";
-import type { Db } from "./sql.js";
+import type { Db, Sql } from "./sql.js";
 
 export interface DbRunner {
   id: string;
@@ -176,4 +176,65 @@ export async function markRunnerActive(sql: Db, id: string, now: Date): Promise<
 /** postgres.js refuses `undefined`; an absent setting means "leave the column alone". */
 function withoutUndefined<T extends object>(row: T): T {
   return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) as T;
+}
+
+export interface StatusReport {
+  version?: string | undefined;
+  system_details?: string | undefined;
+  log_url?: string | undefined;
+  status_message?: string | undefined;
+  status_region?: string | undefined;
+  llm_url?: string | undefined;
+  support_bundle_url?: string | undefined;
+  /** Replaces the stored list when given. */
+  capabilities?: number[] | undefined;
+  gateway_info?: unknown;
+}
+
+/**
+ * A runner's heartbeat: stores what it reported (absent = unchanged), merges `additional_info`
+ * updates (a key with no value is removed), and renews its registration.
+ */
+export async function recordRunnerStatus(
+  sql: Sql,
+  id: string,
+  report: StatusReport,
+  additionalInfo: { key: string; value?: string | undefined }[],
+  now: Date,
+): Promise<void> {
+  await sql.begin(async (tx) => {
+    const set: Record<string, unknown> = withoutUndefined({ ...report, status_updated_at: now });
+    if (report.gateway_info !== undefined) set.gateway_info = tx.json(report.gateway_info as never);
+    if (additionalInfo.length > 0) {
+      // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
+      const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
+        select additional_info from runners where id = ${id} for update`;
+      const merged = new Map((row?.additional_info ?? []).map((f) => [f.key, f.value]));
+      for (const u of additionalInfo) {
+        if (u.value === undefined) merged.delete(u.key);
+        else merged.set(u.key, u.value);
+      }
+      set.additional_info = tx.json([...merged].map(([key, value]) => ({ key, value })));
+    }
+    await tx`update runners set ${tx(set)} where id = ${id}`;
+  });
+}
+
+/**
+ * Candidates for ParseContextURL without a runner: ACTIVE runners (renewed since `aliveSince`,
+ * not degraded, not being deleted) the caller may use, those with an SCM integration for the
+ * host first, oldest first.
+ */
+export function activeRunnersForHost(
+  sql: Db,
+  q: { organizationId: string; visibleRunners: postgres.Fragment; aliveSince: Date; host: string },
+): Promise<(DbRunner & { has_integration: boolean })[]> {
+  return sql<(DbRunner & { has_integration: boolean })[]>`
+    select r.*, exists (select 1 from scm_integrations i where i.runner_id = r.id and i.host = ${q.host}) as has_integration
+      from runners r
+     where r.organization_id = ${q.organizationId}
+       and ${q.visibleRunners}
+       and r.deleting_since is null and r.status_updated_at > ${q.aliveSince} and r.status_message = ''
+     order by has_integration desc, r.created_at, r.id
+     limit 20`;
 }

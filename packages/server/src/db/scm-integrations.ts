@@ -90,3 +90,17 @@ export function listScmIntegrations(
      order by i.created_at, i.id
      limit ${q.limit}`;
 }
+
+/** A runner's own integrations (ListRunnerSCMIntegrations), optionally some ids, in list order. */
+export function listRunnerScmIntegrations(
+  sql: Db,
+  q: { runnerId: string; ids: string[]; after: { createdAt: Date; id: string } | undefined; limit: number },
+): Promise<DbScmIntegration[]> {
+  return sql<DbScmIntegration[]>`
+    select * from scm_integrations
+     where runner_id = ${q.runnerId}
+       ${q.ids.length > 0 ? sql`and id = any(${q.ids}::uuid[])` : sql``}
+       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
+     order by created_at, id
+     limit ${q.limit}`;
+}

@@ -10,15 +10,25 @@ import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { services } from "../routes.js";
-import { bearer, callError, seedOrganization, startTestServer, type TestServer } from "../testing/index.js";
+import {
+  bearer,
+  callError,
+  inProcessClients,
+  seedOrganization,
+  startTestServer,
+  type TestServer,
+} from "../testing/index.js";
 
 const validId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
 
 let server: TestServer;
 let token: string;
+let runnerId: string;
 beforeAll(async () => {
   server = await startTestServer();
   token = (await seedOrganization(server.sql)).admin.token;
+  runnerId = (await inProcessClients(server.sql, token).runners.createRunner({ name: "protocol runner", provider: 1 }))
+    .runner?.runnerId as string;
 });
 afterAll(() => server.close());
 
@@ -60,11 +70,11 @@ describe.each(Object.entries(transports))("%s", (_name, makeTransport) => {
     expect(error.rawMessage).toBe(`runner ${validId} not found`);
   });
 
-  it("answers unimplemented, naming the method, for a method not built yet", async () => {
+  it("relays to a runner: one that is not connected is unavailable", async () => {
     const client = createClient(RunnerService, makeTransport(server.baseUrl));
-    const error = await callError(client.checkAuthenticationForHost({ runnerId: validId, host: "github.com" }));
-    expect(error.code).toBe(Code.Unimplemented);
-    expect(error.rawMessage).toBe("gitpod.v1.RunnerService.CheckAuthenticationForHost is not implemented");
+    const error = await callError(client.checkAuthenticationForHost({ runnerId, host: "github.com" }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.rawMessage).toBe("runner is not connected");
   });
 });
 
@@ -158,17 +168,6 @@ describe("the contract's methods", () => {
     expect(methods).toHaveLength(43);
   });
 
-  /** Methods still waiting for their issue: they must say so. */
-  const pending = methods.filter(
-    (m) =>
-      /RunnerService\/(ParseContextURL|SearchRepositories|ListSCMOrganizations|CheckAuthenticationForHost|CheckRepositoryAccess)$/.test(
-        m,
-      ) ||
-      /RunnerInteractionService\/(UpdateRunnerStatus|ListRunnerEnvironmentClasses|ListRunnerSCMIntegrations|WatchRequests|SendResponse)$/.test(
-        m,
-      ),
-  );
-
   it.each(methods)("%s is registered", async (path) => {
     const res = await fetch(`${server.baseUrl}/${path}`, {
       method: "POST",
@@ -176,20 +175,5 @@ describe("the contract's methods", () => {
       body: "{}",
     });
     expect(res.status).not.toBe(404);
-  });
-
-  it.each(pending)("%s is registered and answers, without a body, unimplemented or invalid_argument", async (path) => {
-    const res = await fetch(`${server.baseUrl}/${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": path.endsWith("/WatchRequests") ? "application/connect+json" : "application/json",
-        authorization: `Bearer ${token}`,
-      },
-      body: path.endsWith("/WatchRequests") ? new Uint8Array([0, 0, 0, 0, 2, 123, 125]) : "{}",
-    });
-    const text = await res.text();
-    expect(res.status, text).not.toBe(404);
-    const code = path.endsWith("/WatchRequests") ? JSON.parse(text.slice(5)).error.code : JSON.parse(text).code;
-    expect(["unimplemented", "invalid_argument"]).toContain(code);
   });
 });

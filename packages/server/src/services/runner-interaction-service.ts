@@ -8,16 +8,21 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { RunnerConfigurationSchemaSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import { GatewayInfoSchema } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { callerOf, requireRunnerItself } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { KeyRing } from "../crypto/index.js";
 import { saveReportedSchema } from "../db/configuration-schemas.js";
-import { upsertEnvironmentClass } from "../db/environment-classes.js";
+import { listRunnerEnvironmentClasses, upsertEnvironmentClass } from "../db/environment-classes.js";
 import { findHostTokenFor } from "../db/host-tokens.js";
 import type { Sql } from "../db/index.js";
-import { findRunner, markRunnerActive, signupRunner } from "../db/runners.js";
+import { findRunner, markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runners.js";
+import { listRunnerScmIntegrations } from "../db/scm-integrations.js";
+import { type PageTokens, paginate } from "../pagination/index.js";
+import type { Relay } from "../relay/index.js";
 import { validationError } from "../validation/index.js";
 import { checkConfiguration } from "./configuration-check.js";
+import { toEnvironmentClass, toScmIntegration } from "./configuration-mapper.js";
 import { hostTokenContext } from "./runner-configuration/index.js";
 import { schemaOf } from "./runner-schema.js";
 
@@ -26,6 +31,8 @@ export interface RunnerInteractionServiceDeps {
   clock: Clock;
   keyRing: KeyRing;
   publicUrl: string;
+  relay: Relay;
+  pageTokens: () => Promise<PageTokens>;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -35,8 +42,74 @@ export function createRunnerInteractionService({
   clock,
   keyRing,
   publicUrl,
+  relay,
+  pageTokens,
 }: RunnerInteractionServiceDeps): Partial<ServiceImpl<typeof RunnerInteractionService>> {
   return {
+    /** A heartbeat: what the runner reports about itself, and the renewal of its registration. */
+    async updateRunnerStatus(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      await recordRunnerStatus(
+        sql,
+        req.runnerId,
+        {
+          version: req.version,
+          system_details: req.systemDetails,
+          log_url: req.logUrl,
+          status_message: req.degredationMessage,
+          status_region: req.region,
+          llm_url: req.llmUrl,
+          support_bundle_url: req.supportBundleUrl,
+          capabilities: req.capabilities.length > 0 ? req.capabilities : undefined,
+          gateway_info: req.gatewayInfo ? toJson(GatewayInfoSchema, req.gatewayInfo) : undefined,
+        },
+        req.additionalInfo,
+        clock.now(),
+      );
+      return {};
+    },
+
+    async listRunnerEnvironmentClasses(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      const ids = (req.filter?.environmentClassIds ?? []).map((id) => id.toLowerCase());
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.RunnerInteractionService/ListRunnerEnvironmentClasses",
+        filter: { runnerId: req.runnerId.toLowerCase(), ids },
+        pagination: req.pagination,
+        fetch: (after, limit) => listRunnerEnvironmentClasses(sql, { runnerId: req.runnerId, ids, after, limit }),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+      });
+      return { environmentClasses: page.rows.map(toEnvironmentClass), pagination: { nextToken: page.nextToken } };
+    },
+
+    async listRunnerSCMIntegrations(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      const ids = (req.filter?.scmIntegrationIds ?? []).map((id) => id.toLowerCase());
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.RunnerInteractionService/ListRunnerSCMIntegrations",
+        filter: { runnerId: req.runnerId.toLowerCase(), ids },
+        pagination: req.pagination,
+        fetch: (after, limit) => listRunnerScmIntegrations(sql, { runnerId: req.runnerId, ids, after, limit }),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+      });
+      return { scmIntegrations: page.rows.map(toScmIntegration), pagination: { nextToken: page.nextToken } };
+    },
+
+    /** The runner's end of the relay: calls and events for it, until it hangs up (docs/relay.md). */
+    async *watchRequests(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      yield* relay.stream(req.runnerId.toLowerCase(), ctx.signal);
+    },
+
+    /** The runner's answer to a call; a late or unknown answer is dropped. */
+    async sendResponse(req, ctx) {
+      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      await relay.answer(req.runnerId.toLowerCase(), req);
+      return {};
+    },
+
     /**
      * Stores the runner's public key and upserts the environment classes it brings (by id),
      * each checked against the runner's schema, all in one transaction.

@@ -12,9 +12,11 @@ import {
 } from "@runnerplane/api/gitpod/v1/runner_pb";
 import type { DbRunnerPolicy } from "../db/runner-policies.js";
 import type { DbRunner } from "../db/runners.js";
+import { livePhase } from "./liveness.js";
 import { kindFromDb, providerFromDb } from "./runner-rules.js";
 
-export function toRunner(row: DbRunner): Runner {
+/** `now` decides the live phase (services/liveness.ts). */
+export function toRunner(row: DbRunner, now: Date): Runner {
   return create(RunnerSchema, {
     runnerId: row.id,
     createdAt: timestampFromDate(row.created_at),
@@ -54,7 +56,7 @@ export function toRunner(row: DbRunner): Runner {
       },
     },
     status: {
-      phase: row.phase,
+      phase: livePhase(row, now),
       ...(row.status_updated_at ? { updatedAt: timestampFromDate(row.status_updated_at) } : {}),
       version: row.version,
       systemDetails: row.system_details,

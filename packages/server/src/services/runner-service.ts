@@ -3,7 +3,7 @@
  * methods answered by the runner itself (ParseContextURL, …) belong to the relay and stay
  * `unimplemented` until it lands.
  */
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
@@ -13,6 +13,7 @@ import { sealForRunner } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
 import { deletePolicy, insertPolicy, listPolicies, updatePolicy } from "../db/runner-policies.js";
 import {
+  activeRunnersForHost,
   findRunner,
   insertRunner,
   listRunners,
@@ -23,6 +24,8 @@ import {
 } from "../db/runners.js";
 import { issueExchangeToken, issueToken } from "../db/tokens.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
+import { askRunner, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
+import { aliveSince } from "./liveness.js";
 import { roleToDb, toPolicy, toRunner } from "./runner-mapper.js";
 import {
   checkDesiredPhaseChange,
@@ -32,11 +35,15 @@ import {
   resolveKindAndProvider,
   resolveUpdateWindow,
 } from "./runner-rules.js";
+import { schemaOf } from "./runner-schema.js";
 
 export interface RunnerServiceDeps {
   sql: Sql;
   clock: Clock;
   pageTokens: () => Promise<PageTokens>;
+  relay: Relay;
+  notifier: RunnerNotifier;
+  publicUrl: string;
 }
 
 /** Logs tokens authorize reading one runner's logs for an hour. */
@@ -46,8 +53,124 @@ export function createRunnerService({
   sql,
   clock,
   pageTokens,
+  relay,
+  notifier,
+  publicUrl,
 }: RunnerServiceDeps): Partial<ServiceImpl<typeof RunnerService>> {
+  /** A runner the caller may use (runner user or admin), asked on the caller's behalf. */
+  const ask = async <C extends Parameters<typeof askRunner>[3]>(
+    ctx: HandlerContext,
+    runnerId: string,
+    request: RunnerRequest,
+    expected: C,
+  ) => {
+    await authorizeRunner(sql, callerOf(ctx), runnerId, { need: "user" });
+    return askRunner(relay, runnerId.toLowerCase(), request, expected, ctx);
+  };
+
+  /**
+   * ParseContextURL without a runner: an ACTIVE runner the caller may use that covers the
+   * URL's host — by an SCM integration, or else by its schema's default hosts.
+   */
+  async function pickRunnerFor(caller: Caller, contextUrl: string): Promise<string> {
+    const host = new URL(contextUrl).host.toLowerCase();
+    const candidates = await activeRunnersForHost(sql, {
+      organizationId: caller.organizationId,
+      visibleRunners: visibleRunnerCondition(sql, caller),
+      aliveSince: aliveSince(clock.now()),
+      host,
+    });
+    for (const runner of candidates) {
+      if (runner.has_integration) return runner.id;
+      const schema = await schemaOf(sql, runner, publicUrl);
+      if (schema.scm.some((scm) => scm.defaultHosts.includes(host))) return runner.id;
+    }
+    throw new ConnectError(
+      `no active runner you can use handles ${host}; name a runner_id, or add an SCM integration for the host`,
+      Code.FailedPrecondition,
+    );
+  }
+
   return {
+    // ── calls answered by the runner (docs/relay.md) ──
+    async parseContextURL(req, ctx) {
+      const caller = callerOf(ctx);
+      const runnerId = req.runnerId || (await pickRunnerFor(caller, req.contextUrl));
+      const answer = await ask(
+        ctx,
+        runnerId,
+        { case: "callParseContext", value: { contextUrl: req.contextUrl, principalId: caller.subject.id } },
+        "callParseContext",
+      );
+      return answer.resp ?? {};
+    },
+
+    async checkAuthenticationForHost(req, ctx) {
+      const answer = await ask(
+        ctx,
+        req.runnerId,
+        { case: "callCheckAuthenticationForHost", value: { host: req.host, principalId: callerOf(ctx).subject.id } },
+        "callCheckAuthenticationForHost",
+      );
+      return answer.resp ?? {};
+    },
+
+    async checkRepositoryAccess(req, ctx) {
+      const answer = await ask(
+        ctx,
+        req.runnerId,
+        {
+          case: "callCheckRepositoryAccess",
+          value: { repositoryUrl: req.repositoryUrl, principalId: callerOf(ctx).subject.id },
+        },
+        "callCheckRepositoryAccess",
+      );
+      return answer.resp ?? {};
+    },
+
+    async searchRepositories(req, ctx) {
+      const answer = await ask(
+        ctx,
+        req.runnerId,
+        {
+          case: "callSearchRepositories",
+          value: {
+            principalId: callerOf(ctx).subject.id,
+            searchString: req.searchString,
+            limit: req.limit,
+            ...(req.pagination ? { pagination: req.pagination } : {}),
+            scmHost: req.scmHost,
+            searchMode: req.searchMode,
+          },
+        },
+        "callSearchRepositories",
+      );
+      return {
+        repositories: answer.repositories,
+        ...(answer.pagination ? { pagination: answer.pagination } : {}),
+        lastPage: answer.lastPage,
+      };
+    },
+
+    async listSCMOrganizations(req, ctx) {
+      const answer = await ask(
+        ctx,
+        req.runnerId,
+        {
+          case: "callListScmOrganizations",
+          value: {
+            principalId: callerOf(ctx).subject.id,
+            scmHost: req.scmHost,
+            query: req.query,
+            ...(req.pagination ? { pagination: req.pagination } : {}),
+          },
+        },
+        "callListScmOrganizations",
+      );
+      return { organizations: answer.organizations, ...(answer.pagination ? { pagination: answer.pagination } : {}) };
+    },
+
+    // ── runners ──
     async createRunner(req, ctx) {
       const caller = callerOf(ctx);
       if (caller.subject.principal === Principal.RUNNER) {
@@ -105,13 +228,17 @@ export function createRunnerService({
           }
           throw error;
         });
-      return { runner: toRunner(created.row), exchangeToken: created.exchangeToken, accessToken: created.accessToken };
+      return {
+        runner: toRunner(created.row, now),
+        exchangeToken: created.exchangeToken,
+        accessToken: created.accessToken,
+      };
     },
 
     async getRunner(req, ctx) {
       const caller = callerOf(ctx);
       await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
-      return { runner: toRunner(await mustFind(sql, caller, req.runnerId)) };
+      return { runner: toRunner(await mustFind(sql, caller, req.runnerId), clock.now()) };
     },
 
     async listRunners(req, ctx) {
@@ -149,7 +276,8 @@ export function createRunnerService({
           }),
         cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
       });
-      return { runners: page.rows.map(toRunner), pagination: { nextToken: page.nextToken } };
+      const now = clock.now();
+      return { runners: page.rows.map((row) => toRunner(row, now)), pagination: { nextToken: page.nextToken } };
     },
 
     async updateRunner(req, ctx) {
@@ -189,6 +317,7 @@ export function createRunnerService({
       if (!(await updateRunner(sql, caller.organizationId, req.runnerId, changes, clock.now()))) {
         throw runnerGone(req.runnerId);
       }
+      await notifier.configurationChanged(req.runnerId.toLowerCase());
       return {};
     },
 
@@ -201,6 +330,8 @@ export function createRunnerService({
         await sql.begin((tx) => removeRunner(tx, caller.organizationId, req.runnerId));
       } else {
         await markDeleting(sql, caller.organizationId, req.runnerId, clock.now());
+        // Its desired phase is now DELETED: the runner should clean up and acknowledge.
+        await notifier.configurationChanged(req.runnerId.toLowerCase());
       }
       return {};
     },

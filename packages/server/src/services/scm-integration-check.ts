@@ -16,10 +16,10 @@ export interface ScmIntegrationInput {
 }
 
 export interface ScmIntegrationErrors {
-  scmIdError?: string;
-  hostError?: string;
-  oauthError?: string;
-  patError?: string;
+  scmIdError?: string | undefined;
+  hostError?: string | undefined;
+  oauthError?: string | undefined;
+  patError?: string | undefined;
 }
 
 const hostPattern =

@@ -6,6 +6,7 @@ import { createRouterTransport } from "@connectrpc/connect";
 import { type Clock, systemClock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { silentLogger } from "../logging/index.js";
+import { createRelay } from "../relay/index.js";
 import { interceptors, routes, serviceDeps } from "../routes.js";
 import { type Clients, clientsOver } from "./access-matrix.js";
 import { bearer } from "./seed.js";
@@ -18,6 +19,7 @@ export function inProcessClients(sql: Sql, token: string | undefined, clock: Clo
     log: silentLogger,
     keyRing: testKeyRing,
     publicUrl: testServerConfig.publicUrl,
+    relay: createRelay({ sql, clock, log: silentLogger }),
   });
   const transport = createRouterTransport((router) => routes(router, deps), {
     router: { interceptors: interceptors(deps) },

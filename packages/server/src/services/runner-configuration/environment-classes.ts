@@ -11,6 +11,7 @@ import { paginate } from "../../pagination/index.js";
 import { validationError } from "../../validation/index.js";
 import { checkConfiguration } from "../configuration-check.js";
 import { toEnvironmentClass } from "../configuration-mapper.js";
+import { aliveSince } from "../liveness.js";
 import { kindToDb, providerToDb } from "../runner-rules.js";
 import { schemaOf } from "../runner-schema.js";
 import {
@@ -67,7 +68,7 @@ export function environmentClassMethods(
         enabled: f?.canCreateEnvironments ? true : f?.enabled,
         runnerKinds: knownValues("filter.runner_kinds", f?.runnerKinds ?? [], kindToDb, RunnerKind),
         runnerProviders: knownValues("filter.runner_providers", f?.runnerProviders ?? [], providerToDb, RunnerProvider),
-        activeRunnersOnly: f?.canCreateEnvironments === true,
+        canCreateEnvironments: f?.canCreateEnvironments === true,
       };
       const page = await paginate({
         tokens: await pageTokens(),
@@ -78,7 +79,11 @@ export function environmentClassMethods(
           listEnvironmentClasses(sql, {
             organizationId: caller.organizationId,
             visibleRunners: visibleRunnerCondition(sql, caller),
-            ...filter,
+            runnerIds: filter.runnerIds,
+            enabled: filter.enabled,
+            runnerKinds: filter.runnerKinds,
+            runnerProviders: filter.runnerProviders,
+            activeSince: filter.canCreateEnvironments ? aliveSince(clock.now()) : undefined,
             after,
             limit,
           }),

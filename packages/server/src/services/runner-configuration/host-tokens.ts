@@ -32,7 +32,7 @@ export function hostTokenMethods(
   | "updateHostAuthenticationToken"
   | "deleteHostAuthenticationToken"
 > {
-  const { sql, clock, pageTokens, keyRing } = deps;
+  const { sql, clock, pageTokens, keyRing, notifier } = deps;
 
   return {
     // ── host authentication tokens ─────────────────────────────────────────────────────
@@ -153,7 +153,9 @@ export function hostTokenMethods(
     async deleteHostAuthenticationToken(req, ctx) {
       const caller = callerOf(ctx);
       await visibleHostToken(caller, req.id, "delete");
-      if (!(await deleteHostToken(sql, req.id))) throw hostTokenNotFound(req.id);
+      const deleted = await deleteHostToken(sql, req.id);
+      if (!deleted) throw hostTokenNotFound(req.id);
+      await notifier.hostTokensDeleted(deleted.runner_id, [deleted]);
       return {};
     },
   };

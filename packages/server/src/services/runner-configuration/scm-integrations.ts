@@ -28,7 +28,7 @@ export function scmIntegrationMethods(
 ): RunnerConfigurationMethods<
   "createSCMIntegration" | "getSCMIntegration" | "listSCMIntegrations" | "updateSCMIntegration" | "deleteSCMIntegration"
 > {
-  const { sql, clock, pageTokens, publicUrl } = deps;
+  const { sql, clock, pageTokens, publicUrl, notifier } = deps;
 
   return {
     // ── SCM integrations ───────────────────────────────────────────────────────────────
@@ -70,6 +70,7 @@ export function scmIntegrationMethods(
         }
         throw error;
       });
+      await notifier.scmIntegrationChanged(row.runner_id, row.id);
       return { id: row.id };
     },
 
@@ -118,14 +119,17 @@ export function scmIntegrationMethods(
       // A secret sent along with `oauth_client_id = ""` is discarded with the OAuth configuration.
       const sealed =
         secret !== undefined && req.oauthClientId !== "" ? await sealSecret(runner.public_key, secret) : undefined;
-      await sql.begin(async (tx) => {
+      const deleted = await sql.begin(async (tx) => {
+        const removedTokens: { subject_id: string; host: string }[] = [];
         const current = await findScmIntegration(tx, caller.organizationId, req.id, { forUpdate: true });
         if (!current) throw notFound;
         const set: ScmIntegrationColumns = {};
         if (req.oauthClientId === "") {
           // OAuth off: the client goes, and so do the OAuth tokens users got through it.
           Object.assign(set, { oauth_client_id: null, oauth_encrypted_client_secret: null, issuer_url: null });
-          await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.OAUTH);
+          removedTokens.push(
+            ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.OAUTH)),
+          );
         } else if (req.oauthClientId !== undefined) {
           set.oauth_client_id = req.oauthClientId;
         }
@@ -134,7 +138,9 @@ export function scmIntegrationMethods(
         if (req.pat !== undefined) {
           set.pat = req.pat;
           if (!req.pat)
-            await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.PAT);
+            removedTokens.push(
+              ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.PAT)),
+            );
         }
         if (req.virtualDirectory !== undefined) {
           if (req.virtualDirectory !== "" && current.scm_id !== "azuredevops") {
@@ -155,7 +161,10 @@ export function scmIntegrationMethods(
           );
         }
         await updateScmIntegration(tx, current.id, set, clock.now());
+        return removedTokens;
       });
+      await notifier.hostTokensDeleted(existing.runner_id, deleted);
+      await notifier.scmIntegrationChanged(existing.runner_id, existing.id);
       return {};
     },
 
@@ -165,10 +174,13 @@ export function scmIntegrationMethods(
       const existing = await findScmIntegration(sql, caller.organizationId, req.id);
       if (!existing) throw notFound;
       await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
-      await sql.begin(async (tx) => {
-        await deleteHostTokensOf(tx, existing.runner_id, existing.host);
+      const deleted = await sql.begin(async (tx) => {
+        const removedTokens = await deleteHostTokensOf(tx, existing.runner_id, existing.host);
         if (!(await deleteScmIntegration(tx, existing.id))) throw notFound;
+        return removedTokens;
       });
+      await notifier.hostTokensDeleted(existing.runner_id, deleted);
+      await notifier.scmIntegrationChanged(existing.runner_id, existing.id);
       return {};
     },
   };

@@ -5,7 +5,9 @@ import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
 import type { Sql } from "../../db/index.js";
 import { findRunner } from "../../db/runners.js";
+import type { Logger } from "../../logging/index.js";
 import type { PageTokens } from "../../pagination/index.js";
+import type { Relay, RunnerNotifier } from "../../relay/index.js";
 
 export interface RunnerConfigurationServiceDeps {
   sql: Sql;
@@ -13,6 +15,11 @@ export interface RunnerConfigurationServiceDeps {
   pageTokens: () => Promise<PageTokens>;
   keyRing: KeyRing;
   publicUrl: string;
+  /** Tells runners about changes to their integrations and tokens. */
+  notifier: RunnerNotifier;
+  /** Asks connected runners to validate configuration. */
+  relay: Relay;
+  log: Logger;
 }
 
 /** The implementations of the named RunnerConfigurationService methods. */

@@ -1,6 +1,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { authorizeRunner, callerOf } from "../../auth/index.js";
+import { sealForRunner } from "../../crypto/index.js";
 import { findScmIntegrationByHost } from "../../db/scm-integrations.js";
+import { askRunner } from "../../relay/index.js";
 import { checkConfiguration } from "../configuration-check.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
@@ -10,7 +12,28 @@ import { type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps, r
 export function validationMethods(
   deps: RunnerConfigurationServiceDeps,
 ): RunnerConfigurationMethods<"validateRunnerConfiguration"> {
-  const { sql, publicUrl } = deps;
+  const { sql, publicUrl, relay, log } = deps;
+
+  /**
+   * The runner's own checks (CallValidateConfig): only when it is connected; if it cannot
+   * answer, the server's checks stand alone (behaviour.md §5).
+   */
+  const askIfConnected = async (
+    runnerId: string,
+    request: Parameters<typeof askRunner>[2],
+    ctx: Parameters<typeof askRunner>[4],
+  ) => {
+    try {
+      if (!(await relay.isConnected(runnerId))) return undefined;
+      return (await askRunner(relay, runnerId, request, "callValidateConfig", ctx)).result;
+    } catch (error) {
+      log.warn("the runner could not validate a configuration; answering with the server's checks", {
+        runner_id: runnerId,
+        error: ConnectError.from(error).rawMessage,
+      });
+      return undefined;
+    }
+  };
 
   return {
     // ── validation ─────────────────────────────────────────────────────────────────────
@@ -30,11 +53,23 @@ export function validationMethods(
         const displayNameError = lengthError(ec.displayName, 3, 127);
         const descriptionError = lengthError(ec.description, 3, 200);
         const configurationErrors = checkConfiguration(schema, ec.configuration);
+        const remote = await askIfConnected(
+          runner.id,
+          { case: "callValidateConfig", value: { config: { case: "environmentClass", value: ec } } },
+          ctx,
+        );
+        if (remote?.case === "environmentClass") {
+          for (const e of remote.value.configurationErrors) {
+            if (!configurationErrors.some((own) => own.key === e.key))
+              configurationErrors.push({ key: e.key, error: e.error });
+          }
+        }
+        const runnerInvalid = remote?.case === "environmentClass" && !remote.value.valid;
         return {
           result: {
             case: "environmentClass",
             value: {
-              valid: !displayNameError && !descriptionError && configurationErrors.length === 0,
+              valid: !runnerInvalid && !displayNameError && !descriptionError && configurationErrors.length === 0,
               ...(displayNameError ? { displayNameError } : {}),
               ...(descriptionError ? { descriptionError } : {}),
               configurationErrors,
@@ -65,6 +100,51 @@ export function validationMethods(
         if (!errors.oauthError && secret.case === "oauthPlaintextClientSecret" && secret.value && !runner.public_key) {
           errors.oauthError =
             "the runner has not signed up with a public key yet, so the secret cannot be sealed for it";
+        }
+        if (!hasErrors(errors)) {
+          // What only the runner can tell: whether the secret opens with its key, whether the OAuth app answers.
+          const sealed =
+            secret.case === "oauthEncryptedClientSecret"
+              ? secret.value
+              : secret.case === "oauthPlaintextClientSecret" && secret.value && runner.public_key
+                ? await sealForRunner(runner.public_key, secret.value)
+                : undefined;
+          const remote = await askIfConnected(
+            runner.id,
+            {
+              case: "callValidateConfig",
+              value: {
+                config: {
+                  case: "scm",
+                  value: {
+                    id: s.id,
+                    runnerId: runner.id,
+                    scmId: s.scmId,
+                    host,
+                    pat: s.pat,
+                    ...(s.oauthClientId
+                      ? {
+                          oauth: {
+                            clientId: s.oauthClientId,
+                            encryptedClientSecret: sealed ?? new Uint8Array(),
+                            issuerUrl: s.issuerUrl ?? "",
+                          },
+                        }
+                      : {}),
+                    ...(s.virtualDirectory !== undefined ? { virtualDirectory: s.virtualDirectory } : {}),
+                  },
+                },
+              },
+            },
+            ctx,
+          );
+          if (remote?.case === "scm") {
+            errors.scmIdError ??= remote.value.scmIdError;
+            errors.hostError ??= remote.value.hostError;
+            errors.oauthError ??= remote.value.oauthError;
+            errors.patError ??= remote.value.patError;
+            if (!remote.value.valid && !hasErrors(errors)) errors.oauthError = "the runner rejected this configuration";
+          }
         }
         return {
           result: { case: "scmIntegration", value: { valid: !hasErrors(errors), ...withoutUndefined(errors) } },

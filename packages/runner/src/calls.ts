@@ -1,0 +1,252 @@
+/**
+ * What the reference runner answers to each call of the server (behaviour.md §8). Every
+ * handler returns the `response` of a SendResponseRequest: the answer, or an error with a
+ * Connect code the server passes on to the caller.
+ */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { type Any, anyPack } from "@bufbuild/protobuf/wkt";
+import type {
+  SendResponseRequestSchema,
+  WatchRequestsResponse,
+} from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
+import { SendResponseRequest_ErrorCode as ErrorCode } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
+import { ParseContextURLPreconditionFailureDetailsSchema } from "@runnerplane/client/gitpod/v1/runner_pb";
+import sodium from "libsodium-wrappers";
+import { type ScmInfo, scms } from "./schema.js";
+import { ContextUrlError, type KnownHost, parseContextUrl, toParseContextUrlResponse } from "./scm/context-url.js";
+import { GitHubApi } from "./scm/github-api.js";
+import { GitLabApi } from "./scm/gitlab-api.js";
+import { isScmApiError, type ScmApi } from "./scm/scm-api.js";
+
+type Response = NonNullable<MessageInitShape<typeof SendResponseRequestSchema>["response"]>;
+
+export interface CallContext {
+  /** SCM hosts the runner serves: its integrations' hosts, then the public defaults. */
+  knownHosts(): Promise<KnownHost[]>;
+  /** Whether an OAuth integration exists for the host (for CheckAuthenticationForHost). */
+  hasOAuth(host: string): Promise<boolean>;
+  /** The caller's token for a host, read from the server (GetHostAuthenticationTokenValue). */
+  tokenFor(principalId: string, host: string): Promise<string | undefined>;
+  /** REST API base URL per host (configuration), e.g. { "github.com": "https://api.github.com" }. */
+  apiBaseUrls: Record<string, string>;
+  serverUrl: string;
+  keys: { publicKey: Uint8Array; privateKey: Uint8Array };
+}
+
+export async function answerCall(call: WatchRequestsResponse["request"], ctx: CallContext): Promise<Response> {
+  try {
+    switch (call.case) {
+      case "callPing":
+        return { case: "callPing", value: {} };
+      case "callParseContext":
+        return {
+          case: "callParseContext",
+          value: { resp: await parseContext(call.value.contextUrl, call.value.principalId, ctx) },
+        };
+      case "callCheckAuthenticationForHost":
+        return {
+          case: "callCheckAuthenticationForHost",
+          value: { resp: await checkAuthentication(call.value.host, call.value.principalId, ctx) },
+        };
+      case "callCheckRepositoryAccess": {
+        const { api, parsed } = await apiForUrl(call.value.repositoryUrl, call.value.principalId, ctx);
+        const access = await api.checkRepositoryAccess(parsed.owner, parsed.repo);
+        return {
+          case: "callCheckRepositoryAccess",
+          value: { resp: { hasAccess: access.hasAccess, errorMessage: access.errorMessage } },
+        };
+      }
+      case "callSearchRepositories": {
+        const v = call.value;
+        const api = await apiForHost(v.scmHost || "github.com", v.principalId, ctx);
+        const page = await api.searchRepositories(
+          v.searchString,
+          { size: v.pagination?.pageSize || v.limit || 25, token: v.pagination?.token ?? "" },
+          v.searchMode === 2 ? "native" : "keyword",
+        );
+        return {
+          case: "callSearchRepositories",
+          value: {
+            repositories: page.repositories,
+            pagination: { nextToken: page.nextToken },
+            lastPage: page.lastPage,
+          },
+        };
+      }
+      case "callListScmOrganizations": {
+        const v = call.value;
+        const api = await apiForHost(v.scmHost, v.principalId, ctx);
+        const page = await api.listOrganizations(v.query, {
+          size: v.pagination?.pageSize ?? 25,
+          token: v.pagination?.token ?? "",
+        });
+        return {
+          case: "callListScmOrganizations",
+          value: { organizations: page.organizations, pagination: { nextToken: page.nextToken } },
+        };
+      }
+      case "callValidateConfig":
+        return { case: "callValidateConfig", value: { result: await validate(call.value.config, ctx) } };
+      default:
+        return error(ErrorCode.UNIMPLEMENTED, `this runner does not answer ${call.case ?? "empty calls"}`);
+    }
+  } catch (e) {
+    return failure(e);
+  }
+}
+
+async function parseContext(url: string, principalId: string, ctx: CallContext) {
+  const parsed = parseContextUrl(url, await ctx.knownHosts());
+  if (!parsed.needsApi || !apiSupported(parsed.scmId)) return toParseContextUrlResponse(parsed);
+  const api = await apiForHost(parsed.host, principalId, ctx);
+  try {
+    return await enrich(parsed, api);
+  } catch (e) {
+    if (!isScmApiError(e, "unauthenticated")) throw e;
+    // The SCM wants to know who asks: tell the caller where to authenticate.
+    const scm = await scmForHost(parsed.host, ctx);
+    const authUrl = (await ctx.hasOAuth(parsed.host))
+      ? `${ctx.serverUrl}/auth/oauth2/${scm?.id}/start?host=${encodeURIComponent(parsed.host)}`
+      : (scm?.patCreateUrl(parsed.host) ?? "");
+    throw new CallFailure(
+      ErrorCode.FAILED_PRECONDITION,
+      `${e.message}; authenticate with ${scm?.name ?? parsed.host} first`,
+      [
+        anyPack(
+          ParseContextURLPreconditionFailureDetailsSchema,
+          create(ParseContextURLPreconditionFailureDetailsSchema, {
+            authenticationRequiredUrl: authUrl,
+            scmId: parsed.scmId,
+          }),
+        ),
+      ],
+    );
+  }
+}
+
+async function enrich(parsed: ReturnType<typeof parseContextUrl>, api: ScmApi) {
+  const enrichment: Parameters<typeof toParseContextUrlResponse>[1] = {};
+  if (parsed.missing.includes("default_branch") || parsed.missing.includes("ref_split")) {
+    enrichment.defaultBranch = (await api.getRepository(parsed.owner, parsed.repo)).defaultBranch;
+  }
+  if (parsed.pullRequestId && parsed.missing.includes("pull_request")) {
+    enrichment.pullRequest = await api.getPullRequest(parsed.owner, parsed.repo, Number(parsed.pullRequestId));
+  }
+  if (parsed.issueId && parsed.missing.includes("issue")) {
+    enrichment.issueTitle = (await api.getIssue(parsed.owner, parsed.repo, Number(parsed.issueId))).title;
+  }
+  return toParseContextUrlResponse(parsed, enrichment);
+}
+
+async function checkAuthentication(host: string, principalId: string, ctx: CallContext) {
+  const scm = await scmForHost(host, ctx);
+  const authenticated = (await ctx.tokenFor(principalId, host)) !== undefined;
+  const oauth = scm && (await ctx.hasOAuth(host));
+  const authUrl = scm ? `${ctx.serverUrl}/auth/oauth2/${scm.id}/start?host=${encodeURIComponent(host)}` : "";
+  return {
+    authenticated,
+    scmId: scm?.id ?? "",
+    scmName: scm?.name ?? "",
+    authenticationUrl: oauth ? authUrl : (scm?.patCreateUrl(host) ?? ""),
+    patSupported: scm !== undefined,
+    ...(oauth ? { supportsOauth2: { authUrl, docsUrl: scm.patDocsUrl } } : {}),
+    ...(scm
+      ? {
+          supportsPat: {
+            createUrl: scm.patCreateUrl(host),
+            docsUrl: scm.patDocsUrl,
+            example: scm.id === "github" ? "ghp_xxxxxxxxxxxxxxxxxxxx" : "glpat-xxxxxxxxxxxxxxxxxxxx",
+            requiredScopes: scm.patScopes,
+          },
+        }
+      : {}),
+  };
+}
+
+async function validate(
+  config: Extract<WatchRequestsResponse["request"], { case: "callValidateConfig" }>["value"]["config"],
+  ctx: CallContext,
+) {
+  if (config.case === "scm") {
+    const secret = config.value.oauth?.encryptedClientSecret;
+    if (secret && secret.length > 0) {
+      await sodium.ready;
+      try {
+        sodium.crypto_box_seal_open(secret, ctx.keys.publicKey, ctx.keys.privateKey);
+      } catch {
+        return {
+          case: "scm" as const,
+          value: { valid: false, oauthError: "the client secret does not open with this runner's key" },
+        };
+      }
+    }
+    return { case: "scm" as const, value: { valid: true } };
+  }
+  if (config.case === "environmentClass") {
+    const keys = new Map(config.value.configuration.map((f) => [f.key, f.value]));
+    const configurationErrors = ["cpu", "memory"]
+      .filter((k) => !/^\d+$/.test(keys.get(k) ?? ""))
+      .map((key) => ({ key, error: "this runner needs a whole number here" }));
+    return {
+      case: "environmentClass" as const,
+      value: { valid: configurationErrors.length === 0, configurationErrors },
+    };
+  }
+  return { case: undefined };
+}
+
+function apiSupported(scmId: string): boolean {
+  return scmId === "github" || scmId === "gitlab";
+}
+
+async function scmForHost(host: string, ctx: CallContext): Promise<ScmInfo | undefined> {
+  const known = (await ctx.knownHosts()).find((h) => h.host === host.toLowerCase());
+  return scms.find((s) => s.id === known?.scmId);
+}
+
+async function apiForHost(host: string, principalId: string, ctx: CallContext): Promise<ScmApi> {
+  const scm = await scmForHost(host, ctx);
+  if (!scm || !apiSupported(scm.id)) {
+    throw new CallFailure(ErrorCode.FAILED_PRECONDITION, `this runner cannot talk to the API of ${host}`);
+  }
+  const token = await ctx.tokenFor(principalId, host);
+  const apiBaseUrl = ctx.apiBaseUrls[host.toLowerCase()];
+  const options = { token, ...(apiBaseUrl ? { apiBaseUrl } : {}) };
+  return scm.id === "github" ? new GitHubApi(options) : new GitLabApi(options);
+}
+
+async function apiForUrl(url: string, principalId: string, ctx: CallContext) {
+  const parsed = parseContextUrl(url, await ctx.knownHosts());
+  return { parsed, api: await apiForHost(parsed.host, principalId, ctx) };
+}
+
+class CallFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Any[] = [],
+  ) {
+    super(message);
+  }
+}
+
+function error(code: ErrorCode, message: string, details: Any[] = []): Response {
+  return { case: "error", value: { code, message, details } };
+}
+
+/** Failures as the caller should see them: bad URLs and SCM errors, with their Connect codes. */
+function failure(e: unknown): Response {
+  if (e instanceof CallFailure) return error(e.code, e.message, e.details);
+  if (e instanceof ContextUrlError) return error(ErrorCode.INVALID_ARGUMENT, e.message);
+  if (isScmApiError(e)) {
+    const codes = {
+      not_found: ErrorCode.NOT_FOUND,
+      permission_denied: ErrorCode.PERMISSION_DENIED,
+      invalid_argument: ErrorCode.INVALID_ARGUMENT,
+      unavailable: ErrorCode.UNAVAILABLE,
+      unauthenticated: ErrorCode.FAILED_PRECONDITION,
+    } as const;
+    return error(codes[e.kind], e.message);
+  }
+  return error(ErrorCode.UNAVAILABLE, `the runner failed: ${(e as Error)?.message ?? e}`);
+}

@@ -1,0 +1,166 @@
+/**
+ * The reference runner (behaviour.md §8): signs up with its key, renews its registration,
+ * reports its schema, keeps a WatchRequests stream open (reconnecting with backoff, so it
+ * survives server restarts) and answers every call with SendResponse.
+ */
+import { Code, createRunnerplaneClient, errorCode, listAll, type RunnerplaneClient } from "@runnerplane/client";
+import type { WatchRequestsResponse } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
+import { RunnerPhase } from "@runnerplane/client/gitpod/v1/runner_pb";
+import { answerCall, type CallContext } from "./calls.js";
+import { runnerSchema } from "./schema.js";
+import { defaultKnownHosts, type KnownHost } from "./scm/context-url.js";
+import { loadState, newKeyPair, type RunnerState, saveState } from "./state.js";
+
+export interface RunnerOptions {
+  serverUrl: string;
+  /** Needed on the first start only; afterwards the state directory holds the access token. */
+  exchangeToken?: string | undefined;
+  stateDir: string;
+  /** REST API base URL per SCM host, e.g. { "github.com": "https://api.github.com" }. */
+  apiBaseUrls?: Record<string, string>;
+  /** Renewal interval (default 10 s; the server expects ≤ 30 s). */
+  heartbeatMs?: number;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningRunner {
+  runnerId: string;
+  /** Resolves when the runner stopped (stop() or its deletion). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const runnerVersion = "0.1.0";
+
+export async function startRunner(options: RunnerOptions): Promise<RunningRunner> {
+  const log =
+    options.log ?? ((message, fields) => process.stderr.write(`${JSON.stringify({ msg: message, ...fields })}\n`));
+  const state = await ensureState(options);
+  const client = createRunnerplaneClient({
+    baseUrl: options.serverUrl,
+    token: state.accessToken,
+    // Binary: answers carry google.protobuf.Any details, which JSON could only encode with a type registry.
+    binary: true,
+    userAgent: `reference-runner/${runnerVersion}`,
+  });
+  const runnerId = (await client.identity.getAuthenticatedIdentity({})).subject?.id ?? "";
+  const stopping = new AbortController();
+
+  const register = async () => {
+    await client.interaction.signup({ publicKey: state.publicKey });
+    await client.interaction.markRunnerActive({ runnerId });
+    await client.interaction.updateRunnerConfigurationSchema({
+      runnerId,
+      configSchema: runnerSchema(options.serverUrl),
+    });
+  };
+  await register();
+
+  const heartbeat = setInterval(() => {
+    client.interaction
+      .updateRunnerStatus({
+        runnerId,
+        version: runnerVersion,
+        systemDetails: `node ${process.version}`,
+        degredationMessage: "",
+      })
+      .catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
+  }, options.heartbeatMs ?? 10_000);
+  heartbeat.unref();
+
+  let integrations: { host: string; scmId: string; oauth: boolean }[] | undefined;
+  const ctx: CallContext = {
+    serverUrl: options.serverUrl,
+    apiBaseUrls: Object.fromEntries(Object.entries(options.apiBaseUrls ?? {}).map(([h, u]) => [h.toLowerCase(), u])),
+    keys: state,
+    knownHosts: async () => {
+      integrations ??= await loadIntegrations(client, runnerId);
+      const own = integrations
+        .filter((i) => ["github", "gitlab", "bitbucket", "azuredevops"].includes(i.scmId))
+        .map((i) => ({ host: i.host, scmId: i.scmId }) as KnownHost);
+      return [...own, ...defaultKnownHosts];
+    },
+    hasOAuth: async (host) => {
+      integrations ??= await loadIntegrations(client, runnerId);
+      return integrations.some((i) => i.host === host.toLowerCase() && i.oauth);
+    },
+    tokenFor: async (principalId, host) => {
+      try {
+        const { value } = await client.interaction.getHostAuthenticationTokenValue({ runnerId, principalId, host });
+        return new TextDecoder().decode(value);
+      } catch (e) {
+        if (errorCode(e) === Code.NotFound) return undefined;
+        throw e;
+      }
+    },
+  };
+
+  const handle = async (message: WatchRequestsResponse) => {
+    const request = message.request;
+    if (request.case === "eventScmIntegrationChange") {
+      integrations = undefined;
+      return;
+    }
+    if (request.case === "eventRunnerConfigurationChange") {
+      const { runner } = await client.runners.getRunner({ runnerId });
+      if (runner?.spec?.desiredPhase === RunnerPhase.DELETED) {
+        log("the server asks this runner to go; acknowledging", { runnerId });
+        await client.runners.deleteRunner({ runnerId });
+        stopping.abort();
+      }
+      return;
+    }
+    if (request.case?.startsWith("event")) return;
+    const response = await answerCall(request, ctx);
+    await client.interaction.sendResponse({ runnerId, requestId: message.requestId, response });
+  };
+
+  const watch = async () => {
+    let backoff = 250;
+    while (!stopping.signal.aborted) {
+      try {
+        for await (const message of client.interaction.watchRequests({ runnerId }, { signal: stopping.signal })) {
+          backoff = 250;
+          handle(message).catch((e: unknown) => log("could not answer a call", { error: String(e) }));
+        }
+      } catch (e) {
+        if (stopping.signal.aborted) break;
+        log("request stream lost; reconnecting", { error: String(e), in_ms: backoff });
+      }
+      if (stopping.signal.aborted) break;
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 30_000);
+      // After a server restart (or a long outage) renew the registration before listening again.
+      await register().catch((e: unknown) => log("could not re-register", { error: String(e) }));
+    }
+  };
+  const done = watch().finally(() => clearInterval(heartbeat));
+  log("runner started", { runnerId });
+  return {
+    runnerId,
+    done,
+    stop: async () => {
+      stopping.abort();
+      await done;
+    },
+  };
+}
+
+async function ensureState(options: RunnerOptions): Promise<RunnerState> {
+  const stored = await loadState(options.stateDir);
+  if (stored?.accessToken) return stored;
+  if (!options.exchangeToken) throw new Error("no state in the state directory: give the runner its exchange token");
+  const anonymous = createRunnerplaneClient({ baseUrl: options.serverUrl });
+  const { accessToken } = await anonymous.identity.exchangeToken({ exchangeToken: options.exchangeToken });
+  const state = { accessToken, ...(await newKeyPair()) };
+  await saveState(options.stateDir, state);
+  return state;
+}
+
+async function loadIntegrations(client: RunnerplaneClient, runnerId: string) {
+  const all: { host: string; scmId: string; oauth: boolean }[] = [];
+  for await (const i of listAll(client.interaction.listRunnerSCMIntegrations, { runnerId }, (r) => r.scmIntegrations)) {
+    all.push({ host: i.host.toLowerCase(), scmId: i.scmId, oauth: i.oauth !== undefined });
+  }
+  return all;
+}

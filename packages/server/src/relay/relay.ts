@@ -1,0 +1,222 @@
+/**
+ * The relay between callers and runner streams, through Postgres alone (docs/relay.md):
+ * rows in relay_calls and runner_connections, and one LISTEN/NOTIFY channel for small
+ * notifications. Any process can take a call, hold a runner's stream, or receive its answer.
+ */
+import { randomUUID } from "node:crypto";
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type SendResponseRequest,
+  SendResponseRequestSchema,
+  type WatchRequestsResponse,
+  WatchRequestsResponseSchema,
+} from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import type { Clock } from "../clock.js";
+import type { Sql } from "../db/index.js";
+import type { Logger } from "../logging/index.js";
+import { AsyncQueue } from "./queue.js";
+
+const channel = "runnerplane_relay";
+/** How often a process says it still holds its streams, and when silence means it does not. */
+const heartbeatMs = 10_000;
+const presenceTimeoutMs = 30_000;
+
+export type RunnerRequest = NonNullable<MessageInitShape<typeof WatchRequestsResponseSchema>["request"]>;
+
+export interface Relay {
+  /** Whether some process holds a live stream of the runner. */
+  isConnected(runnerId: string): Promise<boolean>;
+  /** Sends a call to the runner and waits for its answer (or the deadline, or the signal). */
+  call(runnerId: string, request: RunnerRequest, timeoutMs: number, signal: AbortSignal): Promise<SendResponseRequest>;
+  /** Stores a runner's answer; false when no call waits for it any more (late or unknown). */
+  answer(runnerId: string, response: SendResponseRequest): Promise<boolean>;
+  /** Tells every stream of the runner something; nobody waits for an answer. */
+  event(runnerId: string, request: RunnerRequest): Promise<void>;
+  /** The runner's stream: everything pushed to it until the signal aborts or the relay closes. */
+  stream(runnerId: string, signal: AbortSignal): AsyncIterable<WatchRequestsResponse>;
+  /** Ends every local stream and stops listening. */
+  close(): Promise<void>;
+}
+
+interface LocalStream {
+  id: string;
+  runnerId: string;
+  queue: AsyncQueue<WatchRequestsResponse>;
+}
+
+export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: Logger }): Relay {
+  const serverId = randomUUID();
+  const waiters = new Map<string, () => void>();
+  const streams = new Map<string, Set<LocalStream>>();
+  let listening: Promise<{ unlisten(): Promise<void> }> | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const onNotify = (payload: string) => {
+    const [kind, a, b] = payload.split(":");
+    if (kind === "answer" && a) waiters.get(a)?.();
+    else if (kind === "call" && a && b) void deliver(a, b);
+    else if (kind === "event" && a && b) {
+      const message = fromBinary(WatchRequestsResponseSchema, Buffer.from(b, "base64"));
+      for (const s of streams.get(a) ?? []) s.queue.push(message);
+    }
+  };
+
+  /** LISTEN once per process; a failure (database down) is retried by the next caller. */
+  const listen = () => {
+    listening ??= sql.listen(channel, onNotify).catch((error: unknown) => {
+      listening = undefined;
+      throw error;
+    });
+    return listening;
+  };
+
+  /** Claims an undelivered call for one of this process's streams of the runner. */
+  async function deliver(runnerId: string, callId: string): Promise<void> {
+    const local = streams.get(runnerId);
+    const target = local && [...local][0];
+    if (!target) return;
+    try {
+      const [row] = await sql<{ request: Buffer }[]>`
+        update relay_calls set delivered_at = ${clock.now()}
+         where id = ${callId} and delivered_at is null and deadline > ${clock.now()}
+        returning request`;
+      if (row) target.queue.push(fromBinary(WatchRequestsResponseSchema, row.request));
+    } catch (error) {
+      log.warn("could not deliver a call to a runner", { runner_id: runnerId, error });
+    }
+  }
+
+  async function deliverPending(runnerId: string): Promise<void> {
+    const pending = await sql<{ id: string }[]>`
+      select id from relay_calls where runner_id = ${runnerId} and delivered_at is null and deadline > ${clock.now()}`;
+    for (const { id } of pending) await deliver(runnerId, id);
+  }
+
+  function startHeartbeat() {
+    heartbeat ??= setInterval(() => {
+      const ids = [...streams.values()].flatMap((set) => [...set].map((s) => s.id));
+      if (ids.length === 0) return;
+      sql`update runner_connections set last_seen = ${clock.now()} where stream_id = any(${ids}::uuid[])`.catch(
+        (error: unknown) => log.warn("could not renew runner stream presence", { error }),
+      );
+    }, heartbeatMs);
+    heartbeat.unref();
+  }
+
+  return {
+    async isConnected(runnerId) {
+      const since = new Date(clock.now().getTime() - presenceTimeoutMs);
+      const [row] =
+        await sql`select 1 from runner_connections where runner_id = ${runnerId} and last_seen > ${since} limit 1`;
+      return row !== undefined;
+    },
+
+    async call(runnerId, request, timeoutMs, signal) {
+      await listen();
+      if (!(await this.isConnected(runnerId))) {
+        throw new ConnectError("runner is not connected", Code.Unavailable);
+      }
+      const id = randomUUID();
+      const message = create(WatchRequestsResponseSchema, { requestId: id, request });
+      let answered!: () => void;
+      const answer = new Promise<void>((resolve) => {
+        answered = resolve;
+      });
+      waiters.set(id, () => answered());
+      try {
+        const now = clock.now();
+        await sql`insert into relay_calls (id, runner_id, request, deadline, created_at)
+                  values (${id}, ${runnerId}, ${Buffer.from(toBinary(WatchRequestsResponseSchema, message))},
+                          ${new Date(now.getTime() + timeoutMs)}, ${now})`;
+        await sql`select pg_notify(${channel}, ${`call:${runnerId}:${id}`})`;
+        let timer: NodeJS.Timeout | undefined;
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new ConnectError("the runner did not answer in time", Code.DeadlineExceeded)),
+            timeoutMs,
+          );
+          signal.addEventListener("abort", () => reject(ConnectError.from(signal.reason, Code.Canceled)), {
+            once: true,
+          });
+        });
+        try {
+          await Promise.race([answer, expired]);
+        } finally {
+          clearTimeout(timer);
+        }
+        const [row] = await sql<{ response: Buffer | null }[]>`select response from relay_calls where id = ${id}`;
+        if (!row?.response) throw new ConnectError("the runner's answer was lost", Code.Internal);
+        return fromBinary(SendResponseRequestSchema, row.response);
+      } finally {
+        waiters.delete(id);
+        // Whatever happened, the call is over: a late answer finds no row and is dropped.
+        await sql`delete from relay_calls where id = ${id}`.catch(() => {});
+      }
+    },
+
+    async answer(runnerId, response) {
+      const rows = await sql`
+        update relay_calls set response = ${Buffer.from(toBinary(SendResponseRequestSchema, response))}
+         where id = ${response.requestId} and runner_id = ${runnerId} and response is null and deadline > ${clock.now()}
+        returning id`;
+      if (rows.length === 0) return false;
+      await sql`select pg_notify(${channel}, ${`answer:${response.requestId}`})`;
+      return true;
+    },
+
+    async event(runnerId, request) {
+      const message = create(WatchRequestsResponseSchema, { requestId: randomUUID(), request });
+      const payload = Buffer.from(toBinary(WatchRequestsResponseSchema, message)).toString("base64");
+      await sql`select pg_notify(${channel}, ${`event:${runnerId}:${payload}`})`;
+    },
+
+    stream(runnerId, signal) {
+      const local: LocalStream = { id: randomUUID(), runnerId, queue: new AsyncQueue() };
+      const close = () => {
+        local.queue.close();
+        streams.get(runnerId)?.delete(local);
+        sql`delete from runner_connections where stream_id = ${local.id}`.catch(() => {});
+      };
+      signal.addEventListener("abort", close, { once: true });
+      return {
+        [Symbol.asyncIterator]: () => {
+          const inner = local.queue[Symbol.asyncIterator]();
+          const opened = (async () => {
+            await listen();
+            const now = clock.now();
+            await sql`insert into runner_connections (stream_id, runner_id, server_id, connected_at, last_seen)
+                      values (${local.id}, ${runnerId}, ${serverId}, ${now}, ${now})`;
+            let set = streams.get(runnerId);
+            if (!set) streams.set(runnerId, (set = new Set()));
+            set.add(local);
+            startHeartbeat();
+            await deliverPending(runnerId);
+          })();
+          return {
+            next: async () => {
+              await opened;
+              return inner.next();
+            },
+            return: async () => {
+              close();
+              return { value: undefined, done: true };
+            },
+          };
+        },
+      };
+    },
+
+    async close() {
+      if (heartbeat) clearInterval(heartbeat);
+      heartbeat = undefined;
+      for (const set of streams.values()) for (const s of [...set]) s.queue.close();
+      const ids = [...streams.values()].flatMap((set) => [...set].map((s) => s.id));
+      streams.clear();
+      if (ids.length > 0)
+        await sql`delete from runner_connections where stream_id = any(${ids}::uuid[])`.catch(() => {});
+      const l = await listening?.catch(() => undefined);
+      await l?.unlisten().catch(() => {});
+    },
+  };
+}
