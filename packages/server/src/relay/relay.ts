@@ -187,8 +187,8 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
             const now = clock.now();
             await sql`insert into runner_connections (stream_id, runner_id, server_id, connected_at, last_seen)
                       values (${local.id}, ${runnerId}, ${serverId}, ${now}, ${now})`;
-            let set = streams.get(runnerId);
-            if (!set) streams.set(runnerId, (set = new Set()));
+            const set = streams.get(runnerId) ?? new Set<LocalStream>();
+            streams.set(runnerId, set);
             set.add(local);
             startHeartbeat();
             await deliverPending(runnerId);
