@@ -190,6 +190,9 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
             const set = streams.get(runnerId) ?? new Set<LocalStream>();
             streams.set(runnerId, set);
             set.add(local);
+            // Ended while registering (or before: an aborted signal fires no listener): undo it,
+            // or the heartbeat would keep a stream nobody reads "connected" for ever.
+            if (signal.aborted) return close();
             startHeartbeat();
             await deliverPending(runnerId);
           })();

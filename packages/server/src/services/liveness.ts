@@ -14,7 +14,8 @@ export function livePhase(
 ): RunnerPhase {
   if (row.deleting_since) return RunnerPhase.DELETING;
   if (!row.status_updated_at) return row.phase;
-  if (now.getTime() - row.status_updated_at.getTime() > renewalTimeoutMs) return RunnerPhase.INACTIVE;
+  // 90 s of silence is INACTIVE, as in the SQL filters (`status_updated_at > aliveSince(now)`).
+  if (now.getTime() - row.status_updated_at.getTime() >= renewalTimeoutMs) return RunnerPhase.INACTIVE;
   if (row.status_message !== "") return RunnerPhase.DEGRADED;
   return RunnerPhase.ACTIVE;
 }
