@@ -1,0 +1,115 @@
+/**
+ * Two server processes on one Postgres: the reference runner (a third process) streams to
+ * server B (dist/main.js of the server package, a process of its own); the call goes to
+ * server A (this test process); the relay carries it through Postgres both ways.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Code, createRunnerplaneClient, errorCode } from "@runnerplane/client";
+import { RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
+import {
+  createTestDatabase,
+  seedOrganization,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from "@runnerplane/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeScmServer, startFakeScmServer } from "./testing/fake-scm-server.js";
+
+const runnerMain = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const serverMain = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("@runnerplane/server/testing")),
+  "..",
+  "main.js",
+);
+
+const children: ChildProcess[] = [];
+let db: TestDatabase;
+let serverA: TestServer;
+let serverB: string;
+let scm: FakeScmServer;
+let stateDir: string;
+
+function spawnChild(file: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [file, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "", ...env },
+  });
+  children.push(child);
+  return child;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  serverA = await startTestServer({ sql: db.sql });
+  const b = spawnChild(serverMain, [], {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATABASE_URL: db.url,
+    RUNNERPLANE_SECRET_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+  });
+  serverB = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: b.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg === "listening") resolve(`http://127.0.0.1:${entry.port}`);
+    });
+    b.once("exit", (code) => reject(new Error(`server B exited (${code})`)));
+  });
+  scm = await startFakeScmServer({ tokens: [], repos: [{ owner: "acme", name: "shared", defaultBranch: "develop" }] });
+  stateDir = await mkdtemp(path.join(tmpdir(), "runnerplane-multi-"));
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await scm?.close();
+  await serverA?.close();
+  await db?.drop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("two server processes on one Postgres", () => {
+  it("relays a call made to one process to a runner streaming to the other", async () => {
+    const org = await seedOrganization(db.sql, "Replicas");
+    const admin = createRunnerplaneClient({ baseUrl: serverA.baseUrl, token: org.admin.token });
+    const { runner, exchangeToken } = await admin.runners.createRunner({
+      name: "replica runner",
+      provider: RunnerProvider.GCP,
+    });
+    const runnerId = runner?.runnerId ?? "";
+    spawnChild(
+      runnerMain,
+      [
+        "--server",
+        serverB,
+        "--exchange-token",
+        exchangeToken,
+        "--state-dir",
+        stateDir,
+        "--scm-api",
+        `github.com=${scm.url}/github`,
+      ],
+      {},
+    );
+
+    const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
+    let answer: Awaited<ReturnType<typeof parse>> | undefined;
+    for (const deadline = Date.now() + 20_000; !answer && Date.now() < deadline; ) {
+      answer = await parse().catch((e: unknown) => {
+        if (errorCode(e) !== Code.Unavailable) throw e;
+        return undefined;
+      });
+      if (!answer) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(answer?.git).toMatchObject({ owner: "acme", repo: "shared", branch: "develop" });
+    // The runner has one stream, and it is to server B (its --server): the call crossed processes.
+    const [row] = await db.sql`select count(*)::int as n from runner_connections where runner_id = ${runnerId}`;
+    expect(row?.n).toBe(1);
+  }, 60_000);
+});
