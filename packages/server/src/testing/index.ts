@@ -5,6 +5,7 @@ export { callError } from "./connect-error.js";
 export type { TestDatabase } from "./database.js";
 export { createEmptyDatabase, createTestDatabase } from "./database.js";
 export { inProcessClients } from "./in-process.js";
+export { expectNoPlaintext } from "./plaintext-scan.js";
 export type { TestRunner } from "./runners.js";
 export { createTestRunner, openSealed } from "./runners.js";
 export type { SeededMember, SeededOrganization } from "./seed.js";
