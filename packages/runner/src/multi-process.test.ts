@@ -46,22 +46,44 @@ function spawnChild(file: string, args: string[], env: Record<string, string>) {
   return child;
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  serverA = await startTestServer({ sql: db.sql });
-  const b = spawnChild(serverMain, [], {
-    PORT: "0",
+const secretKeys = `k1:${randomBytes(32).toString("base64")}`;
+let serverBProcess: ChildProcess;
+
+/** Server B: the server's real entry point, in a process of its own, on `port` (0: any). */
+async function startServerB(port: number): Promise<string> {
+  serverBProcess = spawnChild(serverMain, [], {
+    PORT: String(port),
     HOST: "127.0.0.1",
     DATABASE_URL: db.url,
-    RUNNERPLANE_SECRET_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+    RUNNERPLANE_SECRET_KEYS: secretKeys,
   });
-  serverB = await new Promise<string>((resolve, reject) => {
+  const b = serverBProcess;
+  return new Promise<string>((resolve, reject) => {
     createInterface({ input: b.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       const entry = JSON.parse(line) as { msg?: string; port?: number };
       if (entry.msg === "listening") resolve(`http://127.0.0.1:${entry.port}`);
     });
     b.once("exit", (code) => reject(new Error(`server B exited (${code})`)));
   });
+}
+
+/** Asks until the call is not `unavailable` (the runner's stream is registered), or 30 s. */
+async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    const answer = await call().catch((e: unknown) => {
+      if (errorCode(e) !== Code.Unavailable) throw e;
+      return undefined;
+    });
+    if (answer !== undefined) return answer;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("no answer within 30 s");
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  serverA = await startTestServer({ sql: db.sql });
+  serverB = await startServerB(0);
   scm = await startFakeScmServer({ tokens: [], repos: [{ owner: "acme", name: "shared", defaultBranch: "develop" }] });
   stateDir = await mkdtemp(path.join(tmpdir(), "runnerplane-multi-"));
 }, 120_000);
@@ -99,17 +121,48 @@ describe("two server processes on one Postgres", () => {
     );
 
     const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
-    let answer: Awaited<ReturnType<typeof parse>> | undefined;
-    for (const deadline = Date.now() + 20_000; !answer && Date.now() < deadline; ) {
-      answer = await parse().catch((e: unknown) => {
-        if (errorCode(e) !== Code.Unavailable) throw e;
-        return undefined;
-      });
-      if (!answer) await new Promise((r) => setTimeout(r, 200));
-    }
-    expect(answer?.git).toMatchObject({ owner: "acme", repo: "shared", branch: "develop" });
+    const answer = await untilAnswered(parse);
+    expect(answer.git).toMatchObject({ owner: "acme", repo: "shared", branch: "develop" });
     // The runner has one stream, and it is to server B (its --server): the call crossed processes.
     const [row] = await db.sql`select count(*)::int as n from runner_connections where runner_id = ${runnerId}`;
     expect(row?.n).toBe(1);
   }, 60_000);
+
+  it("keeps working when the server the runner streams to restarts", async () => {
+    const port = Number(new URL(serverB).port);
+    const org = await seedOrganization(db.sql, "Restarts");
+    const admin = createRunnerplaneClient({ baseUrl: serverA.baseUrl, token: org.admin.token });
+    const { runner, exchangeToken } = await admin.runners.createRunner({
+      name: "restart runner",
+      provider: RunnerProvider.GCP,
+    });
+    const runnerId = runner?.runnerId ?? "";
+    const dir = await mkdtemp(path.join(tmpdir(), "runnerplane-restart-"));
+    spawnChild(
+      runnerMain,
+      [
+        "--server",
+        serverB,
+        "--exchange-token",
+        exchangeToken,
+        "--state-dir",
+        dir,
+        "--scm-api",
+        `github.com=${scm.url}/github`,
+      ],
+      {},
+    );
+    const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
+    await untilAnswered(parse);
+
+    const stopped = new Promise((resolve) => serverBProcess.once("exit", resolve));
+    serverBProcess.kill("SIGTERM");
+    await stopped;
+    expect(errorCode(await parse().catch((e) => e))).toBe(Code.Unavailable);
+
+    await startServerB(port); // same address: the runner reconnects with backoff and registers again
+    const answer = await untilAnswered(parse);
+    expect(answer.git?.branch).toBe("develop");
+    await rm(dir, { recursive: true, force: true });
+  }, 90_000);
 });
