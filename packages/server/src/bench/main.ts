@@ -1,0 +1,447 @@
+/**
+ * `pnpm bench`: starts Postgres (DATABASE_URL, on which a fresh database is created, or
+ * the embedded one), migrates, seeds, runs the real server in this process, and drives
+ * load from a separate process (load.ts) over loopback, next to two baselines measured in
+ * the same run: a bare connect-node no-op server (noop-server.ts) and raw postgres.js
+ * primary-key selects. Prints one table. See docs/performance.md.
+ *
+ *   pnpm bench [--quick] [--scenarios a,b] [--duration 10] [--concurrency 64]
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { bootstrap } from "../admin/bootstrap.js";
+import { createKeyRing } from "../crypto/index.js";
+import {
+  createDatabaseIfMissing,
+  createSql,
+  dropDatabase,
+  type EmbeddedPostgres,
+  migrate,
+  type Sql,
+  startEmbeddedPostgres,
+} from "../db/index.js";
+import { serverSecret } from "../db/server-secrets.js";
+import { createLogger } from "../logging/index.js";
+import { createPageTokens } from "../pagination/index.js";
+import { build, type Server, type ServerConfig } from "../server.js";
+import type { FromLoad, LoadJob, LoadResult, Protocol, Target } from "./protocol.js";
+
+interface Scenario {
+  name: string;
+  target: Target;
+  protocol: Protocol;
+  /** Which server answers: the real one, the no-op baseline, or none (SQL). */
+  on: "server" | "noop" | "database";
+}
+
+const scenarios: Scenario[] = [
+  { name: "baseline-noop", target: "noop", protocol: "connect", on: "noop" },
+  { name: "baseline-noop", target: "noop", protocol: "grpc", on: "noop" },
+  { name: "baseline-postgres", target: "postgres", protocol: "sql", on: "database" },
+  { name: "GetAuthenticatedIdentity", target: "identity", protocol: "connect", on: "server" },
+  { name: "GetRunner", target: "getRunner", protocol: "connect", on: "server" },
+  { name: "GetRunner", target: "getRunner", protocol: "grpc", on: "server" },
+  { name: "CreateRunner", target: "createRunner", protocol: "connect", on: "server" },
+  { name: "UpdateRunner", target: "updateRunner", protocol: "connect", on: "server" },
+  { name: "ListRunners-first", target: "listRunnersFirst", protocol: "connect", on: "server" },
+  { name: "ListRunners-first", target: "listRunnersFirst", protocol: "grpc", on: "server" },
+  { name: "ListRunners-deep", target: "listRunnersDeep", protocol: "connect", on: "server" },
+  { name: "ListRunners-deep", target: "listRunnersDeep", protocol: "grpc", on: "server" },
+  { name: "ListEnvironmentClasses", target: "listEnvironmentClasses", protocol: "connect", on: "server" },
+];
+
+const serverConfig: ServerConfig = {
+  corsOrigins: [],
+  maxBodyBytes: 4 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  shutdownTimeoutMs: 2_000,
+  runnerDeleteGraceMs: 300_000,
+  publicUrl: "http://localhost:8080",
+};
+
+interface Options {
+  quick: boolean;
+  durationMs: number;
+  warmupMs: number;
+  concurrency: number;
+  runners: number;
+  selected: Scenario[];
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((a) => a !== "--"),
+    options: {
+      quick: { type: "boolean", default: false },
+      scenarios: { type: "string" },
+      duration: { type: "string" },
+      concurrency: { type: "string", default: "64" },
+      runners: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    const names = [...new Set(scenarios.map((s) => s.name))].join(", ");
+    console.log(
+      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--concurrency n] [--runners n]\nscenarios: ${names}`,
+    );
+    process.exit(0);
+  }
+  const quick = values.quick;
+  const durationS = Number(values.duration ?? (quick ? 2 : 10));
+  const concurrency = Number(values.concurrency);
+  const runners = Number(values.runners ?? (quick ? 10_000 : 100_000));
+  if (!(durationS > 0) || !Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(runners)) {
+    throw new Error("--duration must be positive, --concurrency and --runners positive integers");
+  }
+  let selected = scenarios;
+  if (values.scenarios) {
+    const wanted = values.scenarios.split(",").map((s) => s.trim().toLowerCase());
+    const matches = (s: Scenario, w: string) =>
+      s.name.toLowerCase() === w || `${s.name}/${s.protocol}`.toLowerCase() === w || s.target.toLowerCase() === w;
+    const unknown = wanted.filter((w) => !scenarios.some((s) => matches(s, w)));
+    if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(", ")}; see --help`);
+    selected = scenarios.filter((s) => wanted.some((w) => matches(s, w)));
+  }
+  return {
+    quick,
+    durationMs: durationS * 1000,
+    warmupMs: Math.min(2000, Math.max(300, durationS * 100)),
+    concurrency,
+    runners: Math.max(runners, 100),
+    selected,
+  };
+}
+
+/** Postgres for the run: a fresh database on DATABASE_URL, or an ephemeral embedded cluster. */
+async function startDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  const name = `runnerplane_bench_${randomBytes(4).toString("hex")}`;
+  const external = process.env.DATABASE_URL;
+  if (external) {
+    await createDatabaseIfMissing(external, name);
+    const u = new URL(external);
+    u.pathname = `/${name}`;
+    return { url: u.toString(), stop: () => dropDatabase(external, name) };
+  }
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "runnerplane-bench-"));
+  // The cluster runs as "postgres" when we are root; it must be able to enter the directory.
+  await import("node:fs/promises").then((fs) => fs.chmod(dataDir, 0o755));
+  let embedded: EmbeddedPostgres | undefined;
+  try {
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      ephemeral: true,
+      log: createLogger({ level: "warn" }),
+    });
+    await createDatabaseIfMissing(embedded.url("postgres"), name);
+  } catch (error) {
+    await embedded?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const pg = embedded;
+  return {
+    url: pg.url(name),
+    stop: async () => {
+      await pg.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Seeded {
+  token: string;
+  runnerIds: string[];
+  deepPageToken: string;
+  deepPage: number;
+}
+
+/** An org with its admin, `count` runners (one INSERT … SELECT), environment classes. */
+async function seed(sql: Sql, count: number): Promise<Seeded> {
+  const { organization, admin, secret } = await bootstrap(sql, { organizationName: "bench", adminName: "bench" });
+  // Distinct millisecond creation times, oldest first: page tokens carry milliseconds.
+  await sql`
+    insert into runners (organization_id, name, kind, provider, creator_id, creator_principal, created_at, updated_at)
+    select ${organization.id}, 'seeded runner ' || g, 'remote', 'aws_ec2', ${admin.id}, 'user',
+           date_trunc('milliseconds', now()) - (${count}::int - g) * interval '1 millisecond',
+           date_trunc('milliseconds', now()) - (${count}::int - g) * interval '1 millisecond'
+    from generate_series(1, ${count}::int) g`;
+  // 200 environment classes on the 20 oldest runners.
+  await sql`
+    insert into environment_classes (runner_id, organization_id, display_name, description, created_at, updated_at)
+    select r.id, r.organization_id, 'class ' || c, 'seeded', r.created_at + c * interval '1 microsecond', now()
+    from (select id, organization_id, created_at from runners where organization_id = ${organization.id}
+          order by created_at, id limit 20) r,
+         generate_series(1, 10) c`;
+  await sql`analyze`;
+  const sample = await sql<{ id: string }[]>`
+    select id from runners where organization_id = ${organization.id} order by random() limit 1000`;
+  // The deep page: 80% into the list, as if the caller had walked there 25 at a time.
+  const offset = Math.floor(count * 0.8);
+  const [cursor] = await sql<{ id: string; created_at: Date }[]>`
+    select id, created_at from runners where organization_id = ${organization.id}
+    order by created_at, id offset ${offset - 1} limit 1`;
+  if (!cursor) throw new Error("seeding produced fewer runners than expected");
+  const tokens = createPageTokens(await serverSecret(sql, "page-token-key"));
+  const deepPageToken = tokens.encode(
+    "gitpod.v1.RunnerService/ListRunners",
+    { creatorIds: [], kinds: [], providers: [] },
+    { createdAt: cursor.created_at, id: cursor.id },
+  );
+  return { token: secret, runnerIds: sample.map((r) => r.id), deepPageToken, deepPage: offset / 25 + 1 };
+}
+
+/** Peak RSS and CPU time of this (the server's) process over a window. */
+function processMonitor() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  timer.unref();
+  return {
+    /** Starts a window; returns a function ending it. */
+    window() {
+      peak = process.memoryUsage().rss;
+      const cpu = process.cpuUsage();
+      const wall = performance.now();
+      return () => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+        const used = process.cpuUsage(cpu);
+        return { peakRss: peak, cpuPercent: ((used.user + used.system) / 1000 / (performance.now() - wall)) * 100 };
+      };
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+function child(file: string): ChildProcess {
+  return fork(new URL(file, import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+function nextMessage<T>(proc: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: T) => {
+      proc.off("exit", onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null) => {
+      proc.off("message", onMessage);
+      reject(new Error(`child process exited (code ${code})`));
+    };
+    proc.once("message", onMessage);
+    proc.once("exit", onExit);
+  });
+}
+
+async function runJob(load: ChildProcess, job: LoadJob): Promise<LoadResult> {
+  const reply = nextMessage<FromLoad>(load);
+  load.send({ type: "run", job });
+  const message = await reply;
+  if (message.type === "result") return message.result;
+  throw new Error(message.type === "failed" ? message.message : "unexpected message from the load process");
+}
+
+interface Row {
+  scenario: string;
+  protocol: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  errors: number;
+  serverCpu: string;
+  serverRss: string;
+  loadCpu: string;
+  note: string;
+}
+
+function printTable(rows: Row[]): void {
+  const header = [
+    "scenario",
+    "protocol",
+    "conc",
+    "req/s",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "errors",
+    "srv CPU",
+    "srv peak RSS",
+    "load CPU",
+  ];
+  const ms = (n: number) => (Number.isNaN(n) ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+  const cells = rows.map((r) => [
+    r.scenario,
+    r.protocol,
+    String(r.concurrency),
+    r.rps.toFixed(0),
+    ms(r.p50),
+    ms(r.p90),
+    ms(r.p99),
+    String(r.errors),
+    r.serverCpu,
+    r.serverRss,
+    r.loadCpu,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  const line = (c: string[]) =>
+    `| ${c.map((v, i) => (i < 2 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i < 2 ? `${"-".repeat(w + 1)}-` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
+  for (const c of cells) console.log(line(c));
+  for (const r of rows) if (r.note) console.log(`  ${r.scenario}/${r.protocol}: ${r.note}`);
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const began = performance.now();
+  const log = createLogger({ level: "warn" });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    while (cleanups.length) {
+      try {
+        await cleanups.pop()?.();
+      } catch (error) {
+        console.error("cleanup failed:", error);
+      }
+    }
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error("interrupted; stopping");
+    void cleanup().then(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const db = await startDatabase();
+    cleanups.push(db.stop);
+    const sql = createSql(db.url, { max: 10, applicationName: "runnerplane-bench" });
+    cleanups.push(() => sql.end({ timeout: 5 }));
+    await migrate(sql, { log });
+    const seedStart = performance.now();
+    const seeded = await seed(sql, options.runners);
+    const seedSeconds = ((performance.now() - seedStart) / 1000).toFixed(1);
+    console.log(
+      `seeded ${options.runners} runners in ${seedSeconds} s (deep page = page ${seeded.deepPage}); ` +
+        `database ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded"}, node ${process.version}, ${os.cpus().length} CPUs`,
+    );
+
+    const server: Server = build({
+      config: serverConfig,
+      sql,
+      log,
+      keyRing: createKeyRing([{ id: "bench-1", key: randomBytes(32) }]),
+    });
+    const address = await server.listen(0, "127.0.0.1");
+    cleanups.push(() => server.close());
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+
+    const noop = child("./noop-server.js");
+    const noopReady = nextMessage<{ connectPort: number; grpcPort: number }>(noop);
+    const load = child("./load.js");
+    const loadReady = nextMessage<FromLoad>(load);
+    cleanups.push(async () => {
+      for (const proc of [noop, load]) {
+        if (proc.exitCode !== null || proc.signalCode !== null) continue;
+        const exited = new Promise((resolve) => proc.once("exit", resolve));
+        if (proc.connected) proc.send({ type: "exit" });
+        const timer = setTimeout(() => proc.kill(), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    });
+    const { connectPort, grpcPort } = await noopReady;
+    await loadReady;
+
+    const monitor = processMonitor();
+    cleanups.push(async () => monitor.stop());
+    const rows: Row[] = [];
+    let totalPeak = 0;
+    for (const scenario of options.selected) {
+      if (interrupted) break;
+      const target =
+        scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
+      const job: LoadJob = {
+        target: scenario.target,
+        protocol: scenario.protocol,
+        baseUrl: target,
+        token: scenario.on === "server" ? seeded.token : "",
+        databaseUrl: db.url,
+        concurrency: options.concurrency,
+        warmupMs: options.warmupMs,
+        durationMs: options.durationMs,
+        runnerIds: seeded.runnerIds,
+        deepPageToken: seeded.deepPageToken,
+      };
+      process.stderr.write(`running ${scenario.name}/${scenario.protocol} … `);
+      const end = monitor.window();
+      let result: LoadResult;
+      try {
+        result = await runJob(load, job);
+      } catch (error) {
+        process.stderr.write("failed\n");
+        rows.push({
+          scenario: scenario.name,
+          protocol: scenario.protocol,
+          concurrency: options.concurrency,
+          rps: 0,
+          p50: Number.NaN,
+          p90: Number.NaN,
+          p99: Number.NaN,
+          errors: Number.NaN,
+          serverCpu: "-",
+          serverRss: "-",
+          loadCpu: "-",
+          note: `did not run: ${(error as Error).message}`,
+        });
+        continue;
+      }
+      const { peakRss, cpuPercent } = end();
+      totalPeak = Math.max(totalPeak, peakRss);
+      process.stderr.write(`${(result.requests / (result.elapsedMs / 1000)).toFixed(0)} req/s\n`);
+      const onServer = scenario.on === "server";
+      rows.push({
+        scenario: scenario.name,
+        protocol: scenario.protocol,
+        concurrency: options.concurrency,
+        rps: result.requests / (result.elapsedMs / 1000),
+        p50: result.p50,
+        p90: result.p90,
+        p99: result.p99,
+        errors: result.errors,
+        serverCpu: onServer ? `${cpuPercent.toFixed(0)}%` : "-",
+        serverRss: onServer ? mb(peakRss) : "-",
+        loadCpu: `${result.loadCpuPercent.toFixed(0)}%`,
+        note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",
+      });
+    }
+    console.log("");
+    printTable(rows);
+    console.log(
+      `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up; ` +
+        `server process peak RSS ${mb(totalPeak)}, at the end ${mb(process.memoryUsage().rss)}; ` +
+        `srv CPU / load CPU = CPU time of the server / load-generator process over wall time (100% = one core)`,
+    );
+    console.log(`total ${((performance.now() - began) / 1000).toFixed(1)} s`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

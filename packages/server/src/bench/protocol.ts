@@ -1,0 +1,60 @@
+/**
+ * Messages between the benchmark's orchestrator (main.ts, which also hosts the server)
+ * and its child processes (load.ts drives requests, noop-server.ts is the framework
+ * baseline), plus the latency summary both sides share.
+ */
+
+/** What a load loop calls. */
+export type Target =
+  | "noop"
+  | "postgres"
+  | "identity"
+  | "getRunner"
+  | "createRunner"
+  | "updateRunner"
+  | "listRunnersFirst"
+  | "listRunnersDeep"
+  | "listEnvironmentClasses";
+
+export type Protocol = "connect" | "grpc" | "sql";
+
+export interface LoadJob {
+  target: Target;
+  protocol: Protocol;
+  /** For RPC targets: http://127.0.0.1:port of the server (or of the no-op server). */
+  baseUrl: string;
+  token: string;
+  /** For the postgres baseline. */
+  databaseUrl: string;
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Runners to pick from at random (GetRunner, UpdateRunner, the postgres baseline). */
+  runnerIds: string[];
+  /** Page token for the deep ListRunners page. */
+  deepPageToken: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  /** First few distinct error messages, for the report. */
+  errorSamples: string[];
+  elapsedMs: number;
+  /** The load process's own CPU time / wall time while recording (100 = one core). */
+  loadCpuPercent: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export type ToLoad = { type: "run"; job: LoadJob } | { type: "exit" };
+export type FromLoad = { type: "ready" } | { type: "result"; result: LoadResult } | { type: "failed"; message: string };
+
+/** Percentile by nearest rank over sorted samples (ms). */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
