@@ -6,6 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type postgres from "postgres";
+import type { DbRunner } from "../db/runners.js";
 import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
@@ -70,6 +71,8 @@ export interface AuthorizeRunnerOptions {
 export interface AuthorizedRunner {
   facts: RunnerAccessFacts;
   role: RunnerRole;
+  /** The runner's row, read in the same query, so handlers need not read it again. */
+  runner: DbRunner;
 }
 
 /**
@@ -83,9 +86,10 @@ export async function authorizeRunner(
   runnerId: string,
   options: AuthorizeRunnerOptions,
 ): Promise<AuthorizedRunner> {
-  const facts = await loadRunnerAccessFacts(sql, caller, runnerId);
+  const loaded = await loadRunnerAccessFacts(sql, caller, runnerId);
+  const facts = loaded?.facts;
   const role = facts ? runnerRole(caller, facts) : undefined;
-  if (!facts || !role) throw runnerNotFound(runnerId);
+  if (!loaded || !facts || !role) throw runnerNotFound(runnerId);
   const allowed = role === "runner" ? options.runnerItself === true : role === "admin" || options.need === "user";
   if (!allowed) {
     throw new ConnectError(
@@ -95,7 +99,7 @@ export async function authorizeRunner(
       Code.PermissionDenied,
     );
   }
-  return { facts, role };
+  return { facts, role, runner: loaded.runner };
 }
 
 export function runnerNotFound(runnerId: string): ConnectError {
@@ -106,25 +110,26 @@ async function loadRunnerAccessFacts(
   sql: Db,
   caller: Caller,
   runnerId: string,
-): Promise<RunnerAccessFacts | undefined> {
-  // The org filter is part of the lookup: a runner of another org is never even loaded.
-  const [row] = await sql<
-    { id: string; organization_id: string; kind: RunnerAccessFacts["kind"]; creator_id: string; roles: string[] }[]
-  >`
-    select r.id, r.organization_id, r.kind, r.creator_id,
-           coalesce(array_agg(p.role) filter (where p.role is not null), '{}') as roles
+): Promise<{ facts: RunnerAccessFacts; runner: DbRunner } | undefined> {
+  // One primary-key read: the org filter is part of the lookup (a runner of another org is
+  // never even loaded), and the caller's policy roles come from a correlated subquery.
+  const [row] = await sql<(DbRunner & { policy_roles: string[] })[]>`
+    select r.*,
+           array(select p.role from runner_policies p
+                   join group_members gm on gm.group_id = p.group_id
+                  where p.runner_id = r.id and gm.member_id = ${caller.subject.id}) as policy_roles
       from runners r
-      left join runner_policies p
-        on p.runner_id = r.id
-       and p.group_id in (select group_id from group_members where member_id = ${caller.subject.id})
-     where r.id = ${runnerId} and r.organization_id = ${caller.organizationId}
-     group by r.id`;
+     where r.id = ${runnerId} and r.organization_id = ${caller.organizationId}`;
   if (!row) return undefined;
+  const { policy_roles, ...runner } = row;
   return {
-    runnerId: row.id,
-    organizationId: row.organization_id,
-    kind: row.kind,
-    creatorId: row.creator_id,
-    policyRoles: row.roles as RunnerAccessFacts["policyRoles"],
+    runner,
+    facts: {
+      runnerId: runner.id,
+      organizationId: runner.organization_id,
+      kind: runner.kind,
+      creatorId: runner.creator_id,
+      policyRoles: policy_roles as RunnerAccessFacts["policyRoles"],
+    },
   };
 }

@@ -14,7 +14,6 @@ import type { Db, Sql } from "../db/index.js";
 import { deletePolicy, insertPolicy, listPolicies, updatePolicy } from "../db/runner-policies.js";
 import {
   activeRunnersForHost,
-  findRunner,
   insertRunner,
   listRunners,
   markDeleting,
@@ -237,8 +236,8 @@ export function createRunnerService({
 
     async getRunner(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
-      return { runner: toRunner(await mustFind(sql, caller, req.runnerId), clock.now()) };
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
+      return { runner: toRunner(runner, clock.now()) };
     },
 
     async listRunners(req, ctx) {
@@ -282,7 +281,7 @@ export function createRunnerService({
 
     async updateRunner(req, ctx) {
       const caller = callerOf(ctx);
-      const { facts } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const { facts, runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const changes: RunnerSettings = {};
       if (req.name !== undefined) changes.name = req.name;
       const spec = req.spec;
@@ -293,7 +292,7 @@ export function createRunnerService({
       const c = spec?.configuration;
       if (c) {
         if (c.honeycombApiKey !== undefined) {
-          changes.encrypted_honeycomb_api_key = await sealHoneycombKey(sql, caller, req.runnerId, c.honeycombApiKey);
+          changes.encrypted_honeycomb_api_key = await sealHoneycombKey(runner.public_key, c.honeycombApiKey);
         }
         Object.assign(changes, {
           release_channel: c.releaseChannel,
@@ -323,8 +322,7 @@ export function createRunnerService({
 
     async deleteRunner(req, ctx) {
       const caller = callerOf(ctx);
-      const { role } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin", runnerItself: true });
-      const runner = await mustFind(sql, caller, req.runnerId);
+      const { role, runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin", runnerItself: true });
       // The runner acknowledging (deleting itself), force, or a runner that never signed up: gone now.
       if (role === "runner" || req.force || !runner.signed_up_at) {
         await sql.begin((tx) => removeRunner(tx, caller.organizationId, req.runnerId));
@@ -419,16 +417,15 @@ export function createRunnerService({
  * The Honeycomb API key is stored only sealed with the runner's public key (so only the
  * runner can read it); "" removes it. Without a public key there is nothing to seal for.
  */
-async function sealHoneycombKey(sql: Db, caller: Caller, runnerId: string, key: string): Promise<Buffer | null> {
+async function sealHoneycombKey(publicKey: Buffer | null, key: string): Promise<Buffer | null> {
   if (key === "") return null;
-  const runner = await mustFind(sql, caller, runnerId);
-  if (!runner.public_key) {
+  if (!publicKey) {
     throw new ConnectError(
       "spec.configuration.honeycomb_api_key: the runner has not signed up with a public key yet, so the key cannot be sealed for it",
       Code.FailedPrecondition,
     );
   }
-  return Buffer.from(await sealForRunner(runner.public_key, key));
+  return Buffer.from(await sealForRunner(publicKey, key));
 }
 
 /** A fresh exchange token (24 h, one-time) and, for older runners, an access token. */
@@ -443,12 +440,6 @@ async function runnerTokens(tx: Db, organizationId: string, runnerId: string, no
     description: "access (deprecated issuance)",
   });
   return { exchangeToken: exchange.token, accessToken: access.token };
-}
-
-async function mustFind(sql: Db, caller: Caller, runnerId: string) {
-  const runner = await findRunner(sql, caller.organizationId, runnerId);
-  if (!runner) throw runnerGone(runnerId);
-  return runner;
 }
 
 /** The runner vanished between authorization and the statement (a concurrent delete). */
