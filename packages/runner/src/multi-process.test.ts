@@ -80,6 +80,24 @@ async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
   throw new Error("no answer within 30 s");
 }
 
+/**
+ * A new org and runner, the reference runner process streaming to server B, and a call that
+ * asks it through server A.
+ */
+async function runnerOnServerB(orgName: string, dir: string) {
+  const org = await seedOrganization(db.sql, orgName);
+  const admin = createRunnerplaneClient({ baseUrl: serverA.baseUrl, token: org.admin.token });
+  const { runner, exchangeToken } = await admin.runners.createRunner({
+    name: `${orgName} runner`,
+    provider: RunnerProvider.GCP,
+  });
+  const runnerId = runner?.runnerId ?? "";
+  const args = ["--server", serverB, "--exchange-token", exchangeToken, "--state-dir", dir];
+  spawnChild(runnerMain, [...args, "--scm-api", `github.com=${scm.url}/github`], {});
+  const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
+  return { runnerId, parse };
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   serverA = await startTestServer({ sql: db.sql });
@@ -98,29 +116,7 @@ afterAll(async () => {
 
 describe("two server processes on one Postgres", () => {
   it("relays a call made to one process to a runner streaming to the other", async () => {
-    const org = await seedOrganization(db.sql, "Replicas");
-    const admin = createRunnerplaneClient({ baseUrl: serverA.baseUrl, token: org.admin.token });
-    const { runner, exchangeToken } = await admin.runners.createRunner({
-      name: "replica runner",
-      provider: RunnerProvider.GCP,
-    });
-    const runnerId = runner?.runnerId ?? "";
-    spawnChild(
-      runnerMain,
-      [
-        "--server",
-        serverB,
-        "--exchange-token",
-        exchangeToken,
-        "--state-dir",
-        stateDir,
-        "--scm-api",
-        `github.com=${scm.url}/github`,
-      ],
-      {},
-    );
-
-    const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
+    const { runnerId, parse } = await runnerOnServerB("Replicas", stateDir);
     const answer = await untilAnswered(parse);
     expect(answer.git).toMatchObject({ owner: "acme", repo: "shared", branch: "develop" });
     // The runner has one stream, and it is to server B (its --server): the call crossed processes.
@@ -130,29 +126,8 @@ describe("two server processes on one Postgres", () => {
 
   it("keeps working when the server the runner streams to restarts", async () => {
     const port = Number(new URL(serverB).port);
-    const org = await seedOrganization(db.sql, "Restarts");
-    const admin = createRunnerplaneClient({ baseUrl: serverA.baseUrl, token: org.admin.token });
-    const { runner, exchangeToken } = await admin.runners.createRunner({
-      name: "restart runner",
-      provider: RunnerProvider.GCP,
-    });
-    const runnerId = runner?.runnerId ?? "";
     const dir = await mkdtemp(path.join(tmpdir(), "runnerplane-restart-"));
-    spawnChild(
-      runnerMain,
-      [
-        "--server",
-        serverB,
-        "--exchange-token",
-        exchangeToken,
-        "--state-dir",
-        dir,
-        "--scm-api",
-        `github.com=${scm.url}/github`,
-      ],
-      {},
-    );
-    const parse = () => admin.runners.parseContextURL({ runnerId, contextUrl: "https://github.com/acme/shared" });
+    const { parse } = await runnerOnServerB("Restarts", dir);
     await untilAnswered(parse);
 
     const stopped = new Promise((resolve) => serverBProcess.once("exit", resolve));

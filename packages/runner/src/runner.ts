@@ -46,6 +46,15 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
   const runnerId = (await client.identity.getAuthenticatedIdentity({})).subject?.id ?? "";
   const stopping = new AbortController();
 
+  /** A heartbeat: what the runner is, which also renews its registration. */
+  const reportStatus = () =>
+    client.interaction.updateRunnerStatus({
+      runnerId,
+      version: runnerVersion,
+      systemDetails: `node ${process.version}`,
+      degredationMessage: "",
+    });
+
   const register = async () => {
     await client.interaction.signup({ publicKey: state.publicKey });
     await client.interaction.markRunnerActive({ runnerId });
@@ -53,18 +62,13 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       runnerId,
       configSchema: runnerSchema(options.serverUrl),
     });
+    // Report at once; the interval only renews.
+    await reportStatus();
   };
   await register();
 
   const heartbeat = setInterval(() => {
-    client.interaction
-      .updateRunnerStatus({
-        runnerId,
-        version: runnerVersion,
-        systemDetails: `node ${process.version}`,
-        degredationMessage: "",
-      })
-      .catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
+    reportStatus().catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
   }, options.heartbeatMs ?? 10_000);
   heartbeat.unref();
 

@@ -16,7 +16,7 @@ import { saveReportedSchema } from "../db/configuration-schemas.js";
 import { listRunnerEnvironmentClasses, upsertEnvironmentClass } from "../db/environment-classes.js";
 import { findHostTokenFor } from "../db/host-tokens.js";
 import type { Sql } from "../db/index.js";
-import { findRunner, markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runners.js";
+import { markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runners.js";
 import { listRunnerScmIntegrations } from "../db/scm-integrations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import type { Relay } from "../relay/index.js";
@@ -117,9 +117,7 @@ export function createRunnerInteractionService({
     async signup(req, ctx) {
       const caller = callerOf(ctx);
       // Signup names no runner: it is the caller's own.
-      await requireRunnerItself(sql, caller, caller.subject.id);
-      const runner = await findRunner(sql, caller.organizationId, caller.subject.id);
-      if (!runner) throw new ConnectError("runner not found", Code.NotFound);
+      const runner = await requireRunnerItself(sql, caller, caller.subject.id);
       const schema = req.environmentClasses.length > 0 ? await schemaOf(sql, runner, publicUrl) : undefined;
       const violations = req.environmentClasses.flatMap((ec, i) => [
         ...(uuidPattern.test(ec.id)

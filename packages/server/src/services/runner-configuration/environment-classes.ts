@@ -14,12 +14,7 @@ import { toEnvironmentClass } from "../configuration-mapper.js";
 import { aliveSince } from "../liveness.js";
 import { kindToDb, providerToDb } from "../runner-rules.js";
 import { schemaOf } from "../runner-schema.js";
-import {
-  authorizeVia,
-  type RunnerConfigurationMethods,
-  type RunnerConfigurationServiceDeps,
-  runnerRow,
-} from "./shared.js";
+import { authorizeVia, type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps } from "./shared.js";
 
 /** Environment classes and the configuration schema they are checked against. */
 export function environmentClassMethods(
@@ -37,8 +32,7 @@ export function environmentClassMethods(
     // ── environment classes ────────────────────────────────────────────────────────────
     async createEnvironmentClass(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      const runner = await runnerRow(sql, caller, req.runnerId);
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       assertConfiguration(checkConfiguration(await schemaOf(sql, runner, publicUrl), req.configuration));
       const row = await insertEnvironmentClass(sql, {
         runnerId: runner.id,
@@ -111,8 +105,8 @@ export function environmentClassMethods(
     // ── configuration schema ───────────────────────────────────────────────────────────
     async getRunnerConfigurationSchema(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
-      return { schema: await schemaOf(sql, await runnerRow(sql, caller, req.runnerId), publicUrl) };
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
+      return { schema: await schemaOf(sql, runner, publicUrl) };
     },
   };
 }

@@ -15,12 +15,7 @@ import { paginate } from "../../pagination/index.js";
 import { toScmIntegration } from "../configuration-mapper.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
-import {
-  authorizeVia,
-  type RunnerConfigurationMethods,
-  type RunnerConfigurationServiceDeps,
-  runnerRow,
-} from "./shared.js";
+import { authorizeVia, type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps } from "./shared.js";
 
 /** SCM integrations: a runner's OAuth client and PAT settings per SCM host. */
 export function scmIntegrationMethods(
@@ -34,8 +29,7 @@ export function scmIntegrationMethods(
     // ── SCM integrations ───────────────────────────────────────────────────────────────
     async createSCMIntegration(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      const runner = await runnerRow(sql, caller, req.runnerId);
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const host = req.host.toLowerCase();
       const errors = checkScmIntegration(
         {
@@ -109,8 +103,7 @@ export function scmIntegrationMethods(
       const notFound = scmIntegrationNotFound(req.id);
       const existing = await findScmIntegration(sql, caller.organizationId, req.id);
       if (!existing) throw notFound;
-      await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
-      const runner = await runnerRow(sql, caller, existing.runner_id);
+      const { runner } = await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
       // Sealing needs no lock; do it before the transaction.
       const secret = req.oauthPlaintextClientSecret;
       if (secret === "") {

@@ -4,7 +4,6 @@ import { authorizeRunner, type Caller } from "../../auth/index.js";
 import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
 import type { Sql } from "../../db/index.js";
-import { findRunner } from "../../db/runners.js";
 import type { Logger } from "../../logging/index.js";
 import type { PageTokens } from "../../pagination/index.js";
 import type { Relay, RunnerNotifier } from "../../relay/index.js";
@@ -27,13 +26,6 @@ export type RunnerConfigurationMethods<K extends keyof ServiceImpl<typeof Runner
   ServiceImpl<typeof RunnerConfigurationService>,
   K
 >;
-
-/** The runner row, once authorization passed (a concurrent delete makes it vanish). */
-export const runnerRow = async (sql: Sql, caller: Caller, runnerId: string) => {
-  const runner = await findRunner(sql, caller.organizationId, runnerId);
-  if (!runner) throw new ConnectError(`runner ${runnerId} not found`, Code.NotFound);
-  return runner;
-};
 
 /** Authorization on the runner a resource belongs to; a resource on an invisible runner is itself not found. */
 export const authorizeVia = async (

@@ -6,7 +6,7 @@ import { askRunner } from "../../relay/index.js";
 import { checkConfiguration } from "../configuration-check.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
-import { type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps, runnerRow } from "./shared.js";
+import type { RunnerConfigurationMethods, RunnerConfigurationServiceDeps } from "./shared.js";
 
 /** ValidateRunnerConfiguration. */
 export function validationMethods(
@@ -44,8 +44,7 @@ export function validationMethods(
      */
     async validateRunnerConfiguration(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      const runner = await runnerRow(sql, caller, req.runnerId);
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const schema = await schemaOf(sql, runner, publicUrl);
       const config = req.config;
       if (config.case === "environmentClass") {
