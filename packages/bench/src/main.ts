@@ -1,9 +1,10 @@
 /**
  * `pnpm bench`: starts Postgres (DATABASE_URL, on which a fresh database is created, or
- * the embedded one), migrates, seeds, runs the real server in this process, and drives
- * load from a separate process (load.ts) over loopback, next to two baselines measured in
- * the same run: a bare connect-node no-op server (noop-server.ts) and raw postgres.js
- * primary-key selects. Prints one table. See docs/performance.md.
+ * the embedded one), migrates, seeds, runs the real server in this process (and, for the
+ * relay scenario, the reference runner in its own), and drives load from a separate
+ * process (load.ts) over loopback, next to two baselines measured in the same run: a bare
+ * connect-node no-op server (noop-server.ts) and raw postgres.js primary-key selects.
+ * Prints one table and how it compares with the targets. See docs/performance.md.
  *
  *   pnpm bench [--quick] [--scenarios a,b] [--duration 10] [--concurrency 64]
  */
@@ -13,22 +14,27 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { bootstrap } from "../admin/bootstrap.js";
-import { createKeyRing } from "../crypto/index.js";
 import {
+  bootstrap,
+  build,
   createDatabaseIfMissing,
+  createKeyRing,
+  createLogger,
+  createPageTokens,
   createSql,
   dropDatabase,
   type EmbeddedPostgres,
+  issueToken,
   migrate,
+  type Server,
+  type ServerConfig,
   type Sql,
+  serverSecret,
   startEmbeddedPostgres,
-} from "../db/index.js";
-import { serverSecret } from "../db/server-secrets.js";
-import { createLogger } from "../logging/index.js";
-import { createPageTokens } from "../pagination/index.js";
-import { build, type Server, type ServerConfig } from "../server.js";
-import type { FromLoad, LoadJob, LoadResult, Protocol, Target } from "./protocol.js";
+} from "@runnerplane/server/harness";
+import type { FromLoad, LoadJob, LoadResult, NoopCpu, Protocol, Target } from "./protocol.js";
+import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
+import { mb, printTable, printTargets, type Row } from "./report.js";
 
 interface Scenario {
   name: string;
@@ -52,7 +58,14 @@ const scenarios: Scenario[] = [
   { name: "ListRunners-deep", target: "listRunnersDeep", protocol: "connect", on: "server" },
   { name: "ListRunners-deep", target: "listRunnersDeep", protocol: "grpc", on: "server" },
   { name: "ListEnvironmentClasses", target: "listEnvironmentClasses", protocol: "connect", on: "server" },
+  { name: "UpdateRunnerStatus-fleet", target: "heartbeat", protocol: "connect", on: "server" },
+  { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "connect", on: "server" },
+  { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "grpc", on: "server" },
 ];
+
+/** The heartbeat scenario: this many simulated runners, each reporting once per period. */
+const fleetSize = 1000;
+const heartbeatPeriodMs = 10_000;
 
 const serverConfig: ServerConfig = {
   corsOrigins: [],
@@ -158,6 +171,8 @@ interface Seeded {
   runnerIds: string[];
   deepPageToken: string;
   deepPage: number;
+  /** The heartbeat fleet: runners with their own access tokens. */
+  fleet: { runnerId: string; token: string }[];
 }
 
 /** An org with its admin, `count` runners (one INSERT … SELECT), environment classes. */
@@ -192,31 +207,68 @@ async function seed(sql: Sql, count: number): Promise<Seeded> {
     { creatorIds: [], kinds: [], providers: [] },
     { createdAt: cursor.created_at, id: cursor.id },
   );
-  return { token: secret, runnerIds: sample.map((r) => r.id), deepPageToken, deepPage: offset / 25 + 1 };
+  // The heartbeat fleet: the newest runners, each with an access token as if it had
+  // exchanged its exchange token.
+  const fleetRows = await sql<{ id: string }[]>`
+    select id from runners where organization_id = ${organization.id} order by created_at desc limit ${fleetSize}`;
+  const fleet: Seeded["fleet"] = [];
+  for (let i = 0; i < fleetRows.length; i += 50) {
+    const batch = fleetRows.slice(i, i + 50).map(async ({ id }) => {
+      const { token } = await issueToken(sql, {
+        kind: "runner_access",
+        organizationId: organization.id,
+        subjectId: id,
+        principal: "runner",
+        expiresAt: null,
+      });
+      return { runnerId: id, token };
+    });
+    fleet.push(...(await Promise.all(batch)));
+  }
+  return { token: secret, runnerIds: sample.map((r) => r.id), deepPageToken, deepPage: offset / 25 + 1, fleet };
 }
 
-/** Peak RSS and CPU time of this (the server's) process over a window. */
-function processMonitor() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
+/** Peak RSS of this (the server's) process, sampled every 100 ms, per window and overall. */
+function rssMonitor() {
+  let windowPeak = 0;
+  let overallPeak = 0;
+  const sample = () => {
+    const rss = process.memoryUsage().rss;
+    windowPeak = Math.max(windowPeak, rss);
+    overallPeak = Math.max(overallPeak, rss);
+  };
+  const timer = setInterval(sample, 100);
   timer.unref();
   return {
-    /** Starts a window; returns a function ending it. */
+    /** Starts a window; returns a function that ends it and gives the window's peak. */
     window() {
-      peak = process.memoryUsage().rss;
-      const cpu = process.cpuUsage();
-      const wall = performance.now();
+      windowPeak = 0;
+      sample();
       return () => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-        const used = process.cpuUsage(cpu);
-        return { peakRss: peak, cpuPercent: ((used.user + used.system) / 1000 / (performance.now() - wall)) * 100 };
+        sample();
+        return windowPeak;
       };
     },
+    overallPeak: () => overallPeak,
     stop: () => clearInterval(timer),
   };
 }
+
+/** CPU time of a process in µs so far: this one, or the no-op server's (asked over IPC). */
+type CpuClock = () => Promise<number>;
+
+const ownCpu: CpuClock = async () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+const childCpu =
+  (proc: ChildProcess): CpuClock =>
+  async () => {
+    const reply = nextMessage<NoopCpu>(proc);
+    proc.send({ type: "cpu" });
+    return (await reply).micros;
+  };
 
 function child(file: string): ChildProcess {
   return fork(new URL(file, import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -237,67 +289,51 @@ function nextMessage<T>(proc: ChildProcess): Promise<T> {
   });
 }
 
-async function runJob(load: ChildProcess, job: LoadJob): Promise<LoadResult> {
-  const reply = nextMessage<FromLoad>(load);
-  load.send({ type: "run", job });
-  const message = await reply;
-  if (message.type === "result") return message.result;
-  throw new Error(message.type === "failed" ? message.message : "unexpected message from the load process");
+interface Measured {
+  result: LoadResult;
+  /** CPU time of the answering process over the recorded window, ms. */
+  serverCpuMs: number;
+  peakRss: number;
 }
 
-interface Row {
-  scenario: string;
-  protocol: string;
-  concurrency: number;
-  rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  errors: number;
-  serverCpu: string;
-  serverRss: string;
-  loadCpu: string;
-  note: string;
+/**
+ * Runs one job, measuring the answering process's CPU time exactly over the window the
+ * load process records (it says when that begins and ends).
+ */
+function runJob(load: ChildProcess, job: LoadJob, cpu: CpuClock, rss: () => () => number): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    let cpuStart: Promise<number> | undefined;
+    let cpuEnd: Promise<number> | undefined;
+    let endRss: (() => number) | undefined;
+    let peakRss = Number.NaN;
+    const onExit = (code: number | null) => finish(new Error(`the load process exited (code ${code})`));
+    const finish = (error: Error | undefined, result?: LoadResult) => {
+      load.off("message", onMessage);
+      load.off("exit", onExit);
+      if (error || !result || !cpuStart || !cpuEnd) {
+        reject(error ?? new Error("the load process did not report its window"));
+        return;
+      }
+      Promise.all([cpuStart, cpuEnd]).then(
+        ([a, b]) => resolve({ result, serverCpuMs: (b - a) / 1000, peakRss }),
+        reject,
+      );
+    };
+    const onMessage = (message: FromLoad) => {
+      if (message.type === "recording") {
+        cpuStart = cpu();
+        endRss = rss();
+      } else if (message.type === "recorded") {
+        cpuEnd = cpu();
+        peakRss = endRss?.() ?? Number.NaN;
+      } else if (message.type === "result") finish(undefined, message.result);
+      else if (message.type === "failed") finish(new Error(message.message));
+    };
+    load.on("message", onMessage);
+    load.once("exit", onExit);
+    load.send({ type: "run", job });
+  });
 }
-
-function printTable(rows: Row[]): void {
-  const header = [
-    "scenario",
-    "protocol",
-    "conc",
-    "req/s",
-    "p50 ms",
-    "p90 ms",
-    "p99 ms",
-    "errors",
-    "srv CPU",
-    "srv peak RSS",
-    "load CPU",
-  ];
-  const ms = (n: number) => (Number.isNaN(n) ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(1));
-  const cells = rows.map((r) => [
-    r.scenario,
-    r.protocol,
-    String(r.concurrency),
-    r.rps.toFixed(0),
-    ms(r.p50),
-    ms(r.p90),
-    ms(r.p99),
-    String(r.errors),
-    r.serverCpu,
-    r.serverRss,
-    r.loadCpu,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) =>
-    `| ${c.map((v, i) => (i < 2 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join(" | ")} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w, i) => (i < 2 ? `${"-".repeat(w + 1)}-` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
-  for (const c of cells) console.log(line(c));
-  for (const r of rows) if (r.note) console.log(`  ${r.scenario}/${r.protocol}: ${r.note}`);
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -363,75 +399,94 @@ async function main(): Promise<void> {
     const { connectPort, grpcPort } = await noopReady;
     await loadReady;
 
-    const monitor = processMonitor();
+    const monitor = rssMonitor();
     cleanups.push(async () => monitor.stop());
+    let relayRunner: ReferenceRunner | undefined;
+    cleanups.push(async () => relayRunner?.stop());
     const rows: Row[] = [];
-    let totalPeak = 0;
     for (const scenario of options.selected) {
       if (interrupted) break;
       const target =
         scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
-      const job: LoadJob = {
-        target: scenario.target,
-        protocol: scenario.protocol,
-        baseUrl: target,
-        token: scenario.on === "server" ? seeded.token : "",
-        databaseUrl: db.url,
-        concurrency: options.concurrency,
-        warmupMs: options.warmupMs,
-        durationMs: options.durationMs,
-        runnerIds: seeded.runnerIds,
-        deepPageToken: seeded.deepPageToken,
-      };
-      process.stderr.write(`running ${scenario.name}/${scenario.protocol} … `);
-      const end = monitor.window();
-      let result: LoadResult;
-      try {
-        result = await runJob(load, job);
-      } catch (error) {
-        process.stderr.write("failed\n");
-        rows.push({
-          scenario: scenario.name,
-          protocol: scenario.protocol,
-          concurrency: options.concurrency,
-          rps: 0,
-          p50: Number.NaN,
-          p90: Number.NaN,
-          p99: Number.NaN,
-          errors: Number.NaN,
-          serverCpu: "-",
-          serverRss: "-",
-          loadCpu: "-",
-          note: `did not run: ${(error as Error).message}`,
-        });
-        continue;
-      }
-      const { peakRss, cpuPercent } = end();
-      totalPeak = Math.max(totalPeak, peakRss);
-      process.stderr.write(`${(result.requests / (result.elapsedMs / 1000)).toFixed(0)} req/s\n`);
-      const onServer = scenario.on === "server";
-      rows.push({
+      const fleet = scenario.target === "heartbeat";
+      const row: Row = {
         scenario: scenario.name,
         protocol: scenario.protocol,
-        concurrency: options.concurrency,
-        rps: result.requests / (result.elapsedMs / 1000),
-        p50: result.p50,
-        p90: result.p90,
-        p99: result.p99,
-        errors: result.errors,
-        serverCpu: onServer ? `${cpuPercent.toFixed(0)}%` : "-",
-        serverRss: onServer ? mb(peakRss) : "-",
-        loadCpu: `${result.loadCpuPercent.toFixed(0)}%`,
-        note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",
-      });
+        concurrency: fleet ? seeded.fleet.length : options.concurrency,
+        rps: 0,
+        p50: Number.NaN,
+        p90: Number.NaN,
+        p99: Number.NaN,
+        errors: Number.NaN,
+        serverCpuPercent: Number.NaN,
+        serverCpuMsPerRequest: Number.NaN,
+        serverPeakRss: Number.NaN,
+        loadCpuPercent: Number.NaN,
+        note: "",
+      };
+      rows.push(row);
+      process.stderr.write(`running ${scenario.name}/${scenario.protocol} … `);
+      try {
+        // The reference runner runs only while relay scenarios do, so that it cannot
+        // disturb the others.
+        if (scenario.target === "parseContextUrl") relayRunner ??= await startReferenceRunner(baseUrl, seeded.token);
+        else if (relayRunner) {
+          await relayRunner.stop();
+          relayRunner = undefined;
+        }
+        const job: LoadJob = {
+          target: scenario.target,
+          protocol: scenario.protocol,
+          baseUrl: target,
+          token: scenario.on === "server" ? seeded.token : "",
+          databaseUrl: db.url,
+          concurrency: options.concurrency,
+          warmupMs: options.warmupMs,
+          durationMs: options.durationMs,
+          runnerIds: seeded.runnerIds,
+          deepPageToken: seeded.deepPageToken,
+          relayRunnerId: relayRunner?.runnerId ?? "",
+          heartbeatRunners: seeded.fleet,
+          heartbeatPeriodMs,
+        };
+        const cpu = scenario.on === "noop" ? childCpu(noop) : ownCpu;
+        const { result, serverCpuMs, peakRss } = await runJob(load, job, cpu, monitor.window);
+        const measured = scenario.on !== "database";
+        Object.assign(row, {
+          rps: result.requests / (result.elapsedMs / 1000),
+          p50: result.p50,
+          p90: result.p90,
+          p99: result.p99,
+          errors: result.errors,
+          serverCpuPercent: measured ? (serverCpuMs / result.elapsedMs) * 100 : Number.NaN,
+          serverCpuMsPerRequest: measured ? serverCpuMs / (result.requests + result.errors) : Number.NaN,
+          serverPeakRss: scenario.on === "server" ? peakRss : Number.NaN,
+          loadCpuPercent: result.loadCpuPercent,
+          note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",
+        });
+        process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
+      } catch (error) {
+        process.stderr.write("failed\n");
+        row.note = `did not run: ${(error as Error).message}`;
+      }
     }
+    await relayRunner?.stop();
+    relayRunner = undefined;
+    const finalRss = process.memoryUsage().rss;
     console.log("");
     printTable(rows);
     console.log(
       `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up; ` +
-        `server process peak RSS ${mb(totalPeak)}, at the end ${mb(process.memoryUsage().rss)}; ` +
-        `srv CPU / load CPU = CPU time of the server / load-generator process over wall time (100% = one core)`,
+        `server process peak RSS ${mb(monitor.overallPeak())}, at the end ${mb(finalRss)}.\n` +
+        "srv CPU / load CPU: CPU time of the answering server (the no-op server for baseline-noop) / of the " +
+        "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request.",
     );
+    printTargets(rows, {
+      concurrency: options.concurrency,
+      deepPage: seeded.deepPage,
+      finalRss,
+      fullRun: options.selected.length === scenarios.length,
+    });
     console.log(`total ${((performance.now() - began) / 1000).toFixed(1)} s`);
   } finally {
     await cleanup();

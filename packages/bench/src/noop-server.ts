@@ -2,7 +2,8 @@
  * The framework baseline: a bare connect-node server with one no-op unary method
  * (IdentityService.GetAuthenticatedIdentity returning an empty message), no interceptors,
  * no database. HTTP/1.1 on one port (Connect JSON) and cleartext HTTP/2 on another (gRPC).
- * Run as a child process; it reports its ports over IPC and exits when told to.
+ * Run as a child process; it reports its ports over IPC, its CPU time when asked, and exits
+ * when told to.
  */
 import http from "node:http";
 import http2 from "node:http2";
@@ -10,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type { NoopCpu } from "./protocol.js";
 
 const routes = (router: ConnectRouter) => {
   router.service(IdentityService, {
@@ -30,6 +32,10 @@ const listen = (server: http.Server | http2.Http2Server) =>
 const [connectPort, grpcPort] = await Promise.all([listen(h1), listen(h2)]);
 process.send?.({ type: "ready", connectPort, grpcPort });
 process.on("message", (message: { type?: string }) => {
+  if (message.type === "cpu") {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: "cpu", micros: user + system } satisfies NoopCpu);
+  }
   if (message.type === "exit") {
     h1.closeAllConnections();
     h1.close();

@@ -14,7 +14,9 @@ export type Target =
   | "updateRunner"
   | "listRunnersFirst"
   | "listRunnersDeep"
-  | "listEnvironmentClasses";
+  | "listEnvironmentClasses"
+  | "parseContextUrl"
+  | "heartbeat";
 
 export type Protocol = "connect" | "grpc" | "sql";
 
@@ -33,6 +35,12 @@ export interface LoadJob {
   runnerIds: string[];
   /** Page token for the deep ListRunners page. */
   deepPageToken: string;
+  /** The reference runner that answers ParseContextURL through the relay. */
+  relayRunnerId: string;
+  /** The simulated runners of the heartbeat scenario, each with its own access token. */
+  heartbeatRunners: { runnerId: string; token: string }[];
+  /** How often each simulated runner reports its status. */
+  heartbeatPeriodMs: number;
 }
 
 export interface LoadResult {
@@ -50,7 +58,17 @@ export interface LoadResult {
 }
 
 export type ToLoad = { type: "run"; job: LoadJob } | { type: "exit" };
-export type FromLoad = { type: "ready" } | { type: "result"; result: LoadResult } | { type: "failed"; message: string };
+export type FromLoad =
+  | { type: "ready" }
+  /** The measured window begins (after the warm-up) … */
+  | { type: "recording" }
+  /** … and ends. */
+  | { type: "recorded" }
+  | { type: "result"; result: LoadResult }
+  | { type: "failed"; message: string };
+
+/** The no-op server answers `{ type: "cpu" }` with its CPU time so far. */
+export type NoopCpu = { type: "cpu"; micros: number };
 
 /** Percentile by nearest rank over sorted samples (ms). */
 export function percentile(sorted: Float64Array, p: number): number {
@@ -58,3 +76,7 @@ export function percentile(sorted: Float64Array, p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank] as number;
 }
+
+/** A GitHub commit URL: the reference runner parses it offline, without asking GitHub's API. */
+export const commitUrl = (repo: string) =>
+  `https://github.com/bench/${repo}/commit/0123456789abcdef0123456789abcdef01234567`;

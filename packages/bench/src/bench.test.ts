@@ -1,0 +1,82 @@
+/**
+ * The benchmark itself, end to end at a tiny size: every scenario must run against the real
+ * server and Postgres (on the test run's Postgres, in a database of its own) without a
+ * single error. Nothing here looks at how fast anything was.
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+// Declares what the shared global setup provides (adminUrl).
+import type {} from "@runnerplane/server/testing/global-setup";
+import { expect, inject, test } from "vitest";
+
+const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+
+function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [mainJs, ...args], {
+      env: { ...process.env, DATABASE_URL: inject("adminUrl") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The table's rows as objects keyed by the header's cells. */
+function tableRows(stdout: string): Record<string, string>[] {
+  const lines = stdout.split("\n").filter((l) => l.startsWith("| "));
+  const cells = (line: string) =>
+    line
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const [header, ...rows] = lines.map(cells);
+  return rows.map((row) => Object.fromEntries((header ?? []).map((h, i) => [h, row[i] ?? ""])));
+}
+
+test("every scenario runs against the real server without errors and the targets are reported", async () => {
+  const { code, stdout, stderr } = await runBench(["--duration", "0.3", "--concurrency", "4", "--runners", "300"]);
+  expect(code, stderr).toBe(0);
+  const rows = tableRows(stdout);
+  expect(rows.map((r) => `${r.scenario}/${r.protocol}`)).toEqual([
+    "baseline-noop/connect",
+    "baseline-noop/grpc",
+    "baseline-postgres/sql",
+    "GetAuthenticatedIdentity/connect",
+    "GetRunner/connect",
+    "GetRunner/grpc",
+    "CreateRunner/connect",
+    "UpdateRunner/connect",
+    "ListRunners-first/connect",
+    "ListRunners-first/grpc",
+    "ListRunners-deep/connect",
+    "ListRunners-deep/grpc",
+    "ListEnvironmentClasses/connect",
+    "UpdateRunnerStatus-fleet/connect",
+    "ParseContextURL-relay/connect",
+    "ParseContextURL-relay/grpc",
+  ]);
+  for (const row of rows) {
+    expect(row.errors, `${row.scenario}/${row.protocol}: ${stdout}`).toBe("0");
+    expect(Number(row["req/s"]), `${row.scenario}/${row.protocol}`).toBeGreaterThan(0);
+  }
+  // The fleet is every seeded runner when there are fewer than 1 000.
+  expect(rows.find((r) => r.scenario === "UpdateRunnerStatus-fleet")?.conc).toBe("300");
+  expect(stdout).toMatch(/^Targets \(issue 8/m);
+  expect(stdout).toMatch(/server RSS ≤ 300 MB at the end of the full run: \d+ MB/);
+  expect(stdout).not.toMatch(/did not run/);
+});
+
+test("an unknown scenario is refused before anything starts", async () => {
+  const { code, stderr } = await runBench(["--scenarios", "NoSuchThing"]);
+  expect(code).toBe(1);
+  expect(stderr).toContain("unknown scenario(s): nosuchthing");
+});

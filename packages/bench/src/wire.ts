@@ -1,0 +1,134 @@
+/**
+ * The thinnest clients that speak Connect JSON (HTTP/1.1) and gRPC (h2c), for the load
+ * generator. The full connect-node client costs about as much CPU per call as the server's
+ * no-op method; on a 2-core machine that would make the load generator, not the server,
+ * the limit. These encode with protobuf-es and write straight to node:http / node:http2.
+ *
+ * A call succeeds when the server says so (HTTP 200 for Connect, grpc-status 0 for gRPC);
+ * with `decode` the answer is also decoded into the method's output message, which the
+ * load generator does for the first call of every scenario.
+ */
+import http from "node:http";
+import http2 from "node:http2";
+import {
+  type DescMessage,
+  type DescMethodUnary,
+  fromBinary,
+  fromJsonString,
+  type MessageShape,
+  toBinary,
+  toJsonString,
+} from "@bufbuild/protobuf";
+
+export type UnaryMethod = DescMethodUnary<DescMessage, DescMessage>;
+
+export interface CallOptions {
+  /** Bearer token; empty for none. */
+  token: string;
+  decode: boolean;
+}
+
+export interface WireClient {
+  call(method: UnaryMethod, request: MessageShape<DescMessage>, options: CallOptions): Promise<unknown>;
+  close(): void;
+}
+
+const pathOf = (method: UnaryMethod) => `/${method.parent.typeName}/${method.name}`;
+
+export function wireClient(
+  protocol: "connect" | "grpc" | "sql",
+  baseUrl: string,
+  { connections }: { connections: number },
+): WireClient {
+  if (protocol === "connect") return connectJsonClient(baseUrl, connections);
+  if (protocol === "grpc") return grpcClient(baseUrl);
+  throw new Error(`no RPC client for ${protocol}`);
+}
+
+function connectJsonClient(baseUrl: string, connections: number): WireClient {
+  const url = new URL(baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  return {
+    call: (method, request, { token, decode }) =>
+      new Promise((resolve, reject) => {
+        const body = toJsonString(method.input, request);
+        const headers: http.OutgoingHttpHeaders = {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const req = http.request(
+          { agent, host: url.hostname, port: url.port, method: "POST", path: pathOf(method), headers },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (chunk: Buffer) => chunks.push(chunk));
+            res.on("error", reject);
+            res.on("end", () => {
+              const text = Buffer.concat(chunks).toString("utf8");
+              if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+              try {
+                resolve(decode ? fromJsonString(method.output, text) : undefined);
+              } catch (error) {
+                reject(error);
+              }
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+function grpcClient(baseUrl: string): WireClient {
+  let session: http2.ClientHttp2Session | undefined;
+  const connect = () => {
+    if (!session || session.closed || session.destroyed) {
+      session = http2.connect(baseUrl);
+      session.on("error", () => {}); // surfaces on the streams too
+    }
+    return session;
+  };
+  return {
+    call: (method, request, { token, decode }) =>
+      new Promise((resolve, reject) => {
+        const message = toBinary(method.input, request);
+        const frame = Buffer.allocUnsafe(5 + message.length);
+        frame[0] = 0;
+        frame.writeUInt32BE(message.length, 1);
+        frame.set(message, 5);
+        const headers: http2.OutgoingHttpHeaders = {
+          ":method": "POST",
+          ":path": pathOf(method),
+          "content-type": "application/grpc+proto",
+          te: "trailers",
+        };
+        if (token) headers.authorization = `Bearer ${token}`;
+        const stream = connect().request(headers);
+        let status: string | undefined;
+        let grpcMessage = "";
+        const take = (h: http2.IncomingHttpHeaders) => {
+          if (h["grpc-status"] !== undefined) status = String(h["grpc-status"]);
+          if (h["grpc-message"] !== undefined) grpcMessage = decodeURIComponent(String(h["grpc-message"]));
+        };
+        const chunks: Buffer[] = [];
+        stream.on("response", take); // a trailers-only answer carries the status here
+        stream.on("trailers", take);
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("error", reject);
+        stream.on("close", () => {
+          if (status !== "0") return reject(new Error(`grpc-status ${status ?? "missing"}: ${grpcMessage}`));
+          if (!decode) return resolve(undefined);
+          try {
+            const body = Buffer.concat(chunks);
+            resolve(fromBinary(method.output, body.subarray(5, 5 + body.readUInt32BE(1))));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        stream.end(frame);
+      }),
+    close: () => session?.close(),
+  };
+}
