@@ -9,6 +9,6 @@ export {
   runnerRole,
   visibleRunnerCondition,
 } from "./runner-access.js";
-export { requireRunnerItself } from "./runner-itself.js";
+export { assertRunnerItself, requireRunnerItself } from "./runner-itself.js";
 export type { NewToken, TokenKind } from "./token.js";
 export { generateToken, hashToken, tokenKindOf } from "./token.js";

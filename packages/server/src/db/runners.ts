@@ -193,7 +193,8 @@ export interface StatusReport {
 
 /**
  * A runner's heartbeat: stores what it reported (absent = unchanged), merges `additional_info`
- * updates (a key with no value is removed), and renews its registration.
+ * updates (a key with no value is removed), and renews its registration. False when there
+ * is no such runner (any more).
  */
 export async function recordRunnerStatus(
   sql: Sql,
@@ -201,22 +202,24 @@ export async function recordRunnerStatus(
   report: StatusReport,
   additionalInfo: { key: string; value?: string | undefined }[],
   now: Date,
-): Promise<void> {
-  await sql.begin(async (tx) => {
-    const set: Record<string, unknown> = withoutUndefined({ ...report, status_updated_at: now });
-    if (report.gateway_info !== undefined) set.gateway_info = tx.json(report.gateway_info as never);
-    if (additionalInfo.length > 0) {
-      // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
-      const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
-        select additional_info from runners where id = ${id} for update`;
-      const merged = new Map((row?.additional_info ?? []).map((f) => [f.key, f.value]));
-      for (const u of additionalInfo) {
-        if (u.value === undefined) merged.delete(u.key);
-        else merged.set(u.key, u.value);
-      }
-      set.additional_info = tx.json([...merged].map(([key, value]) => ({ key, value })));
+): Promise<boolean> {
+  const set: Record<string, unknown> = withoutUndefined({ ...report, status_updated_at: now });
+  if (report.gateway_info !== undefined) set.gateway_info = sql.json(report.gateway_info as never);
+  // The usual heartbeat: one statement, no transaction.
+  if (additionalInfo.length === 0) return (await sql`update runners set ${sql(set)} where id = ${id}`).count === 1;
+  return sql.begin(async (tx) => {
+    // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
+    const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
+      select additional_info from runners where id = ${id} for update`;
+    if (!row) return false;
+    const merged = new Map(row.additional_info.map((f) => [f.key, f.value]));
+    for (const u of additionalInfo) {
+      if (u.value === undefined) merged.delete(u.key);
+      else merged.set(u.key, u.value);
     }
+    set.additional_info = tx.json([...merged].map(([key, value]) => ({ key, value })));
     await tx`update runners set ${tx(set)} where id = ${id}`;
+    return true;
   });
 }
 

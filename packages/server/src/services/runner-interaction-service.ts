@@ -9,7 +9,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { RunnerConfigurationSchemaSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { GatewayInfoSchema } from "@runnerplane/api/gitpod/v1/runner_pb";
-import { callerOf, requireRunnerItself } from "../auth/index.js";
+import { assertRunnerItself, callerOf, requireRunnerItself, runnerNotFound } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { KeyRing } from "../crypto/index.js";
 import { saveReportedSchema } from "../db/configuration-schemas.js";
@@ -48,8 +48,8 @@ export function createRunnerInteractionService({
   return {
     /** A heartbeat: what the runner reports about itself, and the renewal of its registration. */
     async updateRunnerStatus(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
-      await recordRunnerStatus(
+      assertRunnerItself(callerOf(ctx), req.runnerId);
+      const found = await recordRunnerStatus(
         sql,
         req.runnerId,
         {
@@ -66,11 +66,12 @@ export function createRunnerInteractionService({
         req.additionalInfo,
         clock.now(),
       );
+      if (!found) throw runnerNotFound(req.runnerId);
       return {};
     },
 
     async listRunnerEnvironmentClasses(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       const ids = (req.filter?.environmentClassIds ?? []).map((id) => id.toLowerCase());
       const page = await paginate({
         tokens: await pageTokens(),
@@ -84,7 +85,7 @@ export function createRunnerInteractionService({
     },
 
     async listRunnerSCMIntegrations(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       const ids = (req.filter?.scmIntegrationIds ?? []).map((id) => id.toLowerCase());
       const page = await paginate({
         tokens: await pageTokens(),
@@ -99,13 +100,13 @@ export function createRunnerInteractionService({
 
     /** The runner's end of the relay: calls and events for it, until it hangs up (docs/relay.md). */
     async *watchRequests(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       yield* relay.stream(req.runnerId.toLowerCase(), ctx.signal);
     },
 
     /** The runner's answer to a call; a late or unknown answer is dropped. */
     async sendResponse(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       await relay.answer(req.runnerId.toLowerCase(), req);
       return {};
     },
@@ -152,13 +153,13 @@ export function createRunnerInteractionService({
     },
 
     async markRunnerActive(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       await markRunnerActive(sql, req.runnerId, clock.now());
       return {};
     },
 
     async updateRunnerConfigurationSchema(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       if (!req.configSchema) throw new ConnectError("config_schema: required", Code.InvalidArgument);
       await saveReportedSchema(
         sql,
@@ -171,7 +172,7 @@ export function createRunnerInteractionService({
 
     /** The one way a token value leaves the server: to the runner it belongs to, decrypted. */
     async getHostAuthenticationTokenValue(req, ctx) {
-      await requireRunnerItself(sql, callerOf(ctx), req.runnerId);
+      assertRunnerItself(callerOf(ctx), req.runnerId);
       const row = await findHostTokenFor(sql, req.runnerId, req.principalId, req.host.toLowerCase());
       if (!row)
         throw new ConnectError(`no host authentication token for that principal and ${req.host}`, Code.NotFound);
