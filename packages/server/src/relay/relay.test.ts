@@ -460,6 +460,111 @@ describe("calls that ask the runner (caller on A, runner streaming to B)", () =>
 
 // ── errors ─────────────────────────────────────────────────────────────────────────────
 
+describe("a runner streaming to the caller's own server (delivered and answered without a notification)", () => {
+  let local: TestRunner;
+  let onA: FakeRunner;
+
+  beforeAll(async () => {
+    local = await createTestRunner(serverA.baseUrl, org.admin.token, { name: "streams to A" });
+    onA = await startFakeRunner(local, { streamTo: serverA.baseUrl, answerTo: serverA.baseUrl });
+  });
+  beforeEach(() => {
+    onA.answer = cannedAnswer;
+  });
+
+  const callRows = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from relay_calls`)[0]?.n;
+
+  it("gets the runner's answer and leaves no call behind", async () => {
+    const got = await member.runners.parseContextURL({ runnerId: local.runnerId, contextUrl: "https://x.example/a" });
+    expect(got).toMatchObject({ originalContextUrl: "https://x.example/a", scmId: "canned" });
+    expect(lastCall(onA, "callParseContext").value.principalId).toBe(org.member.member.id);
+    expect(await callRows()).toBe(0);
+  });
+
+  it("gets the answer when the runner sends it to another server", async () => {
+    const answers = clientsFor(serverB.baseUrl, local.token).interaction;
+    onA.answer = (call) => {
+      void answers.sendResponse({
+        runnerId: local.runnerId,
+        requestId: call.requestId,
+        response: { case: "callCheckRepositoryAccess", value: { resp: { hasAccess: true, errorMessage: "via B" } } },
+      });
+      return undefined;
+    };
+    const got = await member.runners.checkRepositoryAccess({
+      runnerId: local.runnerId,
+      repositoryUrl: "https://github.com/acme/via-b",
+    });
+    expect(got.errorMessage).toBe("via B");
+    expect(await callRows()).toBe(0);
+  });
+
+  it("keeps only the first of two answers", async () => {
+    const answers = clientsFor(serverA.baseUrl, local.token).interaction;
+    const second = vi.fn();
+    onA.answer = (call) => {
+      const send = (errorMessage: string) =>
+        answers.sendResponse({
+          runnerId: local.runnerId,
+          requestId: call.requestId,
+          response: { case: "callCheckRepositoryAccess", value: { resp: { hasAccess: true, errorMessage } } },
+        });
+      void send("first").then(() => send("second").then(second));
+      return undefined;
+    };
+    const got = await member.runners.checkRepositoryAccess({
+      runnerId: local.runnerId,
+      repositoryUrl: "https://github.com/acme/twice-local",
+    });
+    expect(got.errorMessage).toBe("first");
+    await vi.waitFor(() => expect(second).toHaveBeenCalled());
+  });
+
+  it("drops an answer that comes after the deadline", async () => {
+    const held: WatchRequestsResponse[] = [];
+    onA.answer = (call) => {
+      held.push(call);
+      return undefined;
+    };
+    const error = await callError(
+      member.runners.parseContextURL(
+        { runnerId: local.runnerId, contextUrl: "https://x.example/slow" },
+        { timeoutMs: 300 },
+      ),
+    );
+    expect(error.code).toBe(Code.DeadlineExceeded);
+    await vi.waitFor(async () => expect(await callRows()).toBe(0));
+    const late = held[0] as WatchRequestsResponse;
+    const answers = clientsFor(serverA.baseUrl, local.token).interaction;
+    await answers.sendResponse({
+      runnerId: local.runnerId,
+      requestId: late.requestId,
+      response: { case: "callParseContext", value: { resp: { originalContextUrl: "LATE" } } },
+    });
+    onA.answer = cannedAnswer;
+    const next = await member.runners.parseContextURL({ runnerId: local.runnerId, contextUrl: "https://x.example/n" });
+    expect(next.originalContextUrl).toBe("https://x.example/n");
+  });
+
+  it("is not answered by another runner naming the call's id", async () => {
+    const intruder = await createTestRunner(serverA.baseUrl, org.admin.token, { name: "intruder" });
+    const asIntruder = clientsFor(serverA.baseUrl, intruder.token).interaction;
+    onA.answer = async (call) => {
+      await asIntruder.sendResponse({
+        runnerId: intruder.runnerId,
+        requestId: call.requestId,
+        response: { case: "callCheckRepositoryAccess", value: { resp: { hasAccess: true, errorMessage: "FORGED" } } },
+      });
+      return cannedAnswer(call);
+    };
+    const got = await member.runners.checkRepositoryAccess({
+      runnerId: local.runnerId,
+      repositoryUrl: "https://github.com/acme/forged",
+    });
+    expect(got.errorMessage).not.toBe("FORGED");
+  });
+});
+
 describe("a runner's error answer", () => {
   it("FAILED_PRECONDITION keeps its message and a decodable ParseContextURLPreconditionFailureDetails", async () => {
     const detail = create(ParseContextURLPreconditionFailureDetailsSchema, {
@@ -634,6 +739,24 @@ describe("deadline", () => {
       contextUrl: "https://github.com/acme/next",
     });
     expect(next.originalContextUrl).toBe("https://github.com/acme/next");
+  });
+
+  it("the server's own deadline (RUNNERPLANE_REQUEST_TIMEOUT_MS) ends a call for a client that sends none", async () => {
+    const impatient = await startTestServer({ sql: db.sql, config: { requestTimeoutMs: 400 } });
+    try {
+      fake.answer = () => undefined;
+      const started = Date.now();
+      const res = await fetch(`${impatient.baseUrl}/gitpod.v1.RunnerService/ParseContextURL`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${org.member.token}` },
+        body: JSON.stringify({ runnerId: runner.runnerId, contextUrl: "https://github.com/acme/no-deadline" }),
+      });
+      expect(await res.json()).toMatchObject({ code: "deadline_exceeded" });
+      // Well before the runner's own 10 s would have run out.
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await impatient.close();
+    }
   });
 
   it("gives the runner at most 10 s, even when the caller would wait longer", async () => {

@@ -47,7 +47,11 @@ interface LocalStream {
 
 export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: Logger }): Relay {
   const serverId = randomUUID();
-  const waiters = new Map<string, () => void>();
+  /**
+   * Calls this process is waiting on, by id. Woken without an answer by a notification (the
+   * answer is then in the row), or with it when the answer arrived at this very process.
+   */
+  const waiters = new Map<string, (response?: SendResponseRequest) => void>();
   const streams = new Map<string, Set<LocalStream>>();
   let listening: Promise<{ unlisten(): Promise<void> }> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -71,10 +75,14 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
     return listening;
   };
 
+  const firstLocalStream = (runnerId: string): LocalStream | undefined => {
+    for (const s of streams.get(runnerId) ?? []) return s;
+    return undefined;
+  };
+
   /** Claims an undelivered call for one of this process's streams of the runner. */
   async function deliver(runnerId: string, callId: string): Promise<void> {
-    const local = streams.get(runnerId);
-    const target = local && [...local][0];
+    const target = firstLocalStream(runnerId);
     if (!target) return;
     try {
       const [row] = await sql<{ request: Buffer }[]>`
@@ -114,22 +122,42 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
 
     async call(runnerId, request, timeoutMs, signal) {
       await listen();
-      if (!(await this.isConnected(runnerId))) {
-        throw new ConnectError("runner is not connected", Code.Unavailable);
-      }
       const id = randomUUID();
       const message = create(WatchRequestsResponseSchema, { requestId: id, request });
-      let answered!: () => void;
-      const answer = new Promise<void>((resolve) => {
+      let answered!: (response?: SendResponseRequest) => void;
+      const answer = new Promise<SendResponseRequest | undefined>((resolve) => {
         answered = resolve;
       });
-      waiters.set(id, () => answered());
+      waiters.set(id, answered);
+      let finished = false;
       try {
         const now = clock.now();
-        await sql`insert into relay_calls (id, runner_id, request, deadline, created_at)
-                  values (${id}, ${runnerId}, ${Buffer.from(toBinary(WatchRequestsResponseSchema, message))},
-                          ${new Date(now.getTime() + timeoutMs)}, ${now})`;
-        await sql`select pg_notify(${channel}, ${`call:${runnerId}:${id}`})`;
+        const deadline = new Date(now.getTime() + timeoutMs);
+        const encoded = Buffer.from(toBinary(WatchRequestsResponseSchema, message));
+        const local = firstLocalStream(runnerId);
+        if (local) {
+          // This process holds a stream of the runner: the call is delivered here, so it is
+          // stored already claimed and nobody else is told. The row is still needed: the
+          // runner's SendResponse may reach another process.
+          await sql`insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at)
+                    values (${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${now})`;
+          local.queue.push(message);
+        } else {
+          // One statement: store the call only if some process holds a live stream of the
+          // runner, and tell them all (the notification goes out when it commits).
+          const since = new Date(now.getTime() - presenceTimeoutMs);
+          const sent = await sql`
+            with stored as (
+              insert into relay_calls (id, runner_id, request, deadline, created_at)
+              select ${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}
+               where exists (select 1 from runner_connections where runner_id = ${runnerId} and last_seen > ${since})
+              returning id)
+            select pg_notify(${channel}, ${`call:${runnerId}:${id}`}) from stored`;
+          if (sent.length === 0) {
+            finished = true;
+            throw new ConnectError("runner is not connected", Code.Unavailable);
+          }
+        }
         let timer: NodeJS.Timeout | undefined;
         const expired = new Promise<never>((_, reject) => {
           timer = setTimeout(
@@ -140,29 +168,52 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
             once: true,
           });
         });
+        let inMemory: SendResponseRequest | undefined;
         try {
-          await Promise.race([answer, expired]);
+          inMemory = await Promise.race([answer, expired]);
         } finally {
           clearTimeout(timer);
         }
-        const [row] = await sql<{ response: Buffer | null }[]>`select response from relay_calls where id = ${id}`;
+        if (inMemory) {
+          // Answered at this process, which already removed the row.
+          finished = true;
+          return inMemory;
+        }
+        // Reading the answer ends the call: a late second answer finds no row.
+        const [row] = await sql<{ response: Buffer | null }[]>`
+          delete from relay_calls where id = ${id} returning response`;
+        finished = true;
         if (!row?.response) throw new ConnectError("the runner's answer was lost", Code.Internal);
         return fromBinary(SendResponseRequestSchema, row.response);
       } finally {
         waiters.delete(id);
         // Whatever happened, the call is over: a late answer finds no row and is dropped.
-        await sql`delete from relay_calls where id = ${id}`.catch(() => {});
+        if (!finished) await sql`delete from relay_calls where id = ${id}`.catch(() => {});
       }
     },
 
     async answer(runnerId, response) {
-      const rows = await sql`
-        update relay_calls set response = ${Buffer.from(toBinary(SendResponseRequestSchema, response))}
-         where id = ${response.requestId} and runner_id = ${runnerId} and response is null and deadline > ${clock.now()}
-        returning id`;
-      if (rows.length === 0) return false;
-      await sql`select pg_notify(${channel}, ${`answer:${response.requestId}`})`;
-      return true;
+      const waiter = waiters.get(response.requestId);
+      if (waiter) {
+        // The caller waits in this process: hand the answer over in memory. Removing the row
+        // is what makes the answer count (the call is still open) and ends the call.
+        const ended = await sql`
+          delete from relay_calls
+           where id = ${response.requestId} and runner_id = ${runnerId} and response is null
+             and deadline > ${clock.now()}
+          returning id`;
+        if (ended.length === 0) return false;
+        waiter(response);
+        return true;
+      }
+      const notified = await sql`
+        with answered as (
+          update relay_calls set response = ${Buffer.from(toBinary(SendResponseRequestSchema, response))}
+           where id = ${response.requestId} and runner_id = ${runnerId} and response is null
+             and deadline > ${clock.now()}
+          returning id)
+        select pg_notify(${channel}, ${`answer:${response.requestId}`}) from answered`;
+      return notified.length === 1;
     },
 
     async event(runnerId, request) {
