@@ -140,10 +140,34 @@ async function serve(
   if (unary) {
     // The default server-side deadline; a shorter client deadline still wins (connect-es
     // applies the client's timeout header to the handler's signal on its own).
-    uReq = { ...uReq, signal: AbortSignal.any([uReq.signal, AbortSignal.timeout(options.requestTimeoutMs)]) };
+    uReq = { ...uReq, signal: withDeadline(uReq.signal, options.requestTimeoutMs, res) };
   }
   const uRes = await handler(uReq);
   await universalResponseToNodeResponse(await finishConnectError(uRes, info), res);
+}
+
+/**
+ * `signal`, also aborted with a TimeoutError after `ms`; the timer ends with the response.
+ * (What `AbortSignal.any([signal, AbortSignal.timeout(ms)])` does, for a third of the CPU:
+ * this runs on every unary request.)
+ */
+function withDeadline(signal: AbortSignal, ms: number, res: NodeResponse): AbortSignal {
+  const linked = new AbortController();
+  if (signal.aborted) {
+    linked.abort(signal.reason);
+    return linked.signal;
+  }
+  const onAbort = () => linked.abort(signal.reason);
+  const timer = setTimeout(
+    () => linked.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
+    ms,
+  );
+  signal.addEventListener("abort", onAbort, { once: true });
+  res.once("close", () => {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  });
+  return linked.signal;
 }
 
 /**
