@@ -49,6 +49,7 @@ test("every scenario runs against the real server without errors and the targets
   expect(rows.map((r) => `${r.scenario}/${r.protocol}`)).toEqual([
     "baseline-noop/connect",
     "baseline-noop/grpc",
+    "baseline-noop-fleet/connect",
     "baseline-postgres/sql",
     "GetAuthenticatedIdentity/connect",
     "GetRunner/connect",
@@ -70,6 +71,7 @@ test("every scenario runs against the real server without errors and the targets
   }
   // The fleet is every seeded runner when there are fewer than 1 000.
   expect(rows.find((r) => r.scenario === "UpdateRunnerStatus-fleet")?.conc).toBe("300");
+  expect(rows.find((r) => r.scenario === "baseline-noop-fleet")?.conc).toBe("300");
   expect(stdout).toMatch(/^Targets \(issue 8/m);
   expect(stdout).toMatch(/server RSS ≤ 300 MB at the end of the full run: \d+ MB/);
   expect(stdout).not.toMatch(/did not run/);

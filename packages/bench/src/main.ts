@@ -47,6 +47,7 @@ interface Scenario {
 const scenarios: Scenario[] = [
   { name: "baseline-noop", target: "noop", protocol: "connect", on: "noop" },
   { name: "baseline-noop", target: "noop", protocol: "grpc", on: "noop" },
+  { name: "baseline-noop-fleet", target: "heartbeat", protocol: "connect", on: "noop" },
   { name: "baseline-postgres", target: "postgres", protocol: "sql", on: "database" },
   { name: "GetAuthenticatedIdentity", target: "identity", protocol: "connect", on: "server" },
   { name: "GetRunner", target: "getRunner", protocol: "connect", on: "server" },

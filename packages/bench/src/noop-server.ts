@@ -1,6 +1,7 @@
 /**
  * The framework baseline: a bare connect-node server with one no-op unary method
- * (IdentityService.GetAuthenticatedIdentity returning an empty message), no interceptors,
+ * (IdentityService.GetAuthenticatedIdentity returning an empty message; also
+ * RunnerInteractionService.UpdateRunnerStatus for the fleet baseline), no interceptors,
  * no database. HTTP/1.1 on one port (Connect JSON) and cleartext HTTP/2 on another (gRPC).
  * Run as a child process; it reports its ports over IPC, its CPU time when asked, and exits
  * when told to.
@@ -11,11 +12,16 @@ import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import type { NoopCpu } from "./protocol.js";
 
 const routes = (router: ConnectRouter) => {
   router.service(IdentityService, {
     getAuthenticatedIdentity: () => ({}),
+  });
+  // For the fleet baseline: the same open-loop heartbeats, answered with nothing.
+  router.service(RunnerInteractionService, {
+    updateRunnerStatus: () => ({}),
   });
 };
 
