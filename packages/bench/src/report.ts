@@ -115,11 +115,15 @@ export function judgeTargets(rows: readonly Row[], facts: RunFacts): Verdict[] {
   const fleet = find("UpdateRunnerStatus-fleet", "connect");
   const fleetWhat = "1 000 runners heartbeating every 10 s < 15% of one core";
   if (!fleet) notJudged(fleetWhat, "scenario not run");
-  else
+  else {
+    const floor = find("baseline-noop-fleet", "connect");
     verdicts.push({
       ok: fleet.serverCpuPercent < 15 && fleet.errors === 0,
-      text: `${fleetWhat}: ${percent(fleet.serverCpuPercent)}, ${fleet.errors} errors`,
+      text:
+        `${fleetWhat}: ${percent(fleet.serverCpuPercent)}, ${fleet.errors} errors` +
+        (floor ? ` (the bare no-op server, same load: ${percent(floor.serverCpuPercent)})` : ""),
     });
+  }
   for (const protocol of ["connect", "grpc"]) {
     const parse = find("ParseContextURL-relay", protocol);
     const get = find("GetRunner", protocol);

@@ -157,16 +157,22 @@ function withDeadline(signal: AbortSignal, ms: number, res: NodeResponse): Abort
     linked.abort(signal.reason);
     return linked.signal;
   }
-  const onAbort = () => linked.abort(signal.reason);
   const timer = setTimeout(
     () => linked.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
     ms,
   );
-  signal.addEventListener("abort", onAbort, { once: true });
-  res.once("close", () => {
+  const done = () => {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
-  });
+  };
+  // connect-node aborts the request's signal when the connection closes, also after a
+  // complete response; there is nothing left to cancel then.
+  const onAbort = () => {
+    done();
+    if (!res.writableEnded) linked.abort(signal.reason);
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  res.once("close", done);
   return linked.signal;
 }
 

@@ -159,20 +159,21 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
           }
         }
         let timer: NodeJS.Timeout | undefined;
+        let onAbort: (() => void) | undefined;
         const expired = new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new ConnectError("the runner did not answer in time", Code.DeadlineExceeded)),
             timeoutMs,
           );
-          signal.addEventListener("abort", () => reject(ConnectError.from(signal.reason, Code.Canceled)), {
-            once: true,
-          });
+          onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
+          signal.addEventListener("abort", onAbort, { once: true });
         });
         let inMemory: SendResponseRequest | undefined;
         try {
           inMemory = await Promise.race([answer, expired]);
         } finally {
           clearTimeout(timer);
+          if (onAbort) signal.removeEventListener("abort", onAbort);
         }
         if (inMemory) {
           // Answered at this process, which already removed the row.
