@@ -6,7 +6,7 @@
  * connect-node no-op server (noop-server.ts) and raw postgres.js primary-key selects.
  * Prints one table and how it compares with the targets. See docs/performance.md.
  *
- *   pnpm bench [--quick] [--scenarios a,b] [--duration 10] [--concurrency 64]
+ *   pnpm bench [--quick] [--scenarios a,b] [--duration 10] [--concurrency 64] [--runners 100000]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
