@@ -120,7 +120,10 @@ function prepareHeartbeats(job: LoadJob) {
     });
     return runner.client.call(method, request, { token: runner.token, decode });
   };
-  return { beat, count: runners.length, close: () => Promise.all(runners.map((r) => r.client.close())) };
+  const close = async () => {
+    for (const runner of runners) runner.client.close();
+  };
+  return { beat, count: runners.length, close };
 }
 
 class Recorder {

@@ -75,6 +75,11 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
     return listening;
   };
 
+  /** SQL: some process holds a stream of the runner and said so within the presence timeout. */
+  const connected = (runnerId: string, now: Date) =>
+    sql`exists (select 1 from runner_connections
+                 where runner_id = ${runnerId} and last_seen > ${new Date(now.getTime() - presenceTimeoutMs)})`;
+
   const firstLocalStream = (runnerId: string): LocalStream | undefined => {
     for (const s of streams.get(runnerId) ?? []) return s;
     return undefined;
@@ -114,10 +119,8 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
 
   return {
     async isConnected(runnerId) {
-      const since = new Date(clock.now().getTime() - presenceTimeoutMs);
-      const [row] =
-        await sql`select 1 from runner_connections where runner_id = ${runnerId} and last_seen > ${since} limit 1`;
-      return row !== undefined;
+      const [row] = await sql<{ connected: boolean }[]>`select ${connected(runnerId, clock.now())} as connected`;
+      return row?.connected === true;
     },
 
     async call(runnerId, request, timeoutMs, signal) {
@@ -145,12 +148,11 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
         } else {
           // One statement: store the call only if some process holds a live stream of the
           // runner, and tell them all (the notification goes out when it commits).
-          const since = new Date(now.getTime() - presenceTimeoutMs);
           const sent = await sql`
             with stored as (
               insert into relay_calls (id, runner_id, request, deadline, created_at)
               select ${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}
-               where exists (select 1 from runner_connections where runner_id = ${runnerId} and last_seen > ${since})
+               where ${connected(runnerId, now)}
               returning id)
             select pg_notify(${channel}, ${`call:${runnerId}:${id}`}) from stored`;
           if (sent.length === 0) {
