@@ -173,7 +173,7 @@ interface Seeded {
   deepPageToken: string;
   deepPage: number;
   /** The heartbeat fleet: runners with their own access tokens. */
-  fleet: { runnerId: string; token: string }[];
+  fleet: { runnerId: string; token: string; tokenId: string }[];
 }
 
 /** An org with its admin, `count` runners (one INSERT … SELECT), environment classes. */
@@ -215,18 +215,29 @@ async function seed(sql: Sql, count: number): Promise<Seeded> {
   const fleet: Seeded["fleet"] = [];
   for (let i = 0; i < fleetRows.length; i += 50) {
     const batch = fleetRows.slice(i, i + 50).map(async ({ id }) => {
-      const { token } = await issueToken(sql, {
+      const { row, token } = await issueToken(sql, {
         kind: "runner_access",
         organizationId: organization.id,
         subjectId: id,
         principal: "runner",
         expiresAt: null,
       });
-      return { runnerId: id, token };
+      return { runnerId: id, token, tokenId: row.id };
     });
     fleet.push(...(await Promise.all(batch)));
   }
   return { token: secret, runnerIds: sample.map((r) => r.id), deepPageToken, deepPage: offset / 25 + 1, fleet };
+}
+
+/**
+ * Makes the fleet look as if it had been heartbeating for a while: authentication records a
+ * token's use at most once a minute, so each token's last recorded use lies somewhere in the
+ * last minute and about one heartbeat in six records it again. Fresh tokens would all be
+ * due at their first heartbeat, which only a fleet's first minute sees.
+ */
+async function settleFleet(sql: Sql, fleet: Seeded["fleet"]): Promise<void> {
+  const ids = fleet.map((f) => f.tokenId);
+  await sql`update tokens set last_used_at = now() - random() * interval '60 seconds' where id = any(${ids}::uuid[])`;
 }
 
 /** Peak RSS of this (the server's) process, sampled every 100 ms, per window and overall. */
@@ -255,20 +266,29 @@ function rssMonitor() {
   };
 }
 
-/** CPU time of a process in µs so far: this one, or the no-op server's (asked over IPC). */
-type CpuClock = () => Promise<number>;
+/** What the answering process has spent so far: CPU time in µs, and SQL statements sent. */
+interface Spent {
+  cpuMicros: number;
+  /** NaN for the no-op server, which has no database. */
+  statements: number;
+}
+type Meter = () => Promise<Spent>;
 
-const ownCpu: CpuClock = async () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
+/** The real server, in this process; `statements` counts what its pool sent. */
+const ownMeter =
+  (statements: () => number): Meter =>
+  async () => {
+    const { user, system } = process.cpuUsage();
+    return { cpuMicros: user + system, statements: statements() };
+  };
 
-const childCpu =
-  (proc: ChildProcess): CpuClock =>
+/** The no-op server's CPU time, asked over IPC. */
+const childMeter =
+  (proc: ChildProcess): Meter =>
   async () => {
     const reply = nextMessage<NoopCpu>(proc);
     proc.send({ type: "cpu" });
-    return (await reply).micros;
+    return { cpuMicros: (await reply).micros, statements: Number.NaN };
   };
 
 function child(file: string): ChildProcess {
@@ -294,17 +314,19 @@ interface Measured {
   result: LoadResult;
   /** CPU time of the answering process over the recorded window, ms. */
   serverCpuMs: number;
+  /** SQL statements the server sent over the recorded window (NaN: not counted). */
+  statements: number;
   peakRss: number;
 }
 
 /**
- * Runs one job, measuring the answering process's CPU time exactly over the window the
+ * Runs one job, measuring what the answering process spends exactly over the window the
  * load process records (it says when that begins and ends).
  */
-function runJob(load: ChildProcess, job: LoadJob, cpu: CpuClock, rss: () => () => number): Promise<Measured> {
+function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () => number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    let cpuStart: Promise<number> | undefined;
-    let cpuEnd: Promise<number> | undefined;
+    let cpuStart: Promise<Spent> | undefined;
+    let cpuEnd: Promise<Spent> | undefined;
     let endRss: (() => number) | undefined;
     let peakRss = Number.NaN;
     const onExit = (code: number | null) => finish(new Error(`the load process exited (code ${code})`));
@@ -316,16 +338,22 @@ function runJob(load: ChildProcess, job: LoadJob, cpu: CpuClock, rss: () => () =
         return;
       }
       Promise.all([cpuStart, cpuEnd]).then(
-        ([a, b]) => resolve({ result, serverCpuMs: (b - a) / 1000, peakRss }),
+        ([a, b]) =>
+          resolve({
+            result,
+            serverCpuMs: (b.cpuMicros - a.cpuMicros) / 1000,
+            statements: b.statements - a.statements,
+            peakRss,
+          }),
         reject,
       );
     };
     const onMessage = (message: FromLoad) => {
       if (message.type === "recording") {
-        cpuStart = cpu();
+        cpuStart = meter();
         endRss = rss();
       } else if (message.type === "recorded") {
-        cpuEnd = cpu();
+        cpuEnd = meter();
         peakRss = endRss?.() ?? Number.NaN;
       } else if (message.type === "result") finish(undefined, message.result);
       else if (message.type === "failed") finish(new Error(message.message));
@@ -362,7 +390,14 @@ async function main(): Promise<void> {
   try {
     const db = await startDatabase();
     cleanups.push(db.stop);
-    const sql = createSql(db.url, { max: 10, applicationName: "runnerplane-bench" });
+    let statements = 0;
+    const sql = createSql(db.url, {
+      max: 10,
+      applicationName: "runnerplane-bench",
+      onStatement: () => {
+        statements++;
+      },
+    });
     cleanups.push(() => sql.end({ timeout: 5 }));
     await migrate(sql, { log });
     const seedStart = performance.now();
@@ -421,6 +456,7 @@ async function main(): Promise<void> {
         errors: Number.NaN,
         serverCpuPercent: Number.NaN,
         serverCpuMsPerRequest: Number.NaN,
+        statementsPerRequest: Number.NaN,
         serverPeakRss: Number.NaN,
         loadCpuPercent: Number.NaN,
         note: "",
@@ -435,6 +471,7 @@ async function main(): Promise<void> {
           await relayRunner.stop();
           relayRunner = undefined;
         }
+        if (scenario.target === "heartbeat" && scenario.on === "server") await settleFleet(sql, seeded.fleet);
         const job: LoadJob = {
           target: scenario.target,
           protocol: scenario.protocol,
@@ -450,8 +487,8 @@ async function main(): Promise<void> {
           heartbeatRunners: seeded.fleet,
           heartbeatPeriodMs,
         };
-        const cpu = scenario.on === "noop" ? childCpu(noop) : ownCpu;
-        const { result, serverCpuMs, peakRss } = await runJob(load, job, cpu, monitor.window);
+        const meter = scenario.on === "noop" ? childMeter(noop) : ownMeter(() => statements);
+        const { result, serverCpuMs, statements: sent, peakRss } = await runJob(load, job, meter, monitor.window);
         const measured = scenario.on !== "database";
         Object.assign(row, {
           rps: result.requests / (result.elapsedMs / 1000),
@@ -461,6 +498,7 @@ async function main(): Promise<void> {
           errors: result.errors,
           serverCpuPercent: measured ? (serverCpuMs / result.elapsedMs) * 100 : Number.NaN,
           serverCpuMsPerRequest: measured ? serverCpuMs / (result.requests + result.errors) : Number.NaN,
+          statementsPerRequest: scenario.on === "server" ? sent / (result.requests + result.errors) : Number.NaN,
           serverPeakRss: scenario.on === "server" ? peakRss : Number.NaN,
           loadCpuPercent: result.loadCpuPercent,
           note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",

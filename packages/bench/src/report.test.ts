@@ -13,6 +13,7 @@ function row(scenario: string, protocol: string, fields: Partial<Row> = {}): Row
     errors: 0,
     serverCpuPercent: 90,
     serverCpuMsPerRequest: 0.9,
+    statementsPerRequest: 2,
     serverPeakRss: 150 * 1024 * 1024,
     loadCpuPercent: 30,
     note: "",

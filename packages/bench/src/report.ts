@@ -18,6 +18,8 @@ export interface Row {
   serverCpuPercent: number;
   /** That CPU time divided by the requests answered, in ms. */
   serverCpuMsPerRequest: number;
+  /** SQL statements the real server sent per request (round trips to Postgres); NaN for the baselines. */
+  statementsPerRequest: number;
   /** Peak RSS of the server process during the scenario, bytes; NaN for the baselines. */
   serverPeakRss: number;
   loadCpuPercent: number;
@@ -40,6 +42,7 @@ export function printTable(rows: readonly Row[]): void {
     "errors",
     "srv CPU",
     "srv ms/req",
+    "sql/req",
     "srv peak RSS",
     "load CPU",
   ];
@@ -54,6 +57,7 @@ export function printTable(rows: readonly Row[]): void {
     Number.isNaN(r.errors) ? "-" : String(r.errors),
     percent(r.serverCpuPercent),
     Number.isNaN(r.serverCpuMsPerRequest) ? "-" : r.serverCpuMsPerRequest.toFixed(3),
+    Number.isNaN(r.statementsPerRequest) ? "-" : r.statementsPerRequest.toFixed(2),
     mb(r.serverPeakRss),
     percent(r.loadCpuPercent),
   ]);

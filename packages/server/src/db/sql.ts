@@ -8,6 +8,12 @@ export interface SqlOptions {
   max: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Called for every statement sent, for measurement (the bench counts statements per
+   * request). It is postgres.js's `debug` hook, which also makes its errors list their
+   * parameters: not for production.
+   */
+  onStatement?: () => void;
 }
 
 /**
@@ -24,6 +30,7 @@ export function createSql(url: string, options: SqlOptions): Sql {
     idle_timeout: 60,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "runnerplane" },
+    ...(options.onStatement ? { debug: options.onStatement } : {}),
   });
 }
 
