@@ -9,7 +9,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/sql.js";
-import { findTokenForAuth, touchToken } from "../db/tokens.js";
+import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
 import { type Caller, callerKey, principalFromDb } from "./caller.js";
@@ -32,19 +32,27 @@ export interface AuthenticationDeps {
 export function createAuthenticationInterceptor({ sql, clock, log }: AuthenticationDeps): Interceptor {
   return (next) => async (req) => {
     if (publicMethods.has(req.method)) return next(req);
-    const caller = await authenticate(sql, clock, req.header.get("authorization"));
-    if (!caller) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
+    const now = clock.now();
+    const authenticated = await authenticate(sql, now, req.header.get("authorization"));
+    if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
+    const { caller, lastUsedAt } = authenticated;
     req.contextValues.set(callerKey, caller);
     const info = req.contextValues.get(requestInfoKey);
     if (info) info.subject = caller.subject.id;
-    touchToken(sql, caller.tokenId, clock.now()).catch((error: unknown) =>
-      log.warn("could not record token use", { token_id: caller.tokenId, error }),
-    );
+    if (touchDue(lastUsedAt, now)) {
+      touchToken(sql, caller.tokenId, now).catch((error: unknown) =>
+        log.warn("could not record token use", { token_id: caller.tokenId, error }),
+      );
+    }
     return next(req);
   };
 }
 
-async function authenticate(sql: Sql, clock: Clock, authorization: string | null): Promise<Caller | undefined> {
+async function authenticate(
+  sql: Sql,
+  now: Date,
+  authorization: string | null,
+): Promise<{ caller: Caller; lastUsedAt: Date | null } | undefined> {
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
   const token = match?.[1];
   if (!token) return undefined;
@@ -52,12 +60,13 @@ async function authenticate(sql: Sql, clock: Clock, authorization: string | null
   if (!kind || !apiTokenKinds.has(kind)) return undefined;
   const row = await findTokenForAuth(sql, token);
   if (!row || row.kind !== kind || !row.subject_exists) return undefined;
-  if (row.revoked_at || (row.expires_at && row.expires_at <= clock.now())) return undefined;
+  if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
   if (row.principal !== "runner" && !row.member_role) return undefined;
-  return {
+  const caller: Caller = {
     subject: { id: row.subject_id, principal: principalFromDb(row.principal) },
     organizationId: row.organization_id,
     orgRole: row.member_role ?? undefined,
     tokenId: row.id,
   };
+  return { caller, lastUsedAt: row.last_used_at };
 }

@@ -150,6 +150,44 @@ describe("authentication", () => {
       .toEqual(clock.now());
   });
 
+  it("writes last use at most once a minute, and sends no statement for the calls in between", async () => {
+    const { row, token } = await newToken("personal_access");
+    // A statement-level trigger fires for every UPDATE of tokens, even one that matches no row.
+    await server.sql.unsafe(`
+      create table token_updates (at timestamptz not null default clock_timestamp());
+      create function count_token_update() returns trigger language plpgsql as
+        $$ begin insert into token_updates default values; return null; end $$;
+      create trigger count_token_updates after update on tokens
+        for each statement execute function count_token_update()`);
+    try {
+      const lastUsed = async () => (await server.sql`select last_used_at from tokens where id = ${row.id}`)[0];
+      const updates = async () => (await server.sql`select count(*)::int as n from token_updates`)[0]?.n;
+      const first = clock.now();
+      await whoAmI(`Bearer ${token}`);
+      await expect.poll(lastUsed).toEqual({ last_used_at: first });
+      expect(await updates()).toBe(1);
+
+      clock.advance(59_000);
+      for (let i = 0; i < 3; i++) expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
+      clock.advance(999);
+      expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
+      // Give a stray fire-and-forget write the time to land before counting.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await updates()).toBe(1);
+      expect(await lastUsed()).toEqual({ last_used_at: first });
+
+      clock.advance(1);
+      await whoAmI(`Bearer ${token}`);
+      await expect.poll(lastUsed).toEqual({ last_used_at: clock.now() });
+      expect(await updates()).toBe(2);
+    } finally {
+      await server.sql.unsafe(`
+        drop trigger count_token_updates on tokens;
+        drop function count_token_update();
+        drop table token_updates`);
+    }
+  });
+
   it("puts the caller's subject, never the token, in the request log", async () => {
     const res = await whoAmI(`Bearer ${fx.tokens["A member"]}`);
     const id = res.headers.get("x-request-id");

@@ -94,11 +94,22 @@ export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenF
   return row;
 }
 
-/** Records use, at most once a minute per token, so authentication rarely writes. */
+/** How stale `last_used_at` may get: use is recorded at most once per interval and token. */
+export const touchIntervalMs = 60_000;
+
+/**
+ * Whether a token last used at `lastUsedAt` is due for touchToken. Authentication has just
+ * read the row, so checking here spares the other requests of the minute a round trip.
+ */
+export function touchDue(lastUsedAt: Date | null, now: Date): boolean {
+  return lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= touchIntervalMs;
+}
+
+/** Records use; the condition keeps concurrent requests of one token to one write a minute. */
 export async function touchToken(sql: Db, id: string, now: Date): Promise<void> {
-  const minuteAgo = new Date(now.getTime() - 60_000);
+  const due = new Date(now.getTime() - touchIntervalMs);
   await sql`update tokens set last_used_at = ${now}
-             where id = ${id} and (last_used_at is null or last_used_at < ${minuteAgo})`;
+             where id = ${id} and (last_used_at is null or last_used_at <= ${due})`;
 }
 
 /**
