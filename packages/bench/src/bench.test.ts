@@ -80,6 +80,27 @@ test("every scenario runs against the real server without errors and the targets
   expect(stdout).not.toMatch(/did not run/);
 });
 
+test("with several rounds, each scenario is one row: the median of its interleaved rounds", async () => {
+  const { code, stdout, stderr } = await runBench([
+    ...["--scenarios", "baseline-noop/connect,GetRunner/connect", "--rounds", "2"],
+    ...["--duration", "0.3", "--concurrency", "4", "--runners", "300"],
+  ]);
+  expect(code, stderr).toBe(0);
+  expect(tableRows(stdout).map((r) => `${r.scenario}/${r.protocol}:${r.errors}`)).toEqual([
+    "baseline-noop/connect:0",
+    "GetRunner/connect:0",
+  ]);
+  // Interleaved: the second round of the first scenario runs after the first of the second.
+  const order = [...stderr.matchAll(/running (\S+) \(round (\d)\)/g)].map((m) => `${m[1]}#${m[2]}`);
+  expect(order).toEqual([
+    "baseline-noop/connect#1",
+    "GetRunner/connect#1",
+    "baseline-noop/connect#2",
+    "GetRunner/connect#2",
+  ]);
+  expect(stdout).toContain("each row the median of 2 interleaved rounds");
+});
+
 test("an unknown scenario is refused before anything starts", async () => {
   const { code, stderr } = await runBench(["--scenarios", "NoSuchThing"]);
   expect(code).toBe(1);

@@ -6,7 +6,7 @@
  * connect-node no-op server (noop-server.ts) and raw postgres.js primary-key selects.
  * Prints one table and how it compares with the targets. See docs/performance.md.
  *
- *   pnpm bench [--quick] [--scenarios a,b] [--duration 10] [--concurrency 64] [--runners 100000]
+ *   pnpm bench [--quick] [--scenarios a,b] [--duration 5] [--rounds 3] [--concurrency 64] [--runners 100000]
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -34,7 +34,7 @@ import {
 } from "@runnerplane/server/harness";
 import type { FromLoad, LoadJob, LoadResult, NoopCpu, Protocol, Target } from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
-import { mb, printTable, printTargets, type Row } from "./report.js";
+import { mb, mergeRounds, printTable, printTargets, type Row } from "./report.js";
 
 interface Scenario {
   name: string;
@@ -83,6 +83,8 @@ interface Options {
   warmupMs: number;
   concurrency: number;
   runners: number;
+  /** Times the whole selection runs, interleaved; each row is the median of its rounds. */
+  rounds: number;
   selected: Scenario[];
 }
 
@@ -95,22 +97,25 @@ function parseOptions(): Options {
       duration: { type: "string" },
       concurrency: { type: "string", default: "64" },
       runners: { type: "string" },
+      rounds: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     const names = [...new Set(scenarios.map((s) => s.name))].join(", ");
     console.log(
-      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--concurrency n] [--runners n]\nscenarios: ${names}`,
+      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\nscenarios: ${names}`,
     );
     process.exit(0);
   }
   const quick = values.quick;
-  const durationS = Number(values.duration ?? (quick ? 2 : 10));
+  const durationS = Number(values.duration ?? (quick ? 2 : 5));
+  const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   const concurrency = Number(values.concurrency);
   const runners = Number(values.runners ?? (quick ? 10_000 : 100_000));
-  if (!(durationS > 0) || !Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(runners)) {
-    throw new Error("--duration must be positive, --concurrency and --runners positive integers");
+  const positiveInteger = (n: number) => Number.isInteger(n) && n >= 1;
+  if (!(durationS > 0) || !positiveInteger(concurrency) || !positiveInteger(runners) || !positiveInteger(rounds)) {
+    throw new Error("--duration must be positive, --concurrency, --runners and --rounds positive integers");
   }
   let selected = scenarios;
   if (values.scenarios) {
@@ -127,6 +132,7 @@ function parseOptions(): Options {
     warmupMs: Math.min(2000, Math.max(300, durationS * 100)),
     concurrency,
     runners: Math.max(runners, 100),
+    rounds,
     selected,
   };
 }
@@ -439,8 +445,12 @@ async function main(): Promise<void> {
     cleanups.push(async () => monitor.stop());
     let relayRunner: ReferenceRunner | undefined;
     cleanups.push(async () => relayRunner?.stop());
-    const rows: Row[] = [];
-    for (const scenario of options.selected) {
+    // Each round runs the whole selection, so that every scenario samples the machine's
+    // speed at several moments as its baselines do; the table shows each one's median.
+    const rounds: Row[][] = options.selected.map(() => []);
+    for (let round = 0; round < options.rounds * options.selected.length; round++) {
+      const index = round % options.selected.length;
+      const scenario = options.selected[index] as Scenario;
       if (interrupted) break;
       const target =
         scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
@@ -461,8 +471,9 @@ async function main(): Promise<void> {
         loadCpuPercent: Number.NaN,
         note: "",
       };
-      rows.push(row);
-      process.stderr.write(`running ${scenario.name}/${scenario.protocol} … `);
+      rounds[index]?.push(row);
+      const of = options.rounds > 1 ? ` (round ${Math.floor(round / options.selected.length) + 1})` : "";
+      process.stderr.write(`running ${scenario.name}/${scenario.protocol}${of} … `);
       try {
         // The reference runner runs only while relay scenarios do, so that it cannot
         // disturb the others.
@@ -512,10 +523,15 @@ async function main(): Promise<void> {
     await relayRunner?.stop();
     relayRunner = undefined;
     const finalRss = process.memoryUsage().rss;
+    const rows = rounds.filter((r) => r.length > 0).map(mergeRounds);
     console.log("");
     printTable(rows);
+    const roundsText =
+      options.rounds > 1
+        ? `; each row the median of ${options.rounds} interleaved rounds (errors summed, peak RSS the highest)`
+        : "";
     console.log(
-      `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up; ` +
+      `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up${roundsText}; ` +
         `server process peak RSS ${mb(monitor.overallPeak())}, at the end ${mb(finalRss)}.\n` +
         "srv CPU / load CPU: CPU time of the answering server (the no-op server for baseline-noop) / of the " +
         "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request.",

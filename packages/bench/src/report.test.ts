@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { judgeTargets, type Row, type RunFacts } from "./report.js";
+import { judgeTargets, median, mergeRounds, type Row, type RunFacts } from "./report.js";
 
 function row(scenario: string, protocol: string, fields: Partial<Row> = {}): Row {
   return {
@@ -77,5 +77,33 @@ describe("judging the targets", () => {
     expect(verdict([], "server RSS")?.ok).toBe(true);
     expect(verdict([], "server RSS", { ...facts, finalRss: 301 * 1024 * 1024 })?.ok).toBe(false);
     expect(verdict([], "server RSS", { ...facts, fullRun: false })?.ok).toBeUndefined();
+  });
+});
+
+describe("merging the rounds of a scenario", () => {
+  test("takes each measurement's median, sums the errors and keeps the highest peak RSS", () => {
+    const merged = mergeRounds([
+      row("GetRunner", "connect", { rps: 900, p99: 30, errors: 0, serverPeakRss: 100, serverCpuMsPerRequest: 0.5 }),
+      row("GetRunner", "connect", { rps: 1500, p99: 90, errors: 2, serverPeakRss: 300, serverCpuMsPerRequest: 0.9 }),
+      row("GetRunner", "connect", { rps: 1000, p99: 40, errors: 1, serverPeakRss: 200, serverCpuMsPerRequest: 0.6 }),
+    ]);
+    expect(merged).toMatchObject({ rps: 1000, p99: 40, errors: 3, serverPeakRss: 300, serverCpuMsPerRequest: 0.6 });
+  });
+
+  test("an even number of rounds gives the mean of the middle two", () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([Number.NaN, 7])).toBe(7);
+    expect(median([Number.NaN])).toBeNaN();
+  });
+
+  test("a round that did not run leaves the medians alone and its note on the row", () => {
+    const failed = row("GetRunner", "connect", {
+      rps: 0,
+      p50: Number.NaN,
+      errors: Number.NaN,
+      note: "did not run: boom",
+    });
+    const merged = mergeRounds([failed, row("GetRunner", "connect", { rps: 800, p50: 12 })]);
+    expect(merged).toMatchObject({ rps: 800, p50: 12, errors: 0, note: "did not run: boom" });
   });
 });

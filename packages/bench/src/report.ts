@@ -26,6 +26,41 @@ export interface Row {
   note: string;
 }
 
+/** The median of the numbers that were measured (NaN when none was). */
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * One row from a scenario's rounds: the median of each measurement over the rounds that
+ * ran; errors summed (the targets allow none in any round), the highest peak RSS, and
+ * every distinct note (a round that did not run says so there).
+ */
+export function mergeRounds(rounds: readonly Row[]): Row {
+  const first = rounds[0];
+  if (!first) throw new Error("no rounds to merge");
+  const ran = rounds.filter((r) => r.rps > 0);
+  const m = (pick: (r: Row) => number) => (ran.length ? median(ran.map(pick)) : pick(first));
+  const errors = ran.map((r) => r.errors).filter((e) => !Number.isNaN(e));
+  return {
+    ...first,
+    rps: m((r) => r.rps),
+    p50: m((r) => r.p50),
+    p90: m((r) => r.p90),
+    p99: m((r) => r.p99),
+    errors: errors.length ? errors.reduce((a, b) => a + b, 0) : Number.NaN,
+    serverCpuPercent: m((r) => r.serverCpuPercent),
+    serverCpuMsPerRequest: m((r) => r.serverCpuMsPerRequest),
+    statementsPerRequest: m((r) => r.statementsPerRequest),
+    serverPeakRss: Math.max(...ran.map((r) => (Number.isNaN(r.serverPeakRss) ? 0 : r.serverPeakRss))) || Number.NaN,
+    loadCpuPercent: m((r) => r.loadCpuPercent),
+    note: [...new Set(rounds.map((r) => r.note).filter(Boolean))].join("; "),
+  };
+}
+
 export const mb = (bytes: number) => (Number.isNaN(bytes) ? "-" : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
 const ms = (n: number) => (Number.isNaN(n) ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const percent = (n: number) => (Number.isNaN(n) ? "-" : `${n.toFixed(0)}%`);
