@@ -31,6 +31,7 @@ import {
   type Sql,
   serverSecret,
   startEmbeddedPostgres,
+  touchIntervalMs,
 } from "@runnerplane/server/harness";
 import type { FromLoad, LoadJob, LoadResult, NoopCpu, Protocol, Target } from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
@@ -236,14 +237,24 @@ async function seed(sql: Sql, count: number): Promise<Seeded> {
 }
 
 /**
- * Makes the fleet look as if it had been heartbeating for a while: authentication records a
- * token's use at most once a minute, so each token's last recorded use lies somewhere in the
- * last minute and about one heartbeat in six records it again. Fresh tokens would all be
- * due at their first heartbeat, which only a fleet's first minute sees.
+ * Makes the fleet look as if it had been heartbeating for a while. Authentication records a
+ * token's use at most once a minute, so a runner heartbeating every 10 s records it on one
+ * heartbeat in six. Fresh tokens would record it on every first heartbeat, and a last use
+ * at a random moment would leave the first seconds with fewer records than later; so each
+ * token's last use is set one minute before one of its runner's next six heartbeats (the
+ * load process sends runner i's at offset i/n of every period, see load.ts).
  */
-async function settleFleet(sql: Sql, fleet: Seeded["fleet"]): Promise<void> {
-  const ids = fleet.map((f) => f.tokenId);
-  await sql`update tokens set last_used_at = now() - random() * interval '60 seconds' where id = any(${ids}::uuid[])`;
+async function settleFleet(sql: Sql, fleet: Seeded["fleet"], periodMs: number): Promise<void> {
+  const heartbeatsPerUse = Math.max(1, Math.round(touchIntervalMs / periodMs));
+  const gapMs = periodMs / fleet.length;
+  const base = Date.now() - touchIntervalMs;
+  const lastUsed = fleet.map((_, i) =>
+    new Date(base + i * gapMs + Math.floor(Math.random() * heartbeatsPerUse) * periodMs).toISOString(),
+  );
+  await sql`
+    update tokens t set last_used_at = v.at
+      from unnest(${fleet.map((f) => f.tokenId)}::uuid[], ${lastUsed}::timestamptz[]) as v(id, at)
+     where t.id = v.id`;
 }
 
 /** Peak RSS of this (the server's) process, sampled every 100 ms, per window and overall. */
@@ -482,7 +493,8 @@ async function main(): Promise<void> {
           await relayRunner.stop();
           relayRunner = undefined;
         }
-        if (scenario.target === "heartbeat" && scenario.on === "server") await settleFleet(sql, seeded.fleet);
+        if (scenario.target === "heartbeat" && scenario.on === "server")
+          await settleFleet(sql, seeded.fleet, heartbeatPeriodMs);
         const job: LoadJob = {
           target: scenario.target,
           protocol: scenario.protocol,
