@@ -64,6 +64,7 @@ test("every scenario runs against the real server without errors and the targets
     "UpdateRunnerStatus-fleet/connect",
     "ParseContextURL-relay/connect",
     "ParseContextURL-relay/grpc",
+    "ParseContextURL-replicas/connect",
   ]);
   for (const row of rows) {
     expect(row.errors, `${row.scenario}/${row.protocol}: ${stdout}`).toBe("0");

@@ -33,7 +33,7 @@ import {
   startEmbeddedPostgres,
   touchIntervalMs,
 } from "@runnerplane/server/harness";
-import type { FromLoad, LoadJob, LoadResult, NoopCpu, Protocol, Target } from "./protocol.js";
+import type { FromLoad, LoadJob, LoadResult, Protocol, ServerSpent, Target } from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
 import { mb, mergeRounds, printTable, printTargets, type Row } from "./report.js";
 
@@ -43,6 +43,11 @@ interface Scenario {
   protocol: Protocol;
   /** Which server answers: the real one, the no-op baseline, or none (SQL). */
   on: "server" | "noop" | "database";
+  /**
+   * The reference runner streams to a second replica of the server, so each call crosses
+   * processes through Postgres; CPU and statements are then both replicas'.
+   */
+  replica?: true;
 }
 
 const scenarios: Scenario[] = [
@@ -63,6 +68,7 @@ const scenarios: Scenario[] = [
   { name: "UpdateRunnerStatus-fleet", target: "heartbeat", protocol: "connect", on: "server" },
   { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "connect", on: "server" },
   { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "grpc", on: "server" },
+  { name: "ParseContextURL-replicas", target: "parseContextUrl", protocol: "connect", on: "server", replica: true },
 ];
 
 /** The heartbeat scenario: this many simulated runners, each reporting once per period. */
@@ -299,17 +305,88 @@ const ownMeter =
     return { cpuMicros: user + system, statements: statements() };
   };
 
-/** The no-op server's CPU time, asked over IPC. */
+/** A server in a child process (the no-op baseline, the second replica), asked over IPC. */
 const childMeter =
   (proc: ChildProcess): Meter =>
   async () => {
-    const reply = nextMessage<NoopCpu>(proc);
+    const reply = nextMessage<ServerSpent>(proc);
     proc.send({ type: "cpu" });
-    return { cpuMicros: (await reply).micros, statements: Number.NaN };
+    const { micros, statements } = await reply;
+    return { cpuMicros: micros, statements: statements ?? Number.NaN };
   };
 
-function child(file: string): ChildProcess {
-  return fork(new URL(file, import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** Two servers together. */
+const bothMeters =
+  (a: Meter, b: Meter): Meter =>
+  async () => {
+    const [x, y] = await Promise.all([a(), b()]);
+    return { cpuMicros: x.cpuMicros + y.cpuMicros, statements: x.statements + y.statements };
+  };
+
+/** Tells a child process to exit, and kills it if it has not within 3 s. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  if (proc.connected) proc.send({ type: "exit" });
+  const timer = setTimeout(() => proc.kill(), 3_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** What a second replica needs to be one: the database and the key ring's key. */
+interface ReplicaSetup {
+  databaseUrl: string;
+  key: Buffer;
+}
+
+/** The reference runner answering the relay scenarios, and where it streams to. */
+interface AnsweringRunner {
+  kind: "local" | "replica";
+  runner: ReferenceRunner;
+  /** The replica's CPU and statements, for the cross-replica scenario. */
+  replicaMeter?: Meter;
+  stop(): Promise<void>;
+}
+
+/**
+ * The reference runner, registered through `baseUrl` like any runner. "local": it streams to
+ * that server too. "replica": it streams to a second server (replica-server.ts) while
+ * callers keep asking the first.
+ */
+async function startAnsweringRunner(
+  kind: AnsweringRunner["kind"],
+  baseUrl: string,
+  adminToken: string,
+  replica: ReplicaSetup,
+) {
+  if (kind === "local") {
+    const runner = await startReferenceRunner(baseUrl, adminToken);
+    return { kind, runner, stop: runner.stop } satisfies AnsweringRunner;
+  }
+  const proc = child("./replica-server.js", {
+    BENCH_DATABASE_URL: replica.databaseUrl,
+    BENCH_KEY: replica.key.toString("base64"),
+    BENCH_SERVER_CONFIG: JSON.stringify(serverConfig),
+  });
+  try {
+    const { port } = await nextMessage<{ port: number }>(proc);
+    const runner = await startReferenceRunner(baseUrl, adminToken, `http://127.0.0.1:${port}`);
+    const stop = async () => {
+      await runner.stop();
+      await stopChild(proc);
+    };
+    return { kind, runner, replicaMeter: childMeter(proc), stop } satisfies AnsweringRunner;
+  } catch (error) {
+    await stopChild(proc);
+    throw error;
+  }
+}
+
+function child(file: string, env: Record<string, string> = {}): ChildProcess {
+  return fork(new URL(file, import.meta.url), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, ...env },
+  });
 }
 
 function nextMessage<T>(proc: ChildProcess): Promise<T> {
@@ -425,11 +502,12 @@ async function main(): Promise<void> {
         `database ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded"}, node ${process.version}, ${os.cpus().length} CPUs`,
     );
 
+    const key = randomBytes(32);
     const server: Server = build({
       config: serverConfig,
       sql,
       log,
-      keyRing: createKeyRing([{ id: "bench-1", key: randomBytes(32) }]),
+      keyRing: createKeyRing([{ id: "bench-1", key }]),
     });
     const address = await server.listen(0, "127.0.0.1");
     cleanups.push(() => server.close());
@@ -440,22 +518,15 @@ async function main(): Promise<void> {
     const load = child("./load.js");
     const loadReady = nextMessage<FromLoad>(load);
     cleanups.push(async () => {
-      for (const proc of [noop, load]) {
-        if (proc.exitCode !== null || proc.signalCode !== null) continue;
-        const exited = new Promise((resolve) => proc.once("exit", resolve));
-        if (proc.connected) proc.send({ type: "exit" });
-        const timer = setTimeout(() => proc.kill(), 3_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      for (const proc of [noop, load]) await stopChild(proc);
     });
     const { connectPort, grpcPort } = await noopReady;
     await loadReady;
 
     const monitor = rssMonitor();
     cleanups.push(async () => monitor.stop());
-    let relayRunner: ReferenceRunner | undefined;
-    cleanups.push(async () => relayRunner?.stop());
+    let relay: AnsweringRunner | undefined;
+    cleanups.push(async () => relay?.stop());
     // Each round runs the whole selection, so that every scenario samples the machine's
     // speed at several moments as its baselines do; the table shows each one's median.
     const rounds: Row[][] = options.selected.map(() => []);
@@ -486,12 +557,14 @@ async function main(): Promise<void> {
       const of = options.rounds > 1 ? ` (round ${Math.floor(round / options.selected.length) + 1})` : "";
       process.stderr.write(`running ${scenario.name}/${scenario.protocol}${of} … `);
       try {
-        // The reference runner runs only while relay scenarios do, so that it cannot
-        // disturb the others.
-        if (scenario.target === "parseContextUrl") relayRunner ??= await startReferenceRunner(baseUrl, seeded.token);
-        else if (relayRunner) {
-          await relayRunner.stop();
-          relayRunner = undefined;
+        // The reference runner (and the replica it may stream to) runs only while relay
+        // scenarios do, so that it cannot disturb the others.
+        const relayKind = scenario.target !== "parseContextUrl" ? undefined : scenario.replica ? "replica" : "local";
+        if (relay?.kind !== relayKind) {
+          await relay?.stop();
+          relay = undefined;
+          if (relayKind)
+            relay = await startAnsweringRunner(relayKind, baseUrl, seeded.token, { databaseUrl: db.url, key });
         }
         if (scenario.target === "heartbeat" && scenario.on === "server")
           await settleFleet(sql, seeded.fleet, heartbeatPeriodMs);
@@ -506,11 +579,13 @@ async function main(): Promise<void> {
           durationMs: options.durationMs,
           runnerIds: seeded.runnerIds,
           deepPageToken: seeded.deepPageToken,
-          relayRunnerId: relayRunner?.runnerId ?? "",
+          relayRunnerId: relay?.runner.runnerId ?? "",
           heartbeatRunners: seeded.fleet,
           heartbeatPeriodMs,
         };
-        const meter = scenario.on === "noop" ? childMeter(noop) : ownMeter(() => statements);
+        const own = ownMeter(() => statements);
+        const meter =
+          scenario.on === "noop" ? childMeter(noop) : relay?.replicaMeter ? bothMeters(own, relay.replicaMeter) : own;
         const { result, serverCpuMs, statements: sent, peakRss } = await runJob(load, job, meter, monitor.window);
         const measured = scenario.on !== "database";
         Object.assign(row, {
@@ -532,8 +607,8 @@ async function main(): Promise<void> {
         row.note = `did not run: ${(error as Error).message}`;
       }
     }
-    await relayRunner?.stop();
-    relayRunner = undefined;
+    await relay?.stop();
+    relay = undefined;
     const finalRss = process.memoryUsage().rss;
     const rows = rounds.filter((r) => r.length > 0).map(mergeRounds);
     console.log("");

@@ -13,7 +13,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
-import type { NoopCpu } from "./protocol.js";
+import type { ServerSpent } from "./protocol.js";
 
 const routes = (router: ConnectRouter) => {
   router.service(IdentityService, {
@@ -40,7 +40,7 @@ process.send?.({ type: "ready", connectPort, grpcPort });
 process.on("message", (message: { type?: string }) => {
   if (message.type === "cpu") {
     const { user, system } = process.cpuUsage();
-    process.send?.({ type: "cpu", micros: user + system } satisfies NoopCpu);
+    process.send?.({ type: "cpu", micros: user + system } satisfies ServerSpent);
   }
   if (message.type === "exit") {
     h1.closeAllConnections();

@@ -1,7 +1,7 @@
 /**
  * Messages between the benchmark's orchestrator (main.ts, which also hosts the server)
  * and its child processes (load.ts drives requests, noop-server.ts is the framework
- * baseline), plus the latency summary both sides share.
+ * baseline, replica-server.ts a second server), plus the latency summary both sides share.
  */
 
 /** What a load loop calls. */
@@ -67,8 +67,11 @@ export type FromLoad =
   | { type: "result"; result: LoadResult }
   | { type: "failed"; message: string };
 
-/** The no-op server answers `{ type: "cpu" }` with its CPU time so far. */
-export type NoopCpu = { type: "cpu"; micros: number };
+/**
+ * A server in a child process (the no-op baseline, the second replica) answers
+ * `{ type: "cpu" }` with its CPU time so far, and the replica with the statements it sent.
+ */
+export type ServerSpent = { type: "cpu"; micros: number; statements?: number };
 
 /** Percentile by nearest rank over sorted samples (ms). */
 export function percentile(sorted: Float64Array, p: number): number {

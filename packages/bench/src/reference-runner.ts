@@ -27,7 +27,12 @@ const runnerMain = path.join(
 
 const readinessUrl = commitUrl("ready");
 
-export async function startReferenceRunner(baseUrl: string, adminToken: string): Promise<ReferenceRunner> {
+/** `runnerServerUrl`: where the runner connects, when not to `baseUrl` (another replica). */
+export async function startReferenceRunner(
+  baseUrl: string,
+  adminToken: string,
+  runnerServerUrl = baseUrl,
+): Promise<ReferenceRunner> {
   const client = wireClient("connect", baseUrl, { connections: 1 });
   const methods = RunnerService.method;
   const call = <T>(method: Parameters<typeof client.call>[0], init: Record<string, unknown>) =>
@@ -41,7 +46,7 @@ export async function startReferenceRunner(baseUrl: string, adminToken: string):
   let stderr = "";
   const proc: ChildProcess = spawn(
     process.execPath,
-    [runnerMain, "--server", baseUrl, "--exchange-token", created.exchangeToken, "--state-dir", stateDir],
+    [runnerMain, "--server", runnerServerUrl, "--exchange-token", created.exchangeToken, "--state-dir", stateDir],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   proc.stderr?.on("data", (chunk: Buffer) => {
