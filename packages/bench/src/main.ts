@@ -419,19 +419,19 @@ interface Measured {
  */
 function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () => number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    let cpuStart: Promise<Spent> | undefined;
-    let cpuEnd: Promise<Spent> | undefined;
+    let spentStart: Promise<Spent> | undefined;
+    let spentEnd: Promise<Spent> | undefined;
     let endRss: (() => number) | undefined;
     let peakRss = Number.NaN;
     const onExit = (code: number | null) => finish(new Error(`the load process exited (code ${code})`));
     const finish = (error: Error | undefined, result?: LoadResult) => {
       load.off("message", onMessage);
       load.off("exit", onExit);
-      if (error || !result || !cpuStart || !cpuEnd) {
+      if (error || !result || !spentStart || !spentEnd) {
         reject(error ?? new Error("the load process did not report its window"));
         return;
       }
-      Promise.all([cpuStart, cpuEnd]).then(
+      Promise.all([spentStart, spentEnd]).then(
         ([a, b]) =>
           resolve({
             result,
@@ -444,10 +444,10 @@ function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () =>
     };
     const onMessage = (message: FromLoad) => {
       if (message.type === "recording") {
-        cpuStart = meter();
+        spentStart = meter();
         endRss = rss();
       } else if (message.type === "recorded") {
-        cpuEnd = meter();
+        spentEnd = meter();
         peakRss = endRss?.() ?? Number.NaN;
       } else if (message.type === "result") finish(undefined, message.result);
       else if (message.type === "failed") finish(new Error(message.message));
@@ -529,10 +529,10 @@ async function main(): Promise<void> {
     cleanups.push(async () => relay?.stop());
     // Each round runs the whole selection, so that every scenario samples the machine's
     // speed at several moments as its baselines do; the table shows each one's median.
-    const rounds: Row[][] = options.selected.map(() => []);
-    for (let round = 0; round < options.rounds * options.selected.length; round++) {
-      const index = round % options.selected.length;
-      const scenario = options.selected[index] as Scenario;
+    const n = options.selected.length;
+    const byScenario: Row[][] = options.selected.map(() => []);
+    for (let run = 0; run < options.rounds * n; run++) {
+      const scenario = options.selected[run % n] as Scenario;
       if (interrupted) break;
       const target =
         scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
@@ -553,8 +553,8 @@ async function main(): Promise<void> {
         loadCpuPercent: Number.NaN,
         note: "",
       };
-      rounds[index]?.push(row);
-      const of = options.rounds > 1 ? ` (round ${Math.floor(round / options.selected.length) + 1})` : "";
+      byScenario[run % n]?.push(row);
+      const of = options.rounds > 1 ? ` (round ${Math.floor(run / n) + 1})` : "";
       process.stderr.write(`running ${scenario.name}/${scenario.protocol}${of} … `);
       try {
         // The reference runner (and the replica it may stream to) runs only while relay
@@ -610,7 +610,7 @@ async function main(): Promise<void> {
     await relay?.stop();
     relay = undefined;
     const finalRss = process.memoryUsage().rss;
-    const rows = rounds.filter((r) => r.length > 0).map(mergeRounds);
+    const rows = byScenario.filter((r) => r.length > 0).map(mergeRounds);
     console.log("");
     printTable(rows);
     const roundsText =
