@@ -621,7 +621,8 @@ async function main(): Promise<void> {
       `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up${roundsText}; ` +
         `server process peak RSS ${mb(monitor.overallPeak())}, at the end ${mb(finalRss)}.\n` +
         "srv CPU / load CPU: CPU time of the answering server (the no-op server for baseline-noop) / of the " +
-        "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request.",
+        "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request; " +
+        "sql/req: statements the server sent to Postgres per request.",
     );
     printTargets(rows, {
       concurrency: options.concurrency,
