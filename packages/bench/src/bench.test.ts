@@ -72,6 +72,8 @@ test("every scenario runs against the real server without errors and the targets
     // Statements are counted for the real server only: every request there reads its token.
     if (row.scenario?.startsWith("baseline-")) expect(row["sql/req"]).toBe("-");
     else expect(Number(row["sql/req"]), `${row.scenario}/${row.protocol}`).toBeGreaterThanOrEqual(1);
+    // The whole machine's CPU comes from /proc/stat, which only Linux has.
+    if (process.platform === "linux") expect(row["all CPU"], `${row.scenario}/${row.protocol}`).toMatch(/^[1-9]\d*%$/);
   }
   // The fleet is every seeded runner when there are fewer than 1 000.
   expect(rows.find((r) => r.scenario === "UpdateRunnerStatus-fleet")?.conc).toBe("300");

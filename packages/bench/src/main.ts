@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -410,7 +411,25 @@ interface Measured {
   serverCpuMs: number;
   /** SQL statements the server sent over the recorded window (NaN: not counted). */
   statements: number;
+  /** CPU time the whole machine was busy over the window, ms (NaN where /proc/stat is missing). */
+  machineCpuMs: number;
   peakRss: number;
+}
+
+/**
+ * CPU time the machine has been busy so far, all cores, in ms: every process on it (server,
+ * Postgres, load generator, reference runner), from /proc/stat's first line (user, nice,
+ * system, irq and softirq, in USER_HZ ticks of 10 ms; idle, iowait and time stolen by the
+ * hypervisor are not busy). NaN where there is no /proc/stat.
+ */
+function machineBusyMs(): number {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+    return fields.length >= 7 ? (user + nice + system + irq + softirq) * 10 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /**
@@ -423,6 +442,8 @@ function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () =>
     let spentEnd: Promise<Spent> | undefined;
     let endRss: (() => number) | undefined;
     let peakRss = Number.NaN;
+    let machineStart = Number.NaN;
+    let machineEnd = Number.NaN;
     const onExit = (code: number | null) => finish(new Error(`the load process exited (code ${code})`));
     const finish = (error: Error | undefined, result?: LoadResult) => {
       load.off("message", onMessage);
@@ -437,6 +458,7 @@ function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () =>
             result,
             serverCpuMs: (b.cpuMicros - a.cpuMicros) / 1000,
             statements: b.statements - a.statements,
+            machineCpuMs: machineEnd - machineStart,
             peakRss,
           }),
         reject,
@@ -444,9 +466,11 @@ function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () =>
     };
     const onMessage = (message: FromLoad) => {
       if (message.type === "recording") {
+        machineStart = machineBusyMs();
         spentStart = meter();
         endRss = rss();
       } else if (message.type === "recorded") {
+        machineEnd = machineBusyMs();
         spentEnd = meter();
         peakRss = endRss?.() ?? Number.NaN;
       } else if (message.type === "result") finish(undefined, message.result);
@@ -551,6 +575,7 @@ async function main(): Promise<void> {
         statementsPerRequest: Number.NaN,
         serverPeakRss: Number.NaN,
         loadCpuPercent: Number.NaN,
+        machineCpuPercent: Number.NaN,
         note: "",
       };
       byScenario[run % n]?.push(row);
@@ -586,7 +611,13 @@ async function main(): Promise<void> {
         const own = ownMeter(() => statements);
         const meter =
           scenario.on === "noop" ? childMeter(noop) : relay?.replicaMeter ? bothMeters(own, relay.replicaMeter) : own;
-        const { result, serverCpuMs, statements: sent, peakRss } = await runJob(load, job, meter, monitor.window);
+        const {
+          result,
+          serverCpuMs,
+          statements: sent,
+          machineCpuMs,
+          peakRss,
+        } = await runJob(load, job, meter, monitor.window);
         const measured = scenario.on !== "database";
         Object.assign(row, {
           rps: result.requests / (result.elapsedMs / 1000),
@@ -599,6 +630,7 @@ async function main(): Promise<void> {
           statementsPerRequest: scenario.on === "server" ? sent / (result.requests + result.errors) : Number.NaN,
           serverPeakRss: scenario.on === "server" ? peakRss : Number.NaN,
           loadCpuPercent: result.loadCpuPercent,
+          machineCpuPercent: (machineCpuMs / result.elapsedMs) * 100,
           note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",
         });
         process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
@@ -622,7 +654,8 @@ async function main(): Promise<void> {
         `server process peak RSS ${mb(monitor.overallPeak())}, at the end ${mb(finalRss)}.\n` +
         "srv CPU / load CPU: CPU time of the answering server (the no-op server for baseline-noop) / of the " +
         "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request; " +
-        "sql/req: statements the server sent to Postgres per request.",
+        "sql/req: statements the server sent to Postgres per request; all CPU: the whole machine's busy CPU time " +
+        `(every process, ${os.cpus().length} cores = ${os.cpus().length * 100}%).`,
     );
     printTargets(rows, {
       concurrency: options.concurrency,

@@ -16,6 +16,7 @@ function row(scenario: string, protocol: string, fields: Partial<Row> = {}): Row
     statementsPerRequest: 2,
     serverPeakRss: 150 * 1024 * 1024,
     loadCpuPercent: 30,
+    machineCpuPercent: 180,
     note: "",
     ...fields,
   };

@@ -23,6 +23,8 @@ export interface Row {
   /** Peak RSS of the server process during the scenario, bytes; NaN for the baselines. */
   serverPeakRss: number;
   loadCpuPercent: number;
+  /** The whole machine's busy CPU time over wall time (every process; 100 = one core); NaN off Linux. */
+  machineCpuPercent: number;
   note: string;
 }
 
@@ -57,6 +59,7 @@ export function mergeRounds(rounds: readonly Row[]): Row {
     statementsPerRequest: m((r) => r.statementsPerRequest),
     serverPeakRss: Math.max(...ran.map((r) => (Number.isNaN(r.serverPeakRss) ? 0 : r.serverPeakRss))) || Number.NaN,
     loadCpuPercent: m((r) => r.loadCpuPercent),
+    machineCpuPercent: m((r) => r.machineCpuPercent),
     note: [...new Set(rounds.map((r) => r.note).filter(Boolean))].join("; "),
   };
 }
@@ -80,6 +83,7 @@ export function printTable(rows: readonly Row[]): void {
     "sql/req",
     "srv peak RSS",
     "load CPU",
+    "all CPU",
   ];
   const cells = rows.map((r) => [
     r.scenario,
@@ -95,6 +99,7 @@ export function printTable(rows: readonly Row[]): void {
     Number.isNaN(r.statementsPerRequest) ? "-" : r.statementsPerRequest.toFixed(2),
     mb(r.serverPeakRss),
     percent(r.loadCpuPercent),
+    percent(r.machineCpuPercent),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]) =>
