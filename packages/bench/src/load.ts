@@ -19,7 +19,15 @@ import { RunnerConfigurationService, RunnerProvider } from "@runnerplane/api/git
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import postgres from "postgres";
-import { commitUrl, type FromLoad, type LoadJob, type LoadResult, percentile, type ToLoad } from "./protocol.js";
+import {
+  commitUrl,
+  type FromLoad,
+  heartbeatAtMs,
+  type LoadJob,
+  type LoadResult,
+  percentile,
+  type ToLoad,
+} from "./protocol.js";
 import { type UnaryMethod, wireClient } from "./wire.js";
 
 /** One call; resolves when the answer is a success, rejects with the error otherwise. */
@@ -203,20 +211,20 @@ async function runHeartbeats(job: LoadJob): Promise<LoadResult> {
   try {
     await fleet.beat(0, true);
     const recorder = new Recorder();
-    const gapMs = job.heartbeatPeriodMs / fleet.count;
     const inFlight = new Set<Promise<void>>();
     const began = performance.now();
+    const due = (n: number) => began + heartbeatAtMs(n, fleet.count, job.heartbeatPeriodMs);
     let next = 0;
     const ticker = (async () => {
       while (!recorder.stopping) {
         // Fire every heartbeat that is due; a late timer catches up instead of drifting.
-        while (began + next * gapMs <= performance.now()) {
+        while (due(next) <= performance.now()) {
           const p = recorder.timed(() => fleet.beat(next));
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
           next++;
         }
-        await sleep(Math.max(1, began + next * gapMs - performance.now()));
+        await sleep(Math.max(1, due(next) - performance.now()));
       }
     })();
     const window = await recorder.window(job);

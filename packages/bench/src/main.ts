@@ -34,7 +34,15 @@ import {
   startEmbeddedPostgres,
   touchIntervalMs,
 } from "@runnerplane/server/harness";
-import type { FromLoad, LoadJob, LoadResult, Protocol, ServerSpent, Target } from "./protocol.js";
+import {
+  type FromLoad,
+  heartbeatAtMs,
+  type LoadJob,
+  type LoadResult,
+  type Protocol,
+  type ServerSpent,
+  type Target,
+} from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
 import { mb, mergeRounds, printTable, printTargets, type Row } from "./report.js";
 
@@ -248,16 +256,16 @@ async function seed(sql: Sql, count: number): Promise<Seeded> {
  * token's use at most once a minute, so a runner heartbeating every 10 s records it on one
  * heartbeat in six. Fresh tokens would record it on every first heartbeat, and a last use
  * at a random moment would leave the first seconds with fewer records than later; so each
- * token's last use is set one minute before one of its runner's next six heartbeats (the
- * load process sends runner i's at offset i/n of every period, see load.ts).
+ * token's last use is set one minute before one of its runner's next six heartbeats in the
+ * load process's schedule.
  */
 async function settleFleet(sql: Sql, fleet: Seeded["fleet"], periodMs: number): Promise<void> {
   const heartbeatsPerUse = Math.max(1, Math.round(touchIntervalMs / periodMs));
-  const gapMs = periodMs / fleet.length;
   const base = Date.now() - touchIntervalMs;
-  const lastUsed = fleet.map((_, i) =>
-    new Date(base + i * gapMs + Math.floor(Math.random() * heartbeatsPerUse) * periodMs).toISOString(),
-  );
+  const lastUsed = fleet.map((_, i) => {
+    const k = Math.floor(Math.random() * heartbeatsPerUse); // the runner's k-th heartbeat records use
+    return new Date(base + heartbeatAtMs(k * fleet.length + i, fleet.length, periodMs)).toISOString();
+  });
   await sql`
     update tokens t set last_used_at = v.at
       from unnest(${fleet.map((f) => f.tokenId)}::uuid[], ${lastUsed}::timestamptz[]) as v(id, at)

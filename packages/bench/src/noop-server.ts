@@ -13,7 +13,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
-import type { ServerSpent } from "./protocol.js";
+import { answerOrchestrator } from "./protocol.js";
 
 const routes = (router: ConnectRouter) => {
   router.service(IdentityService, {
@@ -37,16 +37,8 @@ const listen = (server: http.Server | http2.Http2Server) =>
 
 const [connectPort, grpcPort] = await Promise.all([listen(h1), listen(h2)]);
 process.send?.({ type: "ready", connectPort, grpcPort });
-process.on("message", (message: { type?: string }) => {
-  if (message.type === "cpu") {
-    const { user, system } = process.cpuUsage();
-    process.send?.({ type: "cpu", micros: user + system } satisfies ServerSpent);
-  }
-  if (message.type === "exit") {
-    h1.closeAllConnections();
-    h1.close();
-    h2.close();
-    process.disconnect();
-  }
+answerOrchestrator(() => {
+  h1.closeAllConnections();
+  h1.close();
+  h2.close();
 });
-process.on("disconnect", () => process.exit(0));

@@ -73,6 +73,29 @@ export type FromLoad =
  */
 export type ServerSpent = { type: "cpu"; micros: number; statements?: number };
 
+/**
+ * The child side of that: answers `cpu` with the process's CPU time (and `statements()` if
+ * given); on `exit`, closes and disconnects, and the process exits with the channel.
+ */
+export function answerOrchestrator(close: () => unknown, statements?: () => number): void {
+  process.on("message", (message: { type?: string }) => {
+    if (message.type === "cpu") {
+      const { user, system } = process.cpuUsage();
+      const reply: ServerSpent = { type: "cpu", micros: user + system };
+      if (statements) reply.statements = statements();
+      process.send?.(reply);
+    }
+    if (message.type === "exit") void Promise.resolve(close()).finally(() => process.disconnect());
+  });
+  process.on("disconnect", () => process.exit(0));
+}
+
+/**
+ * The heartbeat fleet's schedule: the fleet's n-th heartbeat (n from 0) is runner n % count's,
+ * at this many ms after the start, so each runner reports once per period at offset i/count.
+ */
+export const heartbeatAtMs = (n: number, count: number, periodMs: number) => (n * periodMs) / count;
+
 /** Percentile by nearest rank over sorted samples (ms). */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;

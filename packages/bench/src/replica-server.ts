@@ -6,7 +6,7 @@
  * statements sent when asked, and closes when told to exit.
  */
 import { build, createKeyRing, createLogger, createSql, type ServerConfig } from "@runnerplane/server/harness";
-import type { ServerSpent } from "./protocol.js";
+import { answerOrchestrator } from "./protocol.js";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? "";
 const key = Buffer.from(process.env.BENCH_KEY ?? "", "base64");
@@ -28,16 +28,7 @@ const server = build({
 });
 const address = await server.listen(0, "127.0.0.1");
 process.send?.({ type: "ready", port: address.port });
-process.on("message", (message: { type?: string }) => {
-  if (message.type === "cpu") {
-    const { user, system } = process.cpuUsage();
-    process.send?.({ type: "cpu", micros: user + system, statements } satisfies ServerSpent);
-  }
-  if (message.type === "exit") {
-    void server
-      .close()
-      .then(() => sql.end({ timeout: 5 }))
-      .finally(() => process.disconnect());
-  }
-});
-process.on("disconnect", () => process.exit(0));
+answerOrchestrator(
+  () => server.close().then(() => sql.end({ timeout: 5 })),
+  () => statements,
+);
