@@ -83,6 +83,12 @@ const scenarios: Scenario[] = [
 /** The heartbeat scenario: this many simulated runners, each reporting once per period. */
 const fleetSize = 1000;
 const heartbeatPeriodMs = 10_000;
+/**
+ * Added to the warm-up of a relay scenario that starts the reference runner: a runner
+ * process that has just started spends its first seconds compiling its hot paths, which
+ * raised the first relay scenario's p50 by about a fifth. Runners are long-lived.
+ */
+const freshRunnerWarmupMs = 2_000;
 
 const serverConfig: ServerConfig = {
   corsOrigins: [],
@@ -593,11 +599,14 @@ async function main(): Promise<void> {
         // The reference runner (and the replica it may stream to) runs only while relay
         // scenarios do, so that it cannot disturb the others.
         const relayKind = scenario.target !== "parseContextUrl" ? undefined : scenario.replica ? "replica" : "local";
+        let warmupMs = options.warmupMs;
         if (relay?.kind !== relayKind) {
           await relay?.stop();
           relay = undefined;
-          if (relayKind)
+          if (relayKind) {
             relay = await startAnsweringRunner(relayKind, baseUrl, seeded.token, { databaseUrl: db.url, key });
+            warmupMs += freshRunnerWarmupMs;
+          }
         }
         if (scenario.target === "heartbeat" && scenario.on === "server")
           await settleFleet(sql, seeded.fleet, heartbeatPeriodMs);
@@ -608,7 +617,7 @@ async function main(): Promise<void> {
           token: scenario.on === "server" ? seeded.token : "",
           databaseUrl: db.url,
           concurrency: options.concurrency,
-          warmupMs: options.warmupMs,
+          warmupMs,
           durationMs: options.durationMs,
           runnerIds: seeded.runnerIds,
           deepPageToken: seeded.deepPageToken,
@@ -658,7 +667,8 @@ async function main(): Promise<void> {
         ? `; each row the median of ${options.rounds} interleaved rounds (errors summed, peak RSS the highest)`
         : "";
     console.log(
-      `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up${roundsText}; ` +
+      `\nduration ${options.durationMs / 1000} s per scenario after ${options.warmupMs / 1000} s warm-up ` +
+        `(${freshRunnerWarmupMs / 1000} s more when a relay scenario starts the reference runner)${roundsText}; ` +
         `server process peak RSS ${mb(monitor.overallPeak())}, at the end ${mb(finalRss)}.\n` +
         "srv CPU / load CPU: CPU time of the answering server (the no-op server for baseline-noop) / of the " +
         "load generator over the measured window (100% = one core); srv ms/req: that CPU time per request; " +
