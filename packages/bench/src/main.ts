@@ -23,6 +23,7 @@ import {
   createLogger,
   createPageTokens,
   createSql,
+  defaultDbPoolSize,
   dropDatabase,
   type EmbeddedPostgres,
   issueToken,
@@ -524,7 +525,7 @@ async function main(): Promise<void> {
     cleanups.push(db.stop);
     let statements = 0;
     const sql = createSql(db.url, {
-      max: 10,
+      max: defaultDbPoolSize,
       applicationName: "runnerplane-bench",
       onStatement: () => {
         statements++;

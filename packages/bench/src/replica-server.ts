@@ -5,7 +5,14 @@
  * processes through Postgres (docs/relay.md). Reports its port over IPC, its CPU time and
  * statements sent when asked, and closes when told to exit.
  */
-import { build, createKeyRing, createLogger, createSql, type ServerConfig } from "@runnerplane/server/harness";
+import {
+  build,
+  createKeyRing,
+  createLogger,
+  createSql,
+  defaultDbPoolSize,
+  type ServerConfig,
+} from "@runnerplane/server/harness";
 import { answerOrchestrator } from "./protocol.js";
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? "";
@@ -14,7 +21,7 @@ const config = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? "{}") as ServerConf
 
 let statements = 0;
 const sql = createSql(databaseUrl, {
-  max: 10,
+  max: defaultDbPoolSize,
   applicationName: "runnerplane-bench-replica",
   onStatement: () => {
     statements++;

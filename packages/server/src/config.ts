@@ -16,7 +16,7 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where the embedded Postgres and other local state live (RUNNERPLANE_DATA_DIR). */
   dataDir: string;
-  /** Maximum connections in the Postgres pool (RUNNERPLANE_DB_POOL_SIZE, default 10). */
+  /** Maximum connections in the Postgres pool (RUNNERPLANE_DB_POOL_SIZE, default `defaultDbPoolSize`). */
   dbPoolSize: number;
   /** Public base URL of this server, for URLs handed to users (RUNNERPLANE_PUBLIC_URL). */
   publicUrl: string;
@@ -36,6 +36,16 @@ export interface Config {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * Postgres connections per server process. One Node process sends queries from one thread;
+ * once every connection is busy, postgres.js pipelines further queries on them and sends
+ * a connection's queued queries in one write. With 5 rather than 10 connections, the bench
+ * served 5–12% more calls per CPU second on every scenario but one, a tie
+ * (docs/performance.md). Raise it for a remote database under many concurrent transactions,
+ * each of which holds a connection until it ends.
+ */
+export const defaultDbPoolSize = 5;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -61,7 +71,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     host,
     databaseUrl,
     dataDir: path.resolve(cwd, env.RUNNERPLANE_DATA_DIR || ".data"),
-    dbPoolSize: integer(env, "RUNNERPLANE_DB_POOL_SIZE", 10, 1, 1000),
+    dbPoolSize: integer(env, "RUNNERPLANE_DB_POOL_SIZE", defaultDbPoolSize, 1, 1000),
     publicUrl: publicUrl.replace(/\/+$/, ""),
     corsOrigins: (env.RUNNERPLANE_CORS_ORIGINS ?? "")
       .split(",")

@@ -5,6 +5,7 @@
  */
 export type { BootstrapInput, Bootstrapped } from "./admin/bootstrap.js";
 export { bootstrap } from "./admin/bootstrap.js";
+export { defaultDbPoolSize } from "./config.js";
 export { createKeyRing } from "./crypto/index.js";
 export type { EmbeddedPostgres, Sql } from "./db/index.js";
 export { createDatabaseIfMissing, createSql, dropDatabase, migrate, startEmbeddedPostgres } from "./db/index.js";
