@@ -41,9 +41,9 @@ export type Env = Record<string, string | undefined>;
  * Postgres connections per server process. One Node process sends queries from one thread;
  * once every connection is busy, postgres.js pipelines further queries on them and sends
  * a connection's queued queries in one write. With 5 rather than 10 connections, the bench
- * served 5–12% more calls per CPU second on every scenario but one, a tie
- * (docs/performance.md). Raise it for a remote database under many concurrent transactions,
- * each of which holds a connection until it ends.
+ * spent 5–9% less CPU per call on every scenario but one, a tie (docs/performance.md).
+ * Raise it for a remote database under many concurrent transactions, each of which holds a
+ * connection until it ends.
  */
 export const defaultDbPoolSize = 5;
 
