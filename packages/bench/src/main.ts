@@ -171,8 +171,6 @@ async function startDatabase(): Promise<{ url: string; stop(): Promise<void> }> 
     return { url: u.toString(), stop: () => dropDatabase(external, name) };
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "runnerplane-bench-"));
-  // The cluster runs as "postgres" when we are root; it must be able to enter the directory.
-  await import("node:fs/promises").then((fs) => fs.chmod(dataDir, 0o755));
   let embedded: EmbeddedPostgres | undefined;
   try {
     embedded = await startEmbeddedPostgres({

@@ -87,9 +87,10 @@ export async function authorizeRunner(
   options: AuthorizeRunnerOptions,
 ): Promise<AuthorizedRunner> {
   const loaded = await loadRunnerAccessFacts(sql, caller, runnerId);
-  const facts = loaded?.facts;
-  const role = facts ? runnerRole(caller, facts) : undefined;
-  if (!loaded || !facts || !role) throw runnerNotFound(runnerId);
+  if (!loaded) throw runnerNotFound(runnerId);
+  const { facts, runner } = loaded;
+  const role = runnerRole(caller, facts);
+  if (!role) throw runnerNotFound(runnerId);
   const allowed = role === "runner" ? options.runnerItself === true : role === "admin" || options.need === "user";
   if (!allowed) {
     throw new ConnectError(
@@ -99,7 +100,7 @@ export async function authorizeRunner(
       Code.PermissionDenied,
     );
   }
-  return { facts, role, runner: loaded.runner };
+  return { facts, role, runner };
 }
 
 export function runnerNotFound(runnerId: string): ConnectError {

@@ -7,7 +7,7 @@ import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@conn
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
-import { authorizeRunner, type Caller, callerOf, visibleRunnerCondition } from "../auth/index.js";
+import { authorizeRunner, type Caller, callerOf, runnerNotFound, visibleRunnerCondition } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import { sealForRunner } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
@@ -314,7 +314,8 @@ export function createRunnerService({
         }
       }
       if (!(await updateRunner(sql, caller.organizationId, req.runnerId, changes, clock.now()))) {
-        throw runnerGone(req.runnerId);
+        // The runner vanished between authorization and the update (a concurrent delete).
+        throw runnerNotFound(req.runnerId);
       }
       await notifier.configurationChanged(req.runnerId.toLowerCase());
       return {};
@@ -440,11 +441,6 @@ async function runnerTokens(tx: Db, organizationId: string, runnerId: string, no
     description: "access (deprecated issuance)",
   });
   return { exchangeToken: exchange.token, accessToken: access.token };
-}
-
-/** The runner vanished between authorization and the statement (a concurrent delete). */
-function runnerGone(runnerId: string): ConnectError {
-  return new ConnectError(`runner ${runnerId} not found`, Code.NotFound);
 }
 
 function policyRole(role: RunnerRole) {
