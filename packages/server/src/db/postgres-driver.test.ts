@@ -1,0 +1,128 @@
+/**
+ * Our patch of postgres.js (patches/postgres@3.4.9.patch, docs/decisions.md): connections
+ * that die under a statement, and statements cancelled before they were sent, leave the
+ * process alive and the pool usable. Each case hung or crashed the process unpatched.
+ * The pool-queue changes have their own test (pool-queue.test.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/index.js";
+import { isConnectionError } from "./connection-errors.js";
+import { createSql, type Sql } from "./sql.js";
+
+let db: TestDatabase;
+const pools: Sql[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  for (const pool of pools) await pool.end({ timeout: 1 });
+  await db?.drop();
+});
+
+/** A pool of one connection, so the tests know which connection a statement waits for. */
+function onePool(): Sql {
+  const pool = createSql(db.url, { max: 1 });
+  pools.push(pool);
+  return pool;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settles within `ms`, or says it hung. */
+function within<T>(promise: Promise<T>, ms = 3_000): Promise<T> {
+  return Promise.race([
+    promise,
+    sleep(ms).then(() => {
+      throw new Error(`still pending after ${ms} ms`);
+    }),
+  ]);
+}
+
+describe("postgres.js, as patched", () => {
+  it("fails a transaction's statements with a connection error when its backend dies, and the process and the pool live on", async () => {
+    const sql = onePool();
+    await db.sql`create table if not exists driver_lost (n int)`;
+    const failure = await sql
+      .begin(async (tx) => {
+        const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        await db.sql`select pg_terminate_backend(${row?.pid ?? 0})`;
+        await sleep(200); // the connection has noticed it is closed
+        // Unpatched, this statement (and the rollback after it) was written to a null
+        // socket from setImmediate: an uncaught TypeError that ended the process.
+        await tx`select 1`;
+      })
+      .catch((error: unknown) => error);
+    expect(isConnectionError(failure)).toBe(true);
+    await sleep(50);
+    expect(await within(sql`select 1 as one`)).toEqual([{ one: 1 }]);
+  });
+
+  it("never runs a transaction's statement in a new session once the transaction's connection died", async () => {
+    const sql = onePool();
+    await db.sql`create table if not exists driver_lost (n int)`;
+    let late!: Promise<unknown>;
+    // begin() rejects as soon as the connection is lost; the callback goes on regardless.
+    const callbackDone = new Promise<void>((resolve) => {
+      void sql
+        .begin(async (tx) => {
+          const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+          await db.sql`select pg_terminate_backend(${row?.pid ?? 0})`;
+          await sleep(200);
+          await sql`select 1`; // the pool reopens the same connection for someone else
+          late = tx`insert into driver_lost values (7)`.catch((error: unknown) => error);
+          await late;
+          resolve();
+        })
+        .catch(() => {});
+    });
+    await within(callbackDone);
+    // Unpatched, the insert ran in the reopened session, outside any transaction, and stayed.
+    expect(isConnectionError(await late)).toBe(true);
+    expect(await db.sql`select n from driver_lost`).toEqual([]);
+  });
+
+  it("rolls a transaction back, without stalling its connection, when a statement waiting in the transaction's own queue is cancelled", async () => {
+    const sql = onePool();
+    await sql`create table if not exists driver_probe (n int)`;
+    const failure = await within(
+      sql.begin(async (tx) => {
+        await tx`insert into driver_probe values (1)`;
+        // A parameterised statement seen for the first time is described before it runs,
+        // so the connection takes no more statements meanwhile: the next one waits in the
+        // transaction's queue. Unpatched, cancelling it left the connection waiting for
+        // an answer to a statement it never sent, and the rollback never ran.
+        const first = tx`select ${1}::int as n, pg_sleep(0.1)`.execute();
+        const queued = tx`select 2 as n`;
+        const queuedFailure = queued.catch((error: unknown) => error);
+        await sleep(20);
+        await queued.cancel();
+        await queuedFailure;
+        await first;
+      }).catch((error: unknown) => error),
+    );
+    expect(failure).toMatchObject({ code: "57014" });
+    expect(await within(sql`select count(*)::int as n from driver_probe`)).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps a connection usable when the statement it was being opened for is cancelled", async () => {
+    const sql = onePool();
+    const first = sql`select 1 as n`;
+    const failure = first.catch((error: unknown) => error);
+    first.execute();
+    await sleep(0); // handed to the pool, which starts opening its connection for it
+    await first.cancel(new Error("not wanted any more"));
+    expect(((await failure) as Error).message).toBe("not wanted any more");
+    expect(await within(sql`select 2 as n`)).toEqual([{ n: 2 }]);
+  });
+
+  it("resolves cancel() of a running statement and rejects the statement as cancelled", async () => {
+    const sql = onePool();
+    const running = sql`select pg_sleep(10)`;
+    const failure = running.catch((error: unknown) => error);
+    await sleep(200);
+    await within(running.cancel());
+    expect((await within(failure)) as { code?: string }).toMatchObject({ code: "57014" });
+    expect(await within(sql`select 5 as n`)).toEqual([{ n: 5 }]);
+  });
+});
