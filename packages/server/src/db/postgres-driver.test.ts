@@ -86,20 +86,22 @@ describe("postgres.js, as patched", () => {
     const sql = onePool();
     await sql`create table if not exists driver_probe (n int)`;
     const failure = await within(
-      sql.begin(async (tx) => {
-        await tx`insert into driver_probe values (1)`;
-        // A parameterised statement seen for the first time is described before it runs,
-        // so the connection takes no more statements meanwhile: the next one waits in the
-        // transaction's queue. Unpatched, cancelling it left the connection waiting for
-        // an answer to a statement it never sent, and the rollback never ran.
-        const first = tx`select ${1}::int as n, pg_sleep(0.1)`.execute();
-        const queued = tx`select 2 as n`;
-        const queuedFailure = queued.catch((error: unknown) => error);
-        await sleep(20);
-        await queued.cancel();
-        await queuedFailure;
-        await first;
-      }).catch((error: unknown) => error),
+      sql
+        .begin(async (tx) => {
+          await tx`insert into driver_probe values (1)`;
+          // A parameterised statement seen for the first time is described before it runs,
+          // so the connection takes no more statements meanwhile: the next one waits in the
+          // transaction's queue. Unpatched, cancelling it left the connection waiting for
+          // an answer to a statement it never sent, and the rollback never ran.
+          const first = tx`select ${1}::int as n, pg_sleep(0.1)`.execute();
+          const queued = tx`select 2 as n`;
+          const queuedFailure = queued.catch((error: unknown) => error);
+          await sleep(20);
+          await queued.cancel();
+          await queuedFailure;
+          await first;
+        })
+        .catch((error: unknown) => error),
     );
     expect(failure).toMatchObject({ code: "57014" });
     expect(await within(sql`select count(*)::int as n from driver_probe`)).toEqual([{ n: 0 }]);
