@@ -12,6 +12,7 @@ import { createKeyRing, generateSecretKey, parseSecretKeys } from "./crypto/inde
 import { migrate, openDatabase } from "./db/index.js";
 import { createLogger } from "./logging/index.js";
 import { build } from "./server.js";
+import { encryptPlaintextMetricsPasswords } from "./services/metrics-password.js";
 
 async function main(): Promise<void> {
   // INIT_CWD: where the user ran `pnpm start`, so relative paths mean what they typed.
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   }
 
   const keyRing = createKeyRing(config.secretKeys ?? (await embeddedSecretKeys(config, db.startedEmbedded)));
+  // Secrets older versions stored in plaintext, which the migrations cannot encrypt.
+  await encryptPlaintextMetricsPasswords(sql, keyRing, log);
   const server = build({ config, sql, log, keyRing });
   const address = await server.listen(config.port, config.host);
   log.info("listening", { host: address.address, port: address.port, public_url: config.publicUrl });

@@ -5,8 +5,10 @@ export type { AuthorizedRunner, AuthorizeRunnerOptions, RunnerAccessFacts, Runne
 export {
   administeredRunnerCondition,
   authorizeRunner,
+  readsRunnerSecrets,
   runnerNotFound,
   runnerRole,
+  runnerSecretsReadableCondition,
   visibleRunnerCondition,
 } from "./runner-access.js";
 export { assertRunnerItself, requireRunnerItself } from "./runner-itself.js";

@@ -61,6 +61,23 @@ export function administeredRunnerCondition(sql: Db, caller: Caller): postgres.F
                    where p.runner_id = r.id and p.role = 'admin' and gm.member_id = ${caller.subject.id})))`;
 }
 
+/**
+ * Whether a role reads the runner's configuration secrets (the metrics password): runner
+ * admins and the runner itself do; runner users get "" (behaviour.md §10).
+ */
+export function readsRunnerSecrets(role: RunnerRole): boolean {
+  return role === "admin" || role === "runner";
+}
+
+/**
+ * readsRunnerSecrets() as an SQL condition on a visible `runners` row aliased `r`: the
+ * runner itself (a runner sees only itself) or a runner the caller administers.
+ */
+export function runnerSecretsReadableCondition(sql: Db, caller: Caller): postgres.Fragment {
+  if (caller.subject.principal === Principal.RUNNER) return sql`r.id = ${caller.subject.id}`;
+  return administeredRunnerCondition(sql, caller);
+}
+
 export interface AuthorizeRunnerOptions {
   /** The least role the method needs. */
   need: "user" | "admin";

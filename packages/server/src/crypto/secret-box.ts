@@ -1,7 +1,8 @@
 /**
- * Encryption at rest for secrets the server must read back (host authentication tokens):
- * AES-256-GCM from Node's crypto, a fresh 96-bit IV per value, the key id stored beside the
- * ciphertext, and associated data binding each ciphertext to its row and column.
+ * Encryption at rest for secrets the server must read back (host authentication tokens,
+ * runner metrics passwords): AES-256-GCM from Node's crypto, a fresh 96-bit IV per value,
+ * the key id stored beside the ciphertext, and associated data binding each ciphertext to
+ * its row and column.
  * A key ring holds every key that may still have ciphertexts; the first one encrypts.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 /** SQL for environment classes (docs/configuration.md). */
-import type { DbRunnerKind, DbRunnerProvider } from "../services/runner-rules.js";
+import type { DbRunnerKind, DbRunnerProvider } from "./runners.js";
 import type { Db } from "./sql.js";
 
 export interface DbEnvironmentClass {

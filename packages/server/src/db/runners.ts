@@ -1,7 +1,10 @@
 import type postgres from "postgres";
 /** SQL for runners (docs/runners.md). Rows stay rows here; services/runner-mapper.ts makes messages. */
-import type { DbRunnerKind, DbRunnerProvider } from "../services/runner-rules.js";
 import type { Db, Sql } from "./sql.js";
+
+/** The `kind` and `provider` columns: lowercase names, because SQL reads them (visibility). */
+export type DbRunnerKind = "local" | "remote" | "local_configuration";
+export type DbRunnerProvider = "aws_ec2" | "linux_host" | "desktop_mac" | "managed" | "gcp" | "dev_agent";
 
 export interface DbRunner {
   id: string;
@@ -28,7 +31,13 @@ export interface DbRunner {
   metrics_enabled: boolean;
   metrics_url: string;
   metrics_username: string;
-  metrics_password: string;
+  /**
+   * AES-256-GCM, bound to the runner's id (services/metrics-password.ts); null = no password.
+   * The plaintext column `metrics_password` of 0002 is left out on purpose: only the start-up
+   * step that encrypts what it still holds reads it (encryptPlaintextMetricsPassword below).
+   */
+  metrics_password_ciphertext: Buffer | null;
+  metrics_password_key_id: string | null;
   metrics_managed: boolean;
   metrics_verbose: boolean;
   phase: number;
@@ -65,7 +74,8 @@ type SettingColumn =
   | "metrics_enabled"
   | "metrics_url"
   | "metrics_username"
-  | "metrics_password"
+  | "metrics_password_ciphertext"
+  | "metrics_password_key_id"
   | "metrics_managed"
   | "metrics_verbose";
 
@@ -73,6 +83,8 @@ type SettingColumn =
 export type RunnerSettings = { [K in SettingColumn]?: DbRunner[K] | undefined };
 
 export interface InsertRunner extends RunnerSettings {
+  /** Given when a ciphertext must be bound to the id before the row exists; else generated. */
+  id?: string | undefined;
   organization_id: string;
   name: string;
   kind: DbRunnerKind;
@@ -104,7 +116,10 @@ export async function updateRunner(
   changes: RunnerSettings,
   now: Date,
 ): Promise<boolean> {
-  const set = withoutUndefined({ ...changes, updated_at: now });
+  const set: Record<string, unknown> = withoutUndefined({ ...changes, updated_at: now });
+  // A plaintext left behind by an older server must not outlive a newer password: the
+  // start-up step would otherwise encrypt it over this one.
+  if (changes.metrics_password_ciphertext !== undefined) set.metrics_password = "";
   const rows = await sql`update runners set ${sql(set)} where id = ${id} and organization_id = ${organizationId}`;
   return rows.count === 1;
 }
@@ -113,6 +128,8 @@ export interface RunnerListQuery {
   organizationId: string;
   /** Which runners (row `r`) the caller may see: auth's visibleRunnerCondition(). */
   visibleRunners: postgres.Fragment;
+  /** On which of them it reads secrets (row `r`): auth's runnerSecretsReadableCondition(). */
+  secretsReadable: postgres.Fragment;
   creatorIds: string[];
   kinds: DbRunnerKind[];
   providers: DbRunnerProvider[];
@@ -124,9 +141,9 @@ export interface RunnerListQuery {
  * One page in (created_at, id) order. The row comparison `(created_at, id) > (…)` lets
  * runners_list_idx seek straight to the cursor, so page N costs what page 1 costs.
  */
-export function listRunners(sql: Db, q: RunnerListQuery): Promise<DbRunner[]> {
-  return sql<DbRunner[]>`
-    select r.* from runners r
+export function listRunners(sql: Db, q: RunnerListQuery): Promise<(DbRunner & { secrets_readable: boolean })[]> {
+  return sql<(DbRunner & { secrets_readable: boolean })[]>`
+    select r.*, (${q.secretsReadable}) as secrets_readable from runners r
      where r.organization_id = ${q.organizationId}
        and ${q.visibleRunners}
        ${q.creatorIds.length > 0 ? sql`and r.creator_id = any(${q.creatorIds}::uuid[])` : sql``}
@@ -171,6 +188,41 @@ export async function markRunnerActive(sql: Db, id: string, now: Date): Promise<
   await sql`update runners set phase = case when deleting_since is null then 3 else phase end,
                                status_updated_at = ${now}
              where id = ${id}`;
+}
+
+/**
+ * Runners whose metrics password is still plaintext (written before migration 0005, or by
+ * an older replica during a rolling upgrade), one keyset page in id order; the partial
+ * index runners_plaintext_metrics_password_idx holds exactly these rows.
+ */
+export function plaintextMetricsPasswords(
+  sql: Db,
+  afterId: string | undefined,
+  limit: number,
+): Promise<{ id: string; metrics_password: string }[]> {
+  return sql<{ id: string; metrics_password: string }[]>`
+    select id, metrics_password from runners
+     where metrics_password <> '' ${afterId ? sql`and id > ${afterId}::uuid` : sql``}
+     order by id
+     limit ${limit}`;
+}
+
+/**
+ * Replaces a plaintext metrics password by its ciphertext, only if the row still holds that
+ * very plaintext: a second replica doing the same at the same moment, or a password
+ * changed in between, makes this a no-op (false) instead of overwriting a newer value.
+ */
+export async function encryptPlaintextMetricsPassword(
+  sql: Db,
+  id: string,
+  plaintext: string,
+  sealed: { keyId: string; ciphertext: Buffer },
+): Promise<boolean> {
+  const rows = await sql`
+    update runners set metrics_password = '', metrics_password_ciphertext = ${sealed.ciphertext},
+                       metrics_password_key_id = ${sealed.keyId}
+     where id = ${id} and metrics_password = ${plaintext}`;
+  return rows.count === 1;
 }
 
 /** postgres.js refuses `undefined`; an absent setting means "leave the column alone". */

@@ -15,8 +15,12 @@ import type { DbRunner } from "../db/runners.js";
 import { livePhase } from "./liveness.js";
 import { kindFromDb, providerFromDb } from "./runner-rules.js";
 
-/** `now` decides the live phase (services/liveness.ts). */
-export function toRunner(row: DbRunner, now: Date): Runner {
+/**
+ * `now` decides the live phase (services/liveness.ts). The row holds secrets only as
+ * ciphertexts; `secrets` are the plaintexts the caller may read ("" for the others), decided
+ * by the service with auth's readsRunnerSecrets().
+ */
+export function toRunner(row: DbRunner, now: Date, secrets: { metricsPassword: string }): Runner {
   return create(RunnerSchema, {
     runnerId: row.id,
     createdAt: timestampFromDate(row.created_at),
@@ -49,7 +53,7 @@ export function toRunner(row: DbRunner, now: Date): Runner {
           enabled: row.metrics_enabled,
           url: row.metrics_url,
           username: row.metrics_username,
-          password: row.metrics_password,
+          password: secrets.metricsPassword,
           managedMetricsEnabled: row.metrics_managed,
           includeVerboseMetrics: row.metrics_verbose,
         },

@@ -5,9 +5,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerPhase } from "@runnerplane/api/gitpod/v1/runner_pb";
+import type { DbRunnerKind, DbRunnerProvider } from "../db/runners.js";
 
-export type DbRunnerKind = "local" | "remote" | "local_configuration";
-export type DbRunnerProvider = "aws_ec2" | "linux_host" | "desktop_mac" | "managed" | "gcp" | "dev_agent";
+export type { DbRunnerKind, DbRunnerProvider };
 
 export const kindToDb: Record<Exclude<RunnerKind, RunnerKind.UNSPECIFIED>, DbRunnerKind> = {
   [RunnerKind.LOCAL]: "local",

@@ -3,17 +3,28 @@
  * methods answered by the runner itself (ParseContextURL, …) belong to the relay and stay
  * `unimplemented` until it lands.
  */
+import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
-import { authorizeRunner, type Caller, callerOf, runnerNotFound, visibleRunnerCondition } from "../auth/index.js";
+import {
+  authorizeRunner,
+  type Caller,
+  callerOf,
+  readsRunnerSecrets,
+  runnerNotFound,
+  runnerRole,
+  runnerSecretsReadableCondition,
+  visibleRunnerCondition,
+} from "../auth/index.js";
 import type { Clock } from "../clock.js";
-import { sealForRunner } from "../crypto/index.js";
+import { type KeyRing, sealForRunner } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
 import { deletePolicy, insertPolicy, listPolicies, updatePolicy } from "../db/runner-policies.js";
 import {
   activeRunnersForHost,
+  type DbRunner,
   insertRunner,
   listRunners,
   markDeleting,
@@ -22,9 +33,11 @@ import {
   updateRunner,
 } from "../db/runners.js";
 import { issueExchangeToken, issueToken } from "../db/tokens.js";
+import type { Logger } from "../logging/index.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { askRunner, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
 import { aliveSince } from "./liveness.js";
+import { openMetricsPassword, sealMetricsPassword } from "./metrics-password.js";
 import { roleToDb, toPolicy, toRunner } from "./runner-mapper.js";
 import {
   checkDesiredPhaseChange,
@@ -39,10 +52,13 @@ import { schemaOf } from "./runner-schema.js";
 export interface RunnerServiceDeps {
   sql: Sql;
   clock: Clock;
+  log: Logger;
   pageTokens: () => Promise<PageTokens>;
   relay: Relay;
   notifier: RunnerNotifier;
   publicUrl: string;
+  /** Encrypts the metrics password at rest (services/metrics-password.ts). */
+  keyRing: KeyRing;
 }
 
 /** Logs tokens authorize reading one runner's logs for an hour. */
@@ -51,11 +67,35 @@ const logsTokenLifetimeMs = 60 * 60_000;
 export function createRunnerService({
   sql,
   clock,
+  log,
   pageTokens,
   relay,
   notifier,
   publicUrl,
+  keyRing,
 }: RunnerServiceDeps): Partial<ServiceImpl<typeof RunnerService>> {
+  /** The runner as the caller may see it: secrets only where readsRunnerSecrets() says so. */
+  const runnerFor = (row: DbRunner, readsSecrets: boolean, now: Date) =>
+    toRunner(row, now, { metricsPassword: readsSecrets ? metricsPasswordOf(row) : "" });
+
+  /**
+   * A password that does not decrypt (its key was removed from the key ring, or the
+   * ciphertext was altered or copied from another runner) reads as "" and is logged, rather
+   * than failing the call: one such runner must not take every admin's ListRunners down.
+   */
+  const metricsPasswordOf = (row: DbRunner): string => {
+    try {
+      return openMetricsPassword(keyRing, row);
+    } catch (error) {
+      log.error("a runner's metrics password does not decrypt; it reads as empty until it is set again", {
+        runner_id: row.id,
+        key_id: row.metrics_password_key_id,
+        error: (error as Error).message,
+      });
+      return "";
+    }
+  };
+
   /** A runner the caller may use (runner user or admin), asked on the caller's behalf. */
   const ask = async <C extends Parameters<typeof askRunner>[3]>(
     ctx: HandlerContext,
@@ -187,9 +227,12 @@ export function createRunnerService({
         ? resolveUpdateWindow("spec.configuration.update_window", config.updateWindow)
         : undefined;
       const now = clock.now();
+      // The id is settled here so the password's ciphertext can be bound to it.
+      const id = randomUUID();
       const created = await sql
         .begin(async (tx) => {
           const row = await insertRunner(tx, {
+            id,
             organization_id: caller.organizationId,
             name: req.name,
             kind,
@@ -214,7 +257,7 @@ export function createRunnerService({
             metrics_enabled: config?.metrics?.enabled ?? false,
             metrics_url: config?.metrics?.url ?? "",
             metrics_username: config?.metrics?.username ?? "",
-            metrics_password: config?.metrics?.password ?? "",
+            ...sealMetricsPassword(keyRing, id, config?.metrics?.password ?? ""),
             metrics_managed: config?.metrics?.managedMetricsEnabled ?? false,
             metrics_verbose: config?.metrics?.includeVerboseMetrics ?? false,
           });
@@ -227,8 +270,17 @@ export function createRunnerService({
           }
           throw error;
         });
+      // The creator's role on its new runner (admin: org runners need an org admin, and a
+      // user runner's creator administers it), by the one rule rather than assumed.
+      const role = runnerRole(caller, {
+        runnerId: id,
+        organizationId: caller.organizationId,
+        kind,
+        creatorId: caller.subject.id,
+        policyRoles: [],
+      });
       return {
-        runner: toRunner(created.row, now),
+        runner: runnerFor(created.row, role !== undefined && readsRunnerSecrets(role), now),
         exchangeToken: created.exchangeToken,
         accessToken: created.accessToken,
       };
@@ -236,8 +288,8 @@ export function createRunnerService({
 
     async getRunner(req, ctx) {
       const caller = callerOf(ctx);
-      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
-      return { runner: toRunner(runner, clock.now()) };
+      const { role, runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "user", runnerItself: true });
+      return { runner: runnerFor(runner, readsRunnerSecrets(role), clock.now()) };
     },
 
     async listRunners(req, ctx) {
@@ -267,6 +319,7 @@ export function createRunnerService({
           listRunners(sql, {
             organizationId: caller.organizationId,
             visibleRunners: visibleRunnerCondition(sql, caller),
+            secretsReadable: runnerSecretsReadableCondition(sql, caller),
             creatorIds: filter.creatorIds,
             kinds: filter.kinds,
             providers: filter.providers,
@@ -276,7 +329,10 @@ export function createRunnerService({
         cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
       });
       const now = clock.now();
-      return { runners: page.rows.map((row) => toRunner(row, now)), pagination: { nextToken: page.nextToken } };
+      return {
+        runners: page.rows.map((row) => runnerFor(row, row.secrets_readable, now)),
+        pagination: { nextToken: page.nextToken },
+      };
     },
 
     async updateRunner(req, ctx) {
@@ -294,6 +350,10 @@ export function createRunnerService({
         if (c.honeycombApiKey !== undefined) {
           changes.encrypted_honeycomb_api_key = await sealHoneycombKey(runner.public_key, c.honeycombApiKey);
         }
+        // Absent: the stored password stays; "": removed; anything else: replaces it.
+        if (c.metrics?.password !== undefined) {
+          Object.assign(changes, sealMetricsPassword(keyRing, runner.id, c.metrics.password));
+        }
         Object.assign(changes, {
           release_channel: c.releaseChannel,
           auto_update: c.autoUpdate,
@@ -303,7 +363,6 @@ export function createRunnerService({
           metrics_enabled: c.metrics?.enabled,
           metrics_url: c.metrics?.url,
           metrics_username: c.metrics?.username,
-          metrics_password: c.metrics?.password,
           metrics_managed: c.metrics?.managedMetricsEnabled,
           metrics_verbose: c.metrics?.includeVerboseMetrics,
         } satisfies RunnerSettings);
