@@ -18,6 +18,8 @@ export interface Config {
   dataDir: string;
   /** Maximum connections in the Postgres pool (RUNNERPLANE_DB_POOL_SIZE, default `defaultDbPoolSize`). */
   dbPoolSize: number;
+  /** How long a new Postgres connection may take to be ready, in ms (RUNNERPLANE_DB_CONNECT_TIMEOUT_MS, default 5 000). */
+  dbConnectTimeoutMs: number;
   /** Public base URL of this server, for URLs handed to users (RUNNERPLANE_PUBLIC_URL). */
   publicUrl: string;
   /** Browser origins allowed by CORS; "*" allows any (RUNNERPLANE_CORS_ORIGINS, comma-separated). */
@@ -72,6 +74,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     databaseUrl,
     dataDir: path.resolve(cwd, env.RUNNERPLANE_DATA_DIR || ".data"),
     dbPoolSize: integer(env, "RUNNERPLANE_DB_POOL_SIZE", defaultDbPoolSize, 1, 1000),
+    dbConnectTimeoutMs: integer(env, "RUNNERPLANE_DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
     publicUrl: publicUrl.replace(/\/+$/, ""),
     corsOrigins: (env.RUNNERPLANE_CORS_ORIGINS ?? "")
       .split(",")

@@ -23,9 +23,11 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    monitorHealth: true,
     log,
   });
-  const { sql } = db;
+  const { sql, health } = db;
   try {
     await migrate(sql, { log });
     if (db.startedEmbedded) await ensureDefaultOrganization(sql, config.dataDir, log);
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   const keyRing = createKeyRing(config.secretKeys ?? (await embeddedSecretKeys(config, db.startedEmbedded)));
   // Secrets older versions stored in plaintext, which the migrations cannot encrypt.
   await encryptPlaintextMetricsPasswords(sql, keyRing, log);
-  const server = build({ config, sql, log, keyRing });
+  const server = build({ config, sql, log, keyRing, health });
   const address = await server.listen(config.port, config.host);
   log.info("listening", { host: address.address, port: address.port, public_url: config.publicUrl });
 

@@ -17,7 +17,12 @@ import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
 import { createRunnerNotifier, type Relay, type RunnerNotifier } from "./relay/index.js";
-import { createDeadlineInterceptor, createErrorInterceptor, createPaginationQueryInterceptor } from "./rpc/index.js";
+import {
+  createDeadlineInterceptor,
+  createErrorInterceptor,
+  createPaginationQueryInterceptor,
+  createRequestScopeInterceptor,
+} from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
@@ -49,12 +54,14 @@ export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">):
 }
 
 /**
- * The interceptor chain every method runs through, outermost first. Errors are translated
- * last, after every other layer had its say; authentication comes before validation, so
+ * The interceptor chain every method runs through, outermost first. The request scope
+ * ties the call's database statements to it; errors are translated last, after every
+ * other layer had its say; authentication comes before validation, so
  * an anonymous caller learns nothing about request shapes.
  */
 export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
   return [
+    createRequestScopeInterceptor(),
     createErrorInterceptor(log),
     createDeadlineInterceptor(),
     createAuthenticationInterceptor({ sql, clock, log }),

@@ -7,7 +7,7 @@ import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { KeyRing } from "./crypto/index.js";
-import { loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
+import { type DatabaseHealth, loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
@@ -28,6 +28,8 @@ export interface ServerDeps {
   clock?: Clock;
   /** Keys for secrets at rest (host authentication tokens). */
   keyRing: KeyRing;
+  /** The database's reachability (db/health.ts), for /readyz; without it /readyz asks the pool. */
+  health?: DatabaseHealth | undefined;
 }
 
 export interface Server {
@@ -36,7 +38,7 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function build({ config, sql, log, keyRing, clock = systemClock }: ServerDeps): Server {
+export function build({ config, sql, log, keyRing, health, clock = systemClock }: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log });
   const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay });
   const router = createConnectRouter({
@@ -55,6 +57,7 @@ export function build({ config, sql, log, keyRing, clock = systemClock }: Server
   );
 
   const migrations = loadMigrations();
+  let migrated = false;
   const listener = createListener(() => frontDoor);
   const frontDoor = createFrontDoor({
     handlers: router.handlers,
@@ -64,10 +67,19 @@ export function build({ config, sql, log, keyRing, clock = systemClock }: Server
     requestTimeoutMs: config.requestTimeoutMs,
     closing: () => listener.closing,
     ready: async () => {
-      await sql`select 1`;
-      return (await migrationsApplied(sql, await migrations))
-        ? { ok: true }
-        : { ok: false, reason: "database migrations are not applied" };
+      if (
+        health
+          ? !(await health.check())
+          : await sql`select 1`.then(
+              () => false,
+              () => true,
+            )
+      ) {
+        return { ok: false, reason: "database unreachable" };
+      }
+      // Applied migrations do not come undone: once seen, they are not asked about again.
+      migrated ||= await migrationsApplied(sql, await migrations);
+      return migrated ? { ok: true } : { ok: false, reason: "database migrations are not applied" };
     },
   });
 

@@ -8,6 +8,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { Clock } from "../clock.js";
+import { detached } from "../db/request-scope.js";
 import type { Sql } from "../db/sql.js";
 import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
@@ -40,7 +41,8 @@ export function createAuthenticationInterceptor({ sql, clock, log }: Authenticat
     const info = req.contextValues.get(requestInfoKey);
     if (info) info.subject = caller.subject.id;
     if (touchDue(lastUsedAt, now)) {
-      touchToken(sql, caller.tokenId, now).catch((error: unknown) =>
+      // Bookkeeping, not part of the call's outcome: it may finish after the answer.
+      detached(() => touchToken(sql, caller.tokenId, now)).catch((error: unknown) =>
         log.warn("could not record token use", { token_id: caller.tokenId, error }),
       );
     }

@@ -36,8 +36,12 @@ export interface EmbeddedPostgres {
   url(database: string): string;
   /** Starts the server again after `stop()` (same port, same data). */
   start(): Promise<void>;
-  /** Fast shutdown: running transactions are rolled back, clients disconnected. */
-  stop(): Promise<void>;
+  /**
+   * Stops the server. `fast` (the default): running transactions are rolled back, clients
+   * disconnected. `immediate`: Postgres quits at once, as in a crash, and recovers from its
+   * WAL at the next start (fault tests use it).
+   */
+  stop(mode?: "fast" | "immediate"): Promise<void>;
 }
 
 interface Binaries {
@@ -120,11 +124,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await writeFile(ownerFile, String(process.pid));
     options.log.info("embedded postgres started", { port });
   };
-  const stop = async () => {
+  const stop = async (mode: "fast" | "immediate" = "fast") => {
     const current = child;
     if (!current) return;
     const exited = new Promise<void>((resolve) => current.once("exit", () => resolve()));
-    current.kill("SIGINT");
+    current.kill(mode === "fast" ? "SIGINT" : "SIGQUIT");
     await exited;
     await rm(ownerFile, { force: true });
   };

@@ -6,6 +6,7 @@
 import type { Logger } from "../logging/index.js";
 import { createDatabaseIfMissing } from "./databases.js";
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres.js";
+import { createDatabaseHealth, type DatabaseHealth } from "./health.js";
 import { createSql, type Sql } from "./sql.js";
 
 export interface OpenDatabaseOptions {
@@ -15,10 +16,16 @@ export interface OpenDatabaseOptions {
   log: Logger;
   /** Use the embedded Postgres of a running server instead of failing (the CLI does). */
   shareRunning?: boolean;
+  /** Watch the database's reachability (db/health.ts); the server does, the CLI does not. */
+  monitorHealth?: boolean;
+  /** How long a new pool connection may take, in ms. */
+  connectTimeoutMs?: number | undefined;
 }
 
 export interface OpenedDatabase {
   sql: Sql;
+  /** Present when `monitorHealth` was asked for. */
+  health: DatabaseHealth | undefined;
   /** True when this process started the embedded Postgres (and stops it on close). */
   startedEmbedded: boolean;
   close(): Promise<void>;
@@ -28,24 +35,28 @@ export interface OpenedDatabase {
 const embeddedDatabase = "runnerplane";
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
-  if (options.databaseUrl) {
-    const sql = createSql(options.databaseUrl, { max: options.poolSize });
-    return { sql, startedEmbedded: false, close: () => sql.end({ timeout: 5 }) };
-  }
+  const pool = (url: string) => {
+    const health = options.monitorHealth ? createDatabaseHealth(url, { log: options.log }) : undefined;
+    const sql = createSql(url, { max: options.poolSize, health, connectTimeoutMs: options.connectTimeoutMs });
+    const close = async () => {
+      await health?.close();
+      await sql.end({ timeout: 5 });
+    };
+    return { sql, health, close };
+  };
+  if (options.databaseUrl) return { ...pool(options.databaseUrl), startedEmbedded: false };
   const running = options.shareRunning ? await findRunningEmbeddedPostgres(options.dataDir) : undefined;
-  if (running) {
-    const sql = createSql(running.url(embeddedDatabase), { max: options.poolSize });
-    return { sql, startedEmbedded: false, close: () => sql.end({ timeout: 5 }) };
-  }
+  if (running) return { ...pool(running.url(embeddedDatabase)), startedEmbedded: false };
   const embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, log: options.log });
   await createDatabaseIfMissing(embedded.url("postgres"), embeddedDatabase);
   options.log.info("using the embedded postgres", { data_dir: options.dataDir, port: embedded.port });
-  const sql = createSql(embedded.url(embeddedDatabase), { max: options.poolSize });
+  const { sql, health, close } = pool(embedded.url(embeddedDatabase));
   return {
     sql,
+    health,
     startedEmbedded: true,
     close: async () => {
-      await sql.end({ timeout: 5 });
+      await close();
       await embedded.stop();
     },
   };

@@ -1,4 +1,6 @@
 import postgres from "postgres";
+import type { DatabaseHealth } from "./health.js";
+import { createQueryGuard, type QueryHook } from "./query-guard.js";
 
 /** The database handle every service and repository receives. */
 export type Sql = postgres.Sql;
@@ -14,20 +16,38 @@ export interface SqlOptions {
    * parameters: not for production.
    */
   onStatement?: () => void;
+  /** The database's reachability, so requests fail at once while it is down (db/health.ts). */
+  health?: DatabaseHealth | undefined;
+  /** How long a new connection may take to be ready, in ms (default 5 000). */
+  connectTimeoutMs?: number | undefined;
 }
+
+/**
+ * Delay before a pool connection tries again after its connection failed, in seconds.
+ * postgres.js's default grows with every failure the pool ever saw (3^n / 100 s, up to
+ * 20 s, never reset), so a few seconds of outage left requests waiting 10–20 s after the
+ * database was back. A short jittered delay keeps a down database from being hammered
+ * while a recovery is noticed within a fraction of a second.
+ */
+const reconnectDelaySeconds = () => 0.1 + Math.random() * 0.15;
 
 /**
  * Opens a connection pool. postgres.js connects lazily and reconnects by itself, so a
  * Postgres restart costs the requests made while it is down (they fail with
- * `unavailable`, see errors/error-mapping.ts) and nothing after.
+ * `unavailable`, see errors/error-mapping.ts) and nothing after. Every statement passes
+ * the query guard (db/query-guard.ts), which ties it to its request.
  */
 export function createSql(url: string, options: SqlOptions): Sql {
+  const onquery: QueryHook = createQueryGuard(options.health);
   const sql = postgres(url, {
     max: options.max,
-    // A refused connection fails at once; an unreachable host gives up after 10 s
-    // rather than postgres.js's 30 s default, well inside a request's deadline.
-    connect_timeout: 10,
+    // A refused connection fails at once; an unreachable host gives up after 5 s rather
+    // than postgres.js's 30 s default. Requests do not wait that long: the health probe
+    // notices an unreachable database within about a second and fails their statements.
+    connect_timeout: (options.connectTimeoutMs ?? 5_000) / 1000,
     idle_timeout: 60,
+    backoff: reconnectDelaySeconds,
+    onquery,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? "runnerplane" },
   });

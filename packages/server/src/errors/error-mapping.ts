@@ -7,6 +7,8 @@
  * becomes a generic `internal` error whose details stay in the server log.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { errorCode, isConnectionError, RequestEndedError } from "../db/connection-errors.js";
+import type { RequestScope } from "../db/request-scope.js";
 
 /** Codes for which retrying the same request cannot help (behaviour.md §1). */
 export const nonRetryableCodes: ReadonlySet<Code> = new Set([
@@ -21,33 +23,24 @@ export const nonRetryableCodes: ReadonlySet<Code> = new Set([
   Code.NotFound,
 ]);
 
-// postgres.js raises these (as `code`) when it cannot reach or lost the server.
-const connectionErrorCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-]);
-
 /**
- * Translates a database error, or returns undefined when `error` is not one.
+ * Translates a database error, or returns undefined when `error` is not one. `scope` is
+ * the request's (db/request-scope.ts): when a statement that could commit lost its
+ * connection after it was sent, the outcome is not known, and the caller is told so.
  * SQLSTATE reference: https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
-export function connectErrorFromDatabase(error: unknown): ConnectError | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== "string") return undefined;
-  if (connectionErrorCodes.has(code) || code.startsWith("08") || /^57P0[123]$/.test(code) || code === "53300") {
-    // connection exception, admin/crash shutdown, cannot connect now, too many connections
+export function connectErrorFromDatabase(error: unknown, scope?: RequestScope): ConnectError | undefined {
+  if (error instanceof RequestEndedError) return new ConnectError("the request has ended", Code.Canceled);
+  if (isConnectionError(error)) {
+    if (scope?.outcomeUnknown) {
+      return new ConnectError(
+        "the connection to the database was lost while the change was being saved; it may or may not have been applied, so check before retrying",
+        Code.Unknown,
+      );
+    }
     return new ConnectError("the database is unavailable; try again shortly", Code.Unavailable);
   }
+  const code = errorCode(error);
   if (code === "23505") return new ConnectError("the resource already exists", Code.AlreadyExists);
   if (code === "23503") return new ConnectError("a referenced resource does not exist", Code.NotFound);
   if (code === "40001" || code === "40P01") {
@@ -62,9 +55,13 @@ export function connectErrorFromDatabase(error: unknown): ConnectError | undefin
  * are translated, and the rest becomes an opaque `internal` error mentioning the
  * request id (the log line with that id has the details).
  */
-export function toPublicError(error: unknown, requestId: string): { error: ConnectError; unexpected: boolean } {
+export function toPublicError(
+  error: unknown,
+  requestId: string,
+  scope?: RequestScope,
+): { error: ConnectError; unexpected: boolean } {
   if (error instanceof ConnectError) return { error, unexpected: false };
-  const mapped = connectErrorFromDatabase(error);
+  const mapped = connectErrorFromDatabase(error, scope);
   if (mapped) return { error: mapped, unexpected: false };
   return {
     error: new ConnectError(`internal error (request id ${requestId})`, Code.Internal),

@@ -1,5 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { nonRetryableCodes } from "../errors/index.js";
@@ -26,9 +28,22 @@ export function writeConnectError(
   res.end(body);
 }
 
-/** `x-should-retry: false` for codes that retrying cannot fix (behaviour.md §1). */
-export function retryHeaders(code: Code): Record<string, string> {
-  return nonRetryableCodes.has(code) ? { "x-should-retry": "false" } : {};
+/**
+ * Retry advice for an error (behaviour.md §1, §9): `x-should-retry: false` for codes that
+ * retrying cannot fix, and for "outcome not known" (`deadline_exceeded`, `unknown`) on a
+ * method that is not idempotent, so SDKs do not blindly repeat a create that may have
+ * happened; `retry-after` for `unavailable` and `resource_exhausted`.
+ */
+export function retryHeaders(code: Code, idempotent = true): Record<string, string> {
+  if (nonRetryableCodes.has(code)) return { "x-should-retry": "false" };
+  if (!idempotent && (code === Code.DeadlineExceeded || code === Code.Unknown)) return { "x-should-retry": "false" };
+  if (code === Code.Unavailable || code === Code.ResourceExhausted) return { "retry-after": "1" };
+  return {};
+}
+
+/** Whether repeating the method is safe: declared NO_SIDE_EFFECTS or IDEMPOTENT in the .proto. */
+export function isIdempotent(method: DescMethod): boolean {
+  return method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
 }
 
 export { Code };

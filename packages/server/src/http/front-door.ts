@@ -21,7 +21,7 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { Logger } from "../logging/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { createCors } from "./cors.js";
-import { Code as C, type NodeResponse, retryHeaders, writeConnectError } from "./error-response.js";
+import { Code as C, isIdempotent, type NodeResponse, retryHeaders, writeConnectError } from "./error-response.js";
 import { type NodeRequest, parseJsonBody, prepareJsonRequest, readBody } from "./json-body.js";
 
 export interface FrontDoorOptions {
@@ -143,7 +143,7 @@ async function serve(
     uReq = { ...uReq, signal: withDeadline(uReq.signal, options.requestTimeoutMs, res) };
   }
   const uRes = await handler(uReq);
-  await universalResponseToNodeResponse(await finishConnectError(uRes, info), res);
+  await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
 }
 
 /**
@@ -182,9 +182,14 @@ function withDeadline(signal: AbortSignal, ms: number, res: NodeResponse): Abort
  *   interceptor runs; an `internal` error the RPC layer never saw (`info.code` unset) is
  *   exactly that, and becomes `invalid_argument` (behaviour.md §1);
  * - codes that retrying cannot fix get `x-should-retry: false`, so HTTP SDKs that retry
- *   409 and 5xx do not.
+ *   409 and 5xx do not; so does an outcome not known on a method that is not idempotent;
+ *   `unavailable` gets `retry-after`.
  */
-async function finishConnectError(uRes: UniversalServerResponse, info: RequestInfo): Promise<UniversalServerResponse> {
+async function finishConnectError(
+  uRes: UniversalServerResponse,
+  info: RequestInfo,
+  idempotent: boolean,
+): Promise<UniversalServerResponse> {
   const contentType = uRes.header?.get("content-type");
   if (uRes.status === 200 || contentType !== "application/json" || !uRes.body) return uRes;
   const chunks: Uint8Array[] = [];
@@ -210,7 +215,7 @@ async function finishConnectError(uRes: UniversalServerResponse, info: RequestIn
   info.code ??= code;
   const header = new Headers(uRes.header);
   header.set("content-length", String(bytes.length));
-  for (const [k, v] of Object.entries(retryHeaders(code))) header.set(k, v);
+  for (const [k, v] of Object.entries(retryHeaders(code, idempotent))) header.set(k, v);
   return { ...uRes, status, header, body: oneChunk(bytes) };
 }
 

@@ -13,7 +13,7 @@ import {
   WatchRequestsResponseSchema,
 } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import type { Clock } from "../clock.js";
-import type { Sql } from "../db/index.js";
+import { detached, type Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
 import { AsyncQueue } from "./queue.js";
 
@@ -66,9 +66,13 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
     }
   };
 
-  /** LISTEN once per process; a failure (database down) is retried by the next caller. */
+  /**
+   * LISTEN once per process; a failure (database down) is retried by the next caller.
+   * Detached: the listening connection and its notifications belong to the process, not
+   * to the request that happened to need them first (db/request-scope.ts).
+   */
   const listen = () => {
-    listening ??= sql.listen(channel, onNotify).catch((error: unknown) => {
+    listening ??= detached(() => sql.listen(channel, onNotify)).catch((error: unknown) => {
       listening = undefined;
       throw error;
     });
@@ -107,13 +111,15 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
   }
 
   function startHeartbeat() {
-    heartbeat ??= setInterval(() => {
-      const ids = [...streams.values()].flatMap((set) => [...set].map((s) => s.id));
-      if (ids.length === 0) return;
-      sql`update runner_connections set last_seen = ${clock.now()} where stream_id = any(${ids}::uuid[])`.catch(
-        (error: unknown) => log.warn("could not renew runner stream presence", { error }),
-      );
-    }, heartbeatMs);
+    heartbeat ??= detached(() =>
+      setInterval(() => {
+        const ids = [...streams.values()].flatMap((set) => [...set].map((s) => s.id));
+        if (ids.length === 0) return;
+        sql`update runner_connections set last_seen = ${clock.now()} where stream_id = any(${ids}::uuid[])`.catch(
+          (error: unknown) => log.warn("could not renew runner stream presence", { error }),
+        );
+      }, heartbeatMs),
+    );
     heartbeat.unref();
   }
 
@@ -191,7 +197,12 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       } finally {
         waiters.delete(id);
         // Whatever happened, the call is over: a late answer finds no row and is dropped.
-        if (!finished) await sql`delete from relay_calls where id = ${id}`.catch(() => {});
+        // Cleanup, also after the caller was answered (deadline): detached from the request.
+        if (!finished) {
+          await detached(async () => {
+            await sql`delete from relay_calls where id = ${id}`;
+          }).catch(() => {});
+        }
       }
     },
 
@@ -230,7 +241,9 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       const close = () => {
         local.queue.close();
         streams.get(runnerId)?.delete(local);
-        sql`delete from runner_connections where stream_id = ${local.id}`.catch(() => {});
+        detached(async () => {
+          await sql`delete from runner_connections where stream_id = ${local.id}`;
+        }).catch(() => {});
       };
       signal.addEventListener("abort", close, { once: true });
       return {

@@ -1,4 +1,5 @@
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
+import { currentRequestScope } from "../db/index.js";
 import { toPublicError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "./request-info.js";
@@ -13,7 +14,7 @@ export function createErrorInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const info = req.contextValues.get(requestInfoKey);
     const fail = (error: unknown): ConnectError => {
-      const { error: publicError, unexpected } = toPublicError(error, info?.id ?? "none");
+      const { error: publicError, unexpected } = toPublicError(error, info?.id ?? "none", currentRequestScope());
       if (unexpected) {
         log.error("unexpected error", { request_id: info?.id, procedure: req.url, error });
       }

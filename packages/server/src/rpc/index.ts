@@ -3,3 +3,4 @@ export { createErrorInterceptor } from "./error-interceptor.js";
 export { createPaginationQueryInterceptor } from "./pagination-query-interceptor.js";
 export type { RequestInfo } from "./request-info.js";
 export { requestInfoKey } from "./request-info.js";
+export { createRequestScopeInterceptor } from "./request-scope-interceptor.js";

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
  */
 import type { Clock } from "../clock.js";
 import { createKeyRing, type KeyRing } from "../crypto/index.js";
-import type { Sql } from "../db/index.js";
+import type { DatabaseHealth, Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import { build, type ServerConfig } from "../server.js";
 import { createTestDatabase } from "./database.js";
@@ -33,7 +33,13 @@ export const testServerConfig: ServerConfig = {
 };
 
 export async function startTestServer(
-  options: { config?: Partial<ServerConfig>; sql?: Sql; clock?: Clock; keyRing?: KeyRing } = {},
+  options: {
+    config?: Partial<ServerConfig>;
+    sql?: Sql;
+    clock?: Clock;
+    keyRing?: KeyRing;
+    health?: DatabaseHealth;
+  } = {},
 ): Promise<TestServer> {
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
@@ -45,6 +51,7 @@ export async function startTestServer(
     log,
     keyRing: options.keyRing ?? testKeyRing,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.health ? { health: options.health } : {}),
   });
   const address = await server.listen(0, "127.0.0.1");
   return {

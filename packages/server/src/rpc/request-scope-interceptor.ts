@@ -1,0 +1,26 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { runInRequestScope } from "../db/index.js";
+
+/**
+ * Outermost interceptor: a unary call's database statements belong to it
+ * (db/request-scope.ts). The scope ends when the call's signal aborts (deadline, client
+ * gone) and at the latest when the call is answered, so no statement of the call is sent
+ * after its answer (behaviour.md §9).
+ *
+ * Streams get no scope: a stream's messages are produced after this interceptor returned,
+ * outside its async context, and a runner's stream has no deadline to honour.
+ */
+export function createRequestScopeInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    if (req.stream) return next(req);
+    const ended = new AbortController();
+    const end = () => ended.abort();
+    req.signal.addEventListener("abort", end, { once: true });
+    try {
+      return await runInRequestScope(ended.signal, () => next(req));
+    } finally {
+      req.signal.removeEventListener("abort", end);
+      end();
+    }
+  };
+}
