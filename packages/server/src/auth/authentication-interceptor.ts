@@ -8,13 +8,13 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { Clock } from "../clock.js";
+import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
 import type { Sql } from "../db/sql.js";
 import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
 import { type Caller, callerKey, principalFromDb } from "./caller.js";
-import { type TokenKind, tokenKindOf } from "./token.js";
 
 /** Methods callable without a bearer token. */
 const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([IdentityService.method.exchangeToken]);

@@ -1,7 +1,10 @@
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 
-export type OrgRole = "admin" | "member";
+import type { OrgRole } from "../db/members.js";
+import type { DbPrincipal } from "../db/tokens.js";
+
+export type { DbPrincipal, OrgRole };
 
 /** The authenticated subject of a request. */
 export interface Caller {
@@ -20,8 +23,6 @@ export function callerOf(ctx: Pick<HandlerContext, "values">): Caller {
   if (!caller) throw new ConnectError("missing caller on an authenticated method", Code.Internal);
   return caller;
 }
-
-export type DbPrincipal = "user" | "service_account" | "runner";
 
 export function principalFromDb(p: DbPrincipal): Caller["subject"]["principal"] {
   switch (p) {

@@ -1,3 +1,5 @@
+export type { NewToken, TokenKind } from "../crypto/tokens.js";
+export { generateToken, hashToken, tokenKindOf } from "../crypto/tokens.js";
 export { createAuthenticationInterceptor, unauthenticatedMessage } from "./authentication-interceptor.js";
 export type { Caller, DbPrincipal, OrgRole } from "./caller.js";
 export { callerKey, callerOf, principalFromDb } from "./caller.js";
@@ -12,5 +14,3 @@ export {
   visibleRunnerCondition,
 } from "./runner-access.js";
 export { assertRunnerItself, requireRunnerItself } from "./runner-itself.js";
-export type { NewToken, TokenKind } from "./token.js";
-export { generateToken, hashToken, tokenKindOf } from "./token.js";

@@ -1,6 +1,7 @@
 /** SQL for the members of an org: users and service accounts. */
-import type { OrgRole } from "../auth/caller.js";
 import type { Db } from "./sql.js";
+
+export type OrgRole = "admin" | "member";
 
 export type MemberKind = "user" | "service_account";
 

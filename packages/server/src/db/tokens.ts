@@ -1,7 +1,9 @@
 /** SQL for bearer tokens. The secret is never stored: rows hold its SHA-256 (docs/identity.md). */
-import type { DbPrincipal } from "../auth/caller.js";
-import { generateToken, hashToken, type TokenKind } from "../auth/token.js";
+import { generateToken, hashToken, type TokenKind } from "../crypto/tokens.js";
 import type { Db } from "./sql.js";
+
+/** Who a token (or a group membership) belongs to, as stored. */
+export type DbPrincipal = "user" | "service_account" | "runner";
 
 export interface DbToken {
   id: string;

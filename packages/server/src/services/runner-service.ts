@@ -1,7 +1,7 @@
 /**
  * gitpod.v1.RunnerService: runners, their tokens and policies (docs/runners.md). The
- * methods answered by the runner itself (ParseContextURL, …) belong to the relay and stay
- * `unimplemented` until it lands.
+ * methods answered by the runner itself (ParseContextURL, CheckAuthenticationForHost, …)
+ * are asked of it through the relay (docs/relay.md).
  */
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
@@ -34,7 +34,7 @@ import {
 } from "../db/runners.js";
 import { issueExchangeToken, issueToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
-import { type PageTokens, paginate } from "../pagination/index.js";
+import { type PageTokens, pageSizeOf, paginate } from "../pagination/index.js";
 import { askRunner, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
 import { aliveSince } from "./liveness.js";
 import { openMetricsPassword, sealMetricsPassword } from "./metrics-password.js";
@@ -167,7 +167,13 @@ export function createRunnerService({
       return answer.resp ?? {};
     },
 
+    /**
+     * The runner is told the page size in both the deprecated `limit` and
+     * `pagination.page_size`: `limit` when set, else `pagination.page_size`, else 25
+     * (behaviour.md §7), so old and new runners alike search with the size asked for.
+     */
     async searchRepositories(req, ctx) {
+      const pageSize = req.limit || pageSizeOf(req.pagination);
       const answer = await ask(
         ctx,
         req.runnerId,
@@ -176,8 +182,8 @@ export function createRunnerService({
           value: {
             principalId: callerOf(ctx).subject.id,
             searchString: req.searchString,
-            limit: req.limit,
-            ...(req.pagination ? { pagination: req.pagination } : {}),
+            limit: pageSize,
+            pagination: { pageSize, token: req.pagination?.token ?? "" },
             scmHost: req.scmHost,
             searchMode: req.searchMode,
           },

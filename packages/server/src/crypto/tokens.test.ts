@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateToken, hashToken, type TokenKind, tokenKindOf } from "./token.js";
+import { generateToken, hashToken, type TokenKind, tokenKindOf } from "./tokens.js";
 
 describe("generateToken", () => {
   it.each([
