@@ -24,3 +24,35 @@ describe("the Postgres pool size", () => {
     }
   });
 });
+
+describe("connection timeouts", () => {
+  it("default to 10 s for headers, 5 s for an idle keep-alive connection and 5 min for an idle HTTP/2 session", () => {
+    const config = loadConfig({}, "/srv");
+    expect(config.headersTimeoutMs).toBe(10_000);
+    expect(config.keepAliveTimeoutMs).toBe(5_000);
+    expect(config.http2IdleTimeoutMs).toBe(300_000);
+  });
+
+  it("are read from their variables", () => {
+    const config = loadConfig(
+      {
+        RUNNERPLANE_HEADERS_TIMEOUT_MS: "2500",
+        RUNNERPLANE_KEEP_ALIVE_TIMEOUT_MS: "65000",
+        RUNNERPLANE_HTTP2_IDLE_TIMEOUT_MS: "60000",
+      },
+      "/srv",
+    );
+    expect([config.headersTimeoutMs, config.keepAliveTimeoutMs, config.http2IdleTimeoutMs]).toEqual([
+      2_500, 65_000, 60_000,
+    ]);
+  });
+
+  it.each(["RUNNERPLANE_HEADERS_TIMEOUT_MS", "RUNNERPLANE_KEEP_ALIVE_TIMEOUT_MS", "RUNNERPLANE_HTTP2_IDLE_TIMEOUT_MS"])(
+    "refuses a %s that is not a whole number of milliseconds in range, naming the variable",
+    (name) => {
+      for (const raw of ["0", "soon", "1.5", "99999999999"]) {
+        expect(() => loadConfig({ [name]: raw }, "/srv")).toThrow(new RegExp(name));
+      }
+    },
+  );
+});

@@ -30,6 +30,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long shutdown waits for in-flight requests in ms (RUNNERPLANE_SHUTDOWN_TIMEOUT_MS, default 10 000). */
   shutdownTimeoutMs: number;
+  /** How long a connection may take to send complete request headers, in ms (RUNNERPLANE_HEADERS_TIMEOUT_MS, default 10 000). */
+  headersTimeoutMs: number;
+  /** How long an idle HTTP/1.1 keep-alive connection stays open, in ms (RUNNERPLANE_KEEP_ALIVE_TIMEOUT_MS, default 5 000). */
+  keepAliveTimeoutMs: number;
+  /** How long an HTTP/2 session with no open stream stays open before GOAWAY, in ms (RUNNERPLANE_HTTP2_IDLE_TIMEOUT_MS, default 5 min). */
+  http2IdleTimeoutMs: number;
   /** How long a deleted runner has to acknowledge before it is removed anyway (RUNNERPLANE_RUNNER_DELETE_GRACE_MS, default 5 min). */
   runnerDeleteGraceMs: number;
   /** Keys for secrets at rest (RUNNERPLANE_SECRET_KEYS, `id:base64,…`, first encrypts); required with DATABASE_URL. */
@@ -48,6 +54,17 @@ export type Env = Record<string, string | undefined>;
  * connection until it ends.
  */
 export const defaultDbPoolSize = 5;
+
+/**
+ * How long a connection may stay silent or idle (behaviour.md §1 "Slow and silent clients";
+ * docs/decisions.md "One port for HTTP/1.1 and h2c"). Also the fallback for builds whose
+ * config leaves them out (tests, the bench).
+ */
+export const connectionDefaults = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  http2IdleTimeoutMs: 300_000,
+} as const;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -83,6 +100,21 @@ export function loadConfig(env: Env, cwd: string): Config {
     maxBodyBytes: integer(env, "RUNNERPLANE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: integer(env, "RUNNERPLANE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
     shutdownTimeoutMs: integer(env, "RUNNERPLANE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    headersTimeoutMs: integer(env, "RUNNERPLANE_HEADERS_TIMEOUT_MS", connectionDefaults.headersTimeoutMs, 100, 600_000),
+    keepAliveTimeoutMs: integer(
+      env,
+      "RUNNERPLANE_KEEP_ALIVE_TIMEOUT_MS",
+      connectionDefaults.keepAliveTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    http2IdleTimeoutMs: integer(
+      env,
+      "RUNNERPLANE_HTTP2_IDLE_TIMEOUT_MS",
+      connectionDefaults.http2IdleTimeoutMs,
+      1_000,
+      86_400_000,
+    ),
     runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
     secretKeys: secretKeys(env.RUNNERPLANE_SECRET_KEYS),
     logLevel,

@@ -5,7 +5,7 @@
 import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
-import type { Config } from "./config.js";
+import { type Config, connectionDefaults } from "./config.js";
 import type { KeyRing } from "./crypto/index.js";
 import { type DatabaseHealth, loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { createFrontDoor } from "./http/front-door.js";
@@ -18,7 +18,9 @@ import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.j
 export type ServerConfig = Pick<
   Config,
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
->;
+> &
+  /** Left out: `connectionDefaults`. */
+  Partial<Pick<Config, keyof typeof connectionDefaults>>;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -58,14 +60,18 @@ export function build({ config, sql, log, keyRing, health, clock = systemClock }
 
   const migrations = loadMigrations();
   let migrated = false;
-  const listener = createListener(() => frontDoor);
+  const listener = createListener(() => frontDoor, {
+    headersTimeoutMs: config.headersTimeoutMs ?? connectionDefaults.headersTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs ?? connectionDefaults.keepAliveTimeoutMs,
+    http2IdleTimeoutMs: config.http2IdleTimeoutMs ?? connectionDefaults.http2IdleTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+  });
   const frontDoor = createFrontDoor({
     handlers: router.handlers,
     log,
     corsOrigins: config.corsOrigins,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
-    closing: () => listener.closing,
     ready: async () => {
       if (
         health

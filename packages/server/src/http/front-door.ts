@@ -8,15 +8,22 @@
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
  *
  * It gives each request an id (`x-request-id` header, log line, RequestInfo), a
- * server-side deadline for unary calls, a body limit, Connect-style errors for requests
- * that never reach a method, `x-should-retry: false` on errors retrying cannot fix, and
- * writes one JSON log line when the response is done.
+ * server-side deadline for unary calls, a deadline for the request body, a body limit,
+ * Connect-style errors for requests that never reach a method, `x-should-retry: false` on
+ * errors retrying cannot fix, and writes one JSON log line when the response is done.
+ * (Connection-level matters, keep-alive and shutdown included, are http/listener.ts's.)
  */
 import { randomUUID } from "node:crypto";
+import { constants as http2 } from "node:http2";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { codeFromString, codeToString } from "@connectrpc/connect/protocol-connect";
+import {
+  codeFromString,
+  codeToString,
+  parseTimeout as parseConnectTimeout,
+} from "@connectrpc/connect/protocol-connect";
+import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../logging/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
@@ -32,8 +39,6 @@ export interface FrontDoorOptions {
   requestTimeoutMs: number;
   /** Readiness: database reachable and migrated. */
   ready: () => Promise<{ ok: true } | { ok: false; reason: string }>;
-  /** True once shutdown began: keep-alive connections are closed after their response. */
-  closing: () => boolean;
 }
 
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
@@ -58,7 +63,6 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       return Array.isArray(v) ? v.join(", ") : v;
     };
     res.setHeader("x-request-id", info.id);
-    if (options.closing() && req.httpVersionMajor === 1) res.setHeader("connection", "close");
     const corsDecision = cors(method, header);
     for (const [k, v] of Object.entries(corsDecision.headers)) res.setHeader(k, v);
 
@@ -110,6 +114,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     }
     void serve(handler, req, res, info, options, method === "POST" && jsonContentType.test(contentType)).catch(
       (error: unknown) => {
+        // Answered already: the body missed its deadline, and reading it then failed.
+        if (res.writableEnded) return;
         const ce = ConnectError.from(error);
         info.code = ce.code;
         if (ce.code === C.Internal) log.error("request failed", { request_id: info.id, error });
@@ -130,6 +136,9 @@ async function serve(
   connectJson: boolean,
 ): Promise<void> {
   const unary = handler.method.methodKind === "unary";
+  // Started before anything reads the body: connect-es reads all of it before any
+  // interceptor runs, so nothing later could stop a body that never arrives.
+  const deadline = startDeadline(req, res, info, deadlineMs(req, options.requestTimeoutMs), unary);
   let parsedJson: JsonValue | undefined;
   if (connectJson && unary && req.headers["content-encoding"] === undefined) {
     parsedJson = parseJsonBody(await readBody(req, options.maxBodyBytes));
@@ -137,43 +146,110 @@ async function serve(
   }
   const contextValues = createContextValues().set(requestInfoKey, info);
   let uReq: UniversalServerRequest = universalRequestFromNodeRequest(req, res, parsedJson, contextValues);
-  if (unary) {
-    // The default server-side deadline; a shorter client deadline still wins (connect-es
-    // applies the client's timeout header to the handler's signal on its own).
-    uReq = { ...uReq, signal: withDeadline(uReq.signal, options.requestTimeoutMs, res) };
-  }
+  if (unary) uReq = { ...uReq, signal: deadline.link(uReq.signal) };
   const uRes = await handler(uReq);
+  if (res.writableEnded) return; // the body missed its deadline and was answered
   await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
 }
 
 /**
- * `signal`, also aborted with a TimeoutError after `ms`; the timer ends with the response.
- * (What `AbortSignal.any([signal, AbortSignal.timeout(ms)])` does, for a third of the CPU:
- * this runs on every unary request.)
+ * The request's deadline: the server's default, or the client's shorter one
+ * (`connect-timeout-ms`, `grpc-timeout`).
  */
-function withDeadline(signal: AbortSignal, ms: number, res: NodeResponse): AbortSignal {
+function deadlineMs(req: NodeRequest, serverMs: number): number {
+  const connect = req.headers["connect-timeout-ms"];
+  const grpc = req.headers["grpc-timeout"];
+  if (connect === undefined && grpc === undefined) return serverMs;
+  // A malformed value is left to connect-es, which answers it.
+  const client =
+    typeof connect === "string"
+      ? parseConnectTimeout(connect, serverMs).timeoutMs
+      : parseGrpcTimeout(typeof grpc === "string" ? grpc : null, serverMs).timeoutMs;
+  return client !== undefined && client < serverMs ? client : serverMs;
+}
+
+/**
+ * One timer for the request's deadline, bounding two things:
+ * - a unary call: `link(signal)` is `signal`, also aborted with a TimeoutError at the
+ *   deadline (what `AbortSignal.any([signal, AbortSignal.timeout(ms)])` does, for a third
+ *   of the CPU: this runs on every unary request). connect-es applies a client deadline to
+ *   the handler's signal as well;
+ * - the request body (behaviour.md §1): one that has not fully arrived by the deadline is
+ *   abandoned (`abandonBody`). The handler's signal is aborted first, so no method runs on
+ *   what did arrive.
+ * The timer ends with the response; for a stream, which has no default deadline, already
+ * once its request body has arrived.
+ */
+function startDeadline(
+  req: NodeRequest,
+  res: NodeResponse,
+  info: RequestInfo,
+  ms: number,
+  unary: boolean,
+): { link(signal: AbortSignal): AbortSignal } {
   const linked = new AbortController();
-  if (signal.aborted) {
-    linked.abort(signal.reason);
-    return linked.signal;
-  }
-  const timer = setTimeout(
-    () => linked.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")),
-    ms,
-  );
+  let upstream: AbortSignal | undefined;
+  const timer = setTimeout(() => {
+    linked.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+    if (!bodyArrived(req)) abandonBody(req, res, info);
+  }, ms);
   const done = () => {
     clearTimeout(timer);
-    signal.removeEventListener("abort", onAbort);
+    upstream?.removeEventListener("abort", onAbort);
   };
   // connect-node aborts the request's signal when the connection closes, also after a
   // complete response; there is nothing left to cancel then.
   const onAbort = () => {
     done();
-    if (!res.writableEnded) linked.abort(signal.reason);
+    if (!res.writableEnded) linked.abort(upstream?.reason);
   };
-  signal.addEventListener("abort", onAbort, { once: true });
   res.once("close", done);
-  return linked.signal;
+  if (!unary) req.once("end", done);
+  return {
+    link(signal) {
+      if (signal.aborted) linked.abort(signal.reason);
+      else {
+        upstream = signal;
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
+      return linked.signal;
+    },
+  };
+}
+
+/** Whether the whole request body is in (HTTP/2: the client ended its side of the stream). */
+function bodyArrived(req: NodeRequest): boolean {
+  return req.complete || ("stream" in req && req.stream.state.remoteClose === 1);
+}
+
+/**
+ * A request body that missed its deadline: `deadline_exceeded` if nothing was written
+ * yet, then the connection closes (HTTP/1.1: `Connection: close`, Node destroys the socket
+ * after the response) or the stream is reset (HTTP/2; the session stays).
+ */
+function abandonBody(req: NodeRequest, res: NodeResponse, info: RequestInfo): void {
+  info.code = C.DeadlineExceeded;
+  const stream = "stream" in req ? req.stream : undefined;
+  if (res.headersSent) {
+    if (stream) stream.close(http2.NGHTTP2_CANCEL);
+    else req.socket.destroy();
+    return;
+  }
+  // After a complete response, RST_STREAM with NO_ERROR asks the client to stop sending
+  // (RFC 9113 §8.1); Node would otherwise wait for the rest of the body.
+  if (stream) stream.once("finish", () => stream.close(http2.NGHTTP2_NO_ERROR));
+  else res.setHeader("connection", "close");
+  const message = "the request body did not arrive before the deadline";
+  const contentType = String(req.headers["content-type"] ?? "");
+  if (contentType.startsWith("application/grpc")) {
+    // gRPC and gRPC-Web clients read the status from a trailers-only response.
+    res.writeHead(200, {
+      "content-type": contentType,
+      "grpc-status": String(C.DeadlineExceeded),
+      "grpc-message": encodeURIComponent(message),
+    });
+    res.end();
+  } else writeConnectError(res, C.DeadlineExceeded, message);
 }
 
 /**
