@@ -350,6 +350,59 @@ describe("calls that ask the runner (caller on A, runner streaming to B)", () =>
     expect(got.lastPage).toBe(3);
   });
 
+  it("SearchRepositories without the deprecated limit asks the runner for the default page size, 25", async () => {
+    fake.answer = answering("callSearchRepositories", { repositories: [{ name: "acme/app" }] });
+    const requests: { limit?: number; pagination?: { token?: string } }[] = [
+      {},
+      { limit: 0 },
+      { pagination: { token: "scm-page-2" } },
+      { limit: 0, pagination: {} },
+    ];
+    for (const request of requests) {
+      const got = await member.runners.searchRepositories({
+        runnerId: runner.runnerId,
+        searchString: "acme",
+        ...request,
+      });
+      expect(got.repositories.map((r) => r.name)).toEqual(["acme/app"]);
+      // Both places a runner may read it from, old (limit) and new (pagination.page_size).
+      expect(lastCall(fake, "callSearchRepositories").value, JSON.stringify(request)).toMatchObject({
+        limit: 25,
+        pagination: { pageSize: 25, token: request.pagination?.token ?? "" },
+      });
+    }
+  });
+
+  it("SearchRepositories as newer clients send it, with pagination only, over plain HTTP JSON", async () => {
+    const res = await fetch(`${serverA.baseUrl}/api/gitpod.v1.RunnerService/SearchRepositories`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${org.member.token}` },
+      body: JSON.stringify({ runnerId: runner.runnerId, searchString: "acme", pagination: { pageSize: 10 } }),
+    });
+    expect(res.status).toBe(200);
+    expect(lastCall(fake, "callSearchRepositories").value).toMatchObject({ limit: 10, pagination: { pageSize: 10 } });
+  });
+
+  it("SearchRepositories: a limit that is set wins over pagination.page_size", async () => {
+    await member.runners.searchRepositories({
+      runnerId: runner.runnerId,
+      limit: 7,
+      pagination: { pageSize: 50, token: "t" },
+    });
+    expect(lastCall(fake, "callSearchRepositories").value).toMatchObject({
+      limit: 7,
+      pagination: { pageSize: 7, token: "t" },
+    });
+  });
+
+  it.each([-1, 101])("SearchRepositories refuses a limit of %i before asking the runner", async (limit) => {
+    const before = fake.messagesOf("callSearchRepositories").length;
+    const error = await callError(member.runners.searchRepositories({ runnerId: runner.runnerId, limit }));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toMatch(/^limit: value must be (greater|less) than or equal to/);
+    expect(fake.messagesOf("callSearchRepositories")).toHaveLength(before);
+  });
+
   it("ListSCMOrganizations passes pagination through both ways", async () => {
     const answer = {
       organizations: [

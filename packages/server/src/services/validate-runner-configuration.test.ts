@@ -10,6 +10,7 @@ import {
   RunnerConfigurationSchemaSchema,
   type ValidateRunnerConfigurationRequest_ValidateSCMIntegration,
 } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import {
@@ -315,6 +316,42 @@ describe("an SCM integration", () => {
         .filter((k) => k.endsWith("Error"))
         .sort(),
     ).toEqual(["oauthError", "scmIdError"]);
+  });
+});
+
+describe("field rules: off for this request, as in the genuine API (behaviour.md §7)", () => {
+  it("answers a configuration that breaks the declared field rules with a result, not invalid_argument", async () => {
+    // EnvironmentClass declares display_name 3–127 and description 3–200 characters: the
+    // validation interceptor would refuse these anywhere the message's rules are on.
+    const brokenClass = { displayName: "ab", description: "x".repeat(201), configuration: validClass.configuration };
+    const res = await admin.configuration.validateRunnerConfiguration({
+      runnerId: runner.runnerId,
+      config: { case: "environmentClass", value: brokenClass },
+    });
+    if (res.result.case !== "environmentClass") throw new Error("no environment class result");
+    expect(res.result.value.valid).toBe(false);
+    expect(res.result.value.displayNameError).toContain("3 to 127");
+    expect(res.result.value.descriptionError).toContain("3 to 200");
+
+    const http = await post("ValidateRunnerConfiguration", {
+      runnerId: runner.runnerId,
+      environmentClass: brokenClass,
+    });
+    expect(http.status).toBe(200);
+  });
+
+  it("still refuses a runner_id that is not a UUID, with the field violation as detail", async () => {
+    const error = await callError(validateClass({}, "not-a-uuid"));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe("runner_id: value must be a valid UUID");
+    expect(error.findDetails(ViolationsSchema)[0]?.violations).toEqual([
+      expect.objectContaining({ field: "runner_id", rule: "string.uuid", message: "value must be a valid UUID" }),
+    ]);
+  });
+
+  it("authenticates before it looks at the runner_id", async () => {
+    const res = await post("ValidateRunnerConfiguration", { runnerId: "not-a-uuid" }, "rp_pat_not-a-token");
+    expect(res.status).toBe(401);
   });
 });
 

@@ -1,3 +1,3 @@
-export { createValidationInterceptor, validationError } from "./interceptor.js";
+export { assertValidFields, createValidationInterceptor, validationError } from "./interceptor.js";
 export type { Violation } from "./validate.js";
-export { validateMessage } from "./validate.js";
+export { validateFields, validateMessage } from "./validate.js";

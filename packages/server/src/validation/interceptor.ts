@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
-import { type Violation, validateMessage } from "./validate.js";
+import { type Violation, validateFields, validateMessage } from "./validate.js";
 
 /**
  * Rejects every request message that breaks a field rule with `invalid_argument`,
@@ -30,6 +30,19 @@ export function createValidationInterceptor(): Interceptor {
 
 function assertValid(desc: Parameters<typeof validateMessage>[0], message: object): void {
   const violations = validateMessage(desc, message);
+  if (violations.length > 0) throw validationError(violations);
+}
+
+/**
+ * For methods of messages whose validation is disabled: enforces the declared rules of the
+ * named fields only, with the same error the interceptor would raise.
+ */
+export function assertValidFields(
+  desc: Parameters<typeof validateFields>[0],
+  message: object,
+  names: readonly string[],
+): void {
+  const violations = validateFields(desc, message, names);
   if (violations.length > 0) throw validationError(violations);
 }
 

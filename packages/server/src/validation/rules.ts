@@ -2,9 +2,18 @@
  * Compiles the `(runnerplane.validate.v1.field)` options of a message type into a plan:
  * the fields that carry rules or lead to nested messages that do. Plans are built once
  * per message type and cached, so validating a request walks only what can fail.
+ *
+ * A message marked `(runnerplane.validate.v1.message).disabled` compiles to an empty plan:
+ * none of its rules, nor those of the messages inside it, are checked when a request
+ * reaches it (ValidateRunnerConfigurationRequest, whose method reports the problems of the
+ * configuration as its answer, behaviour.md §7).
  */
 import { type DescField, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
-import { type FieldRules, field as fieldRulesExt } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
+import {
+  type FieldRules,
+  field as fieldRulesExt,
+  message as messageRulesExt,
+} from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 
 export interface FieldPlan {
   readonly field: DescField;
@@ -20,13 +29,8 @@ export interface MessagePlan {
 }
 
 const plans = new Map<string, MessagePlan>();
-
-/**
- * Message fields whose contents are the subject of the method rather than its input: their
- * rules are reported by the method as results (ValidateRunnerConfiguration answers
- * `valid = false` with the reasons), so the interceptor does not descend into them.
- */
-const resultFields = new Set(["gitpod.v1.ValidateRunnerConfigurationRequest.environment_class"]);
+/** Plans of chosen fields (`fieldsPlanFor`), keyed by type name and field names. */
+const fieldPlans = new Map<string, MessagePlan>();
 /** Plans whose fields are still being compiled: a recursive type reached again through a cycle. */
 const compiling = new Set<MessagePlan>();
 
@@ -36,27 +40,50 @@ export function planFor(desc: DescMessage): MessagePlan {
   const plan: MessagePlan = { fields: [] };
   // Registered before the fields are compiled, so recursive types terminate.
   plans.set(desc.typeName, plan);
+  if (isDisabled(desc)) return plan;
   compiling.add(plan);
   for (const field of desc.fields) {
-    const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
-    const messageType = messageTypeOf(field);
-    const nested =
-      messageType && !isWellKnown(messageType) && !resultFields.has(`${desc.typeName}.${field.name}`)
-        ? planFor(messageType)
-        : undefined;
-    // A plan still being compiled (this type, or one further up a cycle such as A -> B -> A)
-    // has no fields yet but may get some: keep the edge to it.
-    const hasNested = nested !== undefined && (nested.fields.length > 0 || compiling.has(nested));
-    if (!rules && !hasNested) continue;
-    plan.fields.push({
-      field,
-      rules,
-      enumNumbers: enumNumbersOf(field),
-      nested: hasNested ? nested : undefined,
-    });
+    const entry = fieldPlanOf(field);
+    if (entry) plan.fields.push(entry);
   }
   compiling.delete(plan);
   return plan;
+}
+
+/**
+ * A plan of only the named top-level fields, whether or not the message's validation is
+ * disabled: for a method that checks its input itself but still refuses what it cannot
+ * answer about (ValidateRunnerConfiguration and a `runner_id` that is not a UUID). The
+ * rules are those the .proto declares on the fields, so they are not written twice.
+ */
+export function fieldsPlanFor(desc: DescMessage, names: readonly string[]): MessagePlan {
+  const key = `${desc.typeName}:${names.join(",")}`;
+  const cached = fieldPlans.get(key);
+  if (cached) return cached;
+  const fields = names.map((name) => {
+    const field = desc.fields.find((f) => f.name === name);
+    if (!field) throw new Error(`${desc.typeName} has no field ${name}`);
+    return fieldPlanOf(field);
+  });
+  const plan: MessagePlan = { fields: fields.filter((f) => f !== undefined) };
+  fieldPlans.set(key, plan);
+  return plan;
+}
+
+/** The plan of one field, or undefined when nothing about it can fail. */
+function fieldPlanOf(field: DescField): FieldPlan | undefined {
+  const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
+  const messageType = messageTypeOf(field);
+  const nested = messageType && !isWellKnown(messageType) ? planFor(messageType) : undefined;
+  // A plan still being compiled (this type, or one further up a cycle such as A -> B -> A)
+  // has no fields yet but may get some: keep the edge to it.
+  const hasNested = nested !== undefined && (nested.fields.length > 0 || compiling.has(nested));
+  if (!rules && !hasNested) return undefined;
+  return { field, rules, enumNumbers: enumNumbersOf(field), nested: hasNested ? nested : undefined };
+}
+
+function isDisabled(desc: DescMessage): boolean {
+  return hasOption(desc, messageRulesExt) && getOption(desc, messageRulesExt).disabled;
 }
 
 function messageTypeOf(field: DescField): DescMessage | undefined {

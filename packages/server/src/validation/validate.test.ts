@@ -29,12 +29,13 @@ import {
   GetRunnerRequestSchema,
   ListRunnersRequestSchema,
   ParseContextURLRequestSchema,
+  SearchRepositoriesRequestSchema,
   UpdateRunnerRequestSchema,
 } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { FieldRulesSchema, field as fieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { describe, expect, it } from "vitest";
 import { subjectMapHolder } from "../testing/index.js";
-import { validateMessage } from "./validate.js";
+import { validateFields, validateMessage } from "./validate.js";
 
 const runnerId = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b";
 const otherId = "0b7e5c1a-2d3f-4a5b-8c9d-0e1f2a3b4c5d";
@@ -248,6 +249,26 @@ describe("validateMessage", () => {
     });
   });
 
+  describe("SearchRepositoriesRequest.limit (deprecated; ignore_empty, 1 to 100 when set)", () => {
+    const search = (limit?: number) =>
+      create(SearchRepositoriesRequestSchema, { runnerId, ...(limit === undefined ? {} : { limit }) });
+
+    it("accepts an absent or zero limit: 0 means unset (behaviour.md §7)", () => {
+      expect(broken(SearchRepositoriesRequestSchema, search())).toEqual([]);
+      expect(broken(SearchRepositoriesRequestSchema, search(0))).toEqual([]);
+    });
+
+    it("accepts 1 and 100", () => {
+      expect(broken(SearchRepositoriesRequestSchema, search(1))).toEqual([]);
+      expect(broken(SearchRepositoriesRequestSchema, search(100))).toEqual([]);
+    });
+
+    it("rejects a negative limit and one over 100", () => {
+      expect(broken(SearchRepositoriesRequestSchema, search(-1))).toEqual([["limit", "int32.gte"]]);
+      expect(broken(SearchRepositoriesRequestSchema, search(101))).toEqual([["limit", "int32.lte"]]);
+    });
+  });
+
   describe("bytes len", () => {
     const signup = (n: number) => create(SignupRequestSchema, { publicKey: new Uint8Array(n).fill(7) });
 
@@ -357,30 +378,11 @@ describe("validateMessage", () => {
       ]);
     });
 
-    it("leaves ValidateRunnerConfigurationRequest.environment_class to the method, which reports results", () => {
-      const req = create(ValidateRunnerConfigurationRequestSchema, {
-        runnerId,
-        config: { case: "environmentClass", value: { displayName: "xy", description: "a description" } },
-      });
-      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([]);
-    });
-
     it("ignores the rules of the members that are not the set case", () => {
-      const scm = create(ValidateRunnerConfigurationRequestSchema, {
-        runnerId,
-        config: { case: "scmIntegration", value: { scmId: "github", host: "github.com" } },
+      const req = create(CallValidateConfig_RequestSchema, {
+        config: { case: "scm", value: { runnerId, scmId: "github", host: "github.com" } },
       });
-      expect(broken(ValidateRunnerConfigurationRequestSchema, scm)).toEqual([]);
-      const none = create(ValidateRunnerConfigurationRequestSchema, { runnerId });
-      expect(broken(ValidateRunnerConfigurationRequestSchema, none)).toEqual([]);
-    });
-
-    it("accepts a valid environment_class case", () => {
-      const req = create(ValidateRunnerConfigurationRequestSchema, {
-        runnerId,
-        config: { case: "environmentClass", value: { displayName: "Large", description: "8 cores" } },
-      });
-      expect(broken(ValidateRunnerConfigurationRequestSchema, req)).toEqual([]);
+      expect(broken(CallValidateConfig_RequestSchema, req)).toEqual([]);
     });
 
     it("checks the request's own fields next to an unset oneof", () => {
@@ -541,6 +543,40 @@ describe("validateMessage", () => {
         ["ids[0]", "string.uuid"],
       ]);
       expect(broken(ids, create(ids, { ids: [runnerId, otherId] }))).toEqual([]);
+    });
+  });
+
+  describe("a message whose validation is disabled: ValidateRunnerConfigurationRequest", () => {
+    const request = (init: MessageInitShape<typeof ValidateRunnerConfigurationRequestSchema>) =>
+      create(ValidateRunnerConfigurationRequestSchema, init);
+    const brokenClass = request({
+      runnerId: "not-a-uuid",
+      config: { case: "environmentClass", value: { runnerId: "nope", displayName: "xy", description: "ab" } },
+    });
+
+    it("checks none of its rules, nor those of the environment class inside it", () => {
+      expect(broken(ValidateRunnerConfigurationRequestSchema, brokenClass)).toEqual([]);
+      expect(broken(ValidateRunnerConfigurationRequestSchema, request({}))).toEqual([]);
+    });
+
+    it("leaves the same nested type checked where it occurs elsewhere", () => {
+      const elsewhere = create(CallValidateConfig_RequestSchema, {
+        config: { case: "environmentClass", value: { displayName: "xy", description: "a description" } },
+      });
+      expect(broken(CallValidateConfig_RequestSchema, elsewhere)).toEqual([
+        ["environment_class.display_name", "string.min_len"],
+      ]);
+    });
+
+    it("validateFields still applies the declared rule of a named field, and only that", () => {
+      expect(validateFields(ValidateRunnerConfigurationRequestSchema, brokenClass, ["runner_id"])).toEqual([
+        { field: "runner_id", rule: "string.uuid", message: "value must be a valid UUID" },
+      ]);
+      const good = request({ runnerId, config: brokenClass.config });
+      expect(validateFields(ValidateRunnerConfigurationRequestSchema, good, ["runner_id"])).toEqual([]);
+      expect(() => validateFields(ValidateRunnerConfigurationRequestSchema, good, ["runnerId"])).toThrow(
+        /has no field runnerId/,
+      );
     });
   });
 

@@ -10,7 +10,7 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
 import type { FieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
-import { type FieldPlan, type MessagePlan, planFor } from "./rules.js";
+import { type FieldPlan, fieldsPlanFor, type MessagePlan, planFor } from "./rules.js";
 
 export interface Violation {
   /** Field path in proto names: `filter.creator_ids[0]`. */
@@ -25,6 +25,16 @@ type AnyMessage = Record<string, unknown>;
 export function validateMessage(desc: DescMessage, message: object): Violation[] {
   const out: Violation[] = [];
   checkMessage(planFor(desc), message as AnyMessage, "", out);
+  return out;
+}
+
+/**
+ * Checks only the named top-level fields (and what is nested in them) against their
+ * declared rules, even in a message whose validation is disabled (rules.ts).
+ */
+export function validateFields(desc: DescMessage, message: object, names: readonly string[]): Violation[] {
+  const out: Violation[] = [];
+  checkMessage(fieldsPlanFor(desc, names), message as AnyMessage, "", out);
   return out;
 }
 

@@ -1,8 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ValidateRunnerConfigurationRequestSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { authorizeRunner, callerOf } from "../../auth/index.js";
 import { sealForRunner } from "../../crypto/index.js";
 import { findScmIntegrationByHost } from "../../db/scm-integrations.js";
 import { askRunner } from "../../relay/index.js";
+import { assertValidFields } from "../../validation/index.js";
 import { checkConfiguration } from "../configuration-check.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
@@ -41,8 +43,13 @@ export function validationMethods(
      * Checks an environment class or SCM integration as create would, and answers with
      * results, never errors, for invalid input; persists nothing. The runner's own checks
      * (CallValidateConfig) join these with the runner protocol.
+     *
+     * The request's field rules are not enforced before the method runs (the message
+     * disables them, as the genuine API does, behaviour.md §7); only the runner id, about
+     * which no result can be given, is checked here against its declared rule.
      */
     async validateRunnerConfiguration(req, ctx) {
+      assertValidFields(ValidateRunnerConfigurationRequestSchema, req, ["runner_id"]);
       const caller = callerOf(ctx);
       const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const schema = await schemaOf(sql, runner, publicUrl);

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gitpod/v1/gateway.proto.
  */
 export const file_gitpod_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChdnaXRwb2QvdjEvZ2F0ZXdheS5wcm90bxIJZ2l0cG9kLnYxIkQKB0dhdGV3YXkSFAoEbmFtZRgBIAEoCUIGkoIZAggBEhMKA3VybBgCIAEoCUIGkoIZAggBEg4KBnJlZ2lvbhgDIAEoCWIGcHJvdG8z", [file_runnerplane_validate_v1_validate]);
+  fileDesc("ChdnaXRwb2QvdjEvZ2F0ZXdheS5wcm90bxIJZ2l0cG9kLnYxIkQKB0dhdGV3YXkSFAoEbmFtZRgBIAEoCUIGkoIZAggBEhMKA3VybBgCIAEoCUIGkoIZAggBEg4KBnJlZ2lvbhgDIAEoCUJ5Ch9pby5naXRodWIucnVubmVycGxhbmUuZ2l0cG9kLnYxUAFaPGdpdGh1Yi5jb20vcnVubmVycGxhbmUvcnVubmVycGxhbmUvZ2VuL2dvL2dpdHBvZC92MTtnaXRwb2R2MaoCFVJ1bm5lcnBsYW5lLkdpdHBvZC5WMWIGcHJvdG8z", [file_runnerplane_validate_v1_validate]);
 
 /**
  * A system gateway that gives runners access to services.

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gitpod/v1/pagination.proto.
  */
 export const file_gitpod_v1_pagination: GenFile = /*@__PURE__*/
-  fileDesc("ChpnaXRwb2QvdjEvcGFnaW5hdGlvbi5wcm90bxIJZ2l0cG9kLnYxIj8KEVBhZ2luYXRpb25SZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBUIIkoIZBEAASGQSDQoFdG9rZW4YAiABKAkiKAoSUGFnaW5hdGlvblJlc3BvbnNlEhIKCm5leHRfdG9rZW4YASABKAliBnByb3RvMw", [file_runnerplane_validate_v1_validate]);
+  fileDesc("ChpnaXRwb2QvdjEvcGFnaW5hdGlvbi5wcm90bxIJZ2l0cG9kLnYxIj8KEVBhZ2luYXRpb25SZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBUIIkoIZBEAASGQSDQoFdG9rZW4YAiABKAkiKAoSUGFnaW5hdGlvblJlc3BvbnNlEhIKCm5leHRfdG9rZW4YASABKAlCeQofaW8uZ2l0aHViLnJ1bm5lcnBsYW5lLmdpdHBvZC52MVABWjxnaXRodWIuY29tL3J1bm5lcnBsYW5lL3J1bm5lcnBsYW5lL2dlbi9nby9naXRwb2QvdjE7Z2l0cG9kdjGqAhVSdW5uZXJwbGFuZS5HaXRwb2QuVjFiBnByb3RvMw", [file_runnerplane_validate_v1_validate]);
 
 /**
  * Requests one page of a list. Lists are returned in a stable order and paged with an opaque token,

@@ -9,13 +9,13 @@
 // (`buf.validate`). Its definitions live in the Buf Schema Registry, which the
 // machines this project is built on cannot reach, so this file declares the
 // small subset of rules the gitpod.v1 contract uses, with the same meaning.
-// The option is a custom field option: it changes nothing on the wire, and a
-// client generated from these files interoperates with one generated from the
-// genuine definitions.
+// The options are custom field and message options: they change nothing on the
+// wire, and a client generated from these files interoperates with one
+// generated from the genuine definitions.
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldOptions } from "@bufbuild/protobuf/wkt";
+import type { FieldOptions, MessageOptions } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runnerplane/validate/v1/validate.proto.
  */
 export const file_runnerplane_validate_v1_validate: GenFile = /*@__PURE__*/
-  fileDesc("CiZydW5uZXJwbGFuZS92YWxpZGF0ZS92MS92YWxpZGF0ZS5wcm90bxIXcnVubmVycGxhbmUudmFsaWRhdGUudjEi9wIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoMaWdub3JlX2VtcHR5GAIgASgIEhQKB21pbl9sZW4YAyABKA1IAIgBARIUCgdtYXhfbGVuGAQgASgNSAGIAQESDAoEdXVpZBgFIAEoCBILCgN1cmkYBiABKAgSEAoDbGVuGAcgASgNSAKIAQESEAoDZ3RlGAggASgDSAOIAQESEAoDbHRlGAkgASgDSASIAQESFAoMZGVmaW5lZF9vbmx5GAogASgIEhYKCW1pbl9pdGVtcxgLIAEoDUgFiAEBEhYKCW1heF9pdGVtcxgMIAEoDUgGiAEBEjIKBWl0ZW1zGA0gASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlc0IKCghfbWluX2xlbkIKCghfbWF4X2xlbkIGCgRfbGVuQgYKBF9ndGVCBgoEX2x0ZUIMCgpfbWluX2l0ZW1zQgwKCl9tYXhfaXRlbXMiRAoKVmlvbGF0aW9ucxI2Cgp2aW9sYXRpb25zGAEgAygLMiIucnVubmVycGxhbmUudmFsaWRhdGUudjEuVmlvbGF0aW9uIjkKCVZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRIMCgRydWxlGAIgASgJEg8KB21lc3NhZ2UYAyABKAk6WgoFZmllbGQSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGKKQAyABKAsyIy5ydW5uZXJwbGFuZS52YWxpZGF0ZS52MS5GaWVsZFJ1bGVzUgVmaWVsZGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("CiZydW5uZXJwbGFuZS92YWxpZGF0ZS92MS92YWxpZGF0ZS5wcm90bxIXcnVubmVycGxhbmUudmFsaWRhdGUudjEi9wIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoMaWdub3JlX2VtcHR5GAIgASgIEhQKB21pbl9sZW4YAyABKA1IAIgBARIUCgdtYXhfbGVuGAQgASgNSAGIAQESDAoEdXVpZBgFIAEoCBILCgN1cmkYBiABKAgSEAoDbGVuGAcgASgNSAKIAQESEAoDZ3RlGAggASgDSAOIAQESEAoDbHRlGAkgASgDSASIAQESFAoMZGVmaW5lZF9vbmx5GAogASgIEhYKCW1pbl9pdGVtcxgLIAEoDUgFiAEBEhYKCW1heF9pdGVtcxgMIAEoDUgGiAEBEjIKBWl0ZW1zGA0gASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlc0IKCghfbWluX2xlbkIKCghfbWF4X2xlbkIGCgRfbGVuQgYKBF9ndGVCBgoEX2x0ZUIMCgpfbWluX2l0ZW1zQgwKCl9tYXhfaXRlbXMiIAoMTWVzc2FnZVJ1bGVzEhAKCGRpc2FibGVkGAEgASgIIkQKClZpb2xhdGlvbnMSNgoKdmlvbGF0aW9ucxgBIAMoCzIiLnJ1bm5lcnBsYW5lLnZhbGlkYXRlLnYxLlZpb2xhdGlvbiI5CglWaW9sYXRpb24SDQoFZmllbGQYASABKAkSDAoEcnVsZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJOloKBWZpZWxkEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxiikAMgASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlc1IFZmllbGQ6YgoHbWVzc2FnZRIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxiikAMgASgLMiUucnVubmVycGxhbmUudmFsaWRhdGUudjEuTWVzc2FnZVJ1bGVzUgdtZXNzYWdlQo0BCiFpby5naXRodWIucnVubmVycGxhbmUudmFsaWRhdGUudjFQAVpMZ2l0aHViLmNvbS9ydW5uZXJwbGFuZS9ydW5uZXJwbGFuZS9nZW4vZ28vcnVubmVycGxhbmUvdmFsaWRhdGUvdjE7dmFsaWRhdGV2MaoCF1J1bm5lcnBsYW5lLlZhbGlkYXRlLlYxYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Rules for one field. Every rule that is set must hold.
@@ -40,8 +40,9 @@ export type FieldRules = Message<"runnerplane.validate.v1.FieldRules"> & {
   required: boolean;
 
   /**
-   * Skip every other rule when the value is the zero value ("" for strings,
-   * an absent message). Mirrors protovalidate's IGNORE_IF_ZERO_VALUE.
+   * Skip every other rule when the value is the zero value ("" for strings, 0
+   * for numbers, an absent message, an empty list). Mirrors protovalidate's
+   * IGNORE_IF_ZERO_VALUE.
    *
    * @generated from field: bool ignore_empty = 2;
    */
@@ -133,6 +134,30 @@ export const FieldRulesSchema: GenMessage<FieldRules> = /*@__PURE__*/
   messageDesc(file_runnerplane_validate_v1_validate, 0);
 
 /**
+ * Rules for a whole message.
+ *
+ * @generated from message runnerplane.validate.v1.MessageRules
+ */
+export type MessageRules = Message<"runnerplane.validate.v1.MessageRules"> & {
+  /**
+   * Check none of the message's field rules, nor those of the messages inside
+   * it (they are still checked where those types occur elsewhere): the method
+   * reports on its input itself. Mirrors protovalidate's
+   * `(buf.validate.message).disabled`.
+   *
+   * @generated from field: bool disabled = 1;
+   */
+  disabled: boolean;
+};
+
+/**
+ * Describes the message runnerplane.validate.v1.MessageRules.
+ * Use `create(MessageRulesSchema)` to create a new message.
+ */
+export const MessageRulesSchema: GenMessage<MessageRules> = /*@__PURE__*/
+  messageDesc(file_runnerplane_validate_v1_validate, 1);
+
+/**
  * Attached as an error detail to every `invalid_argument` error the server
  * raises for a request that breaks field rules, so clients can point at the
  * offending fields without parsing the message.
@@ -151,7 +176,7 @@ export type Violations = Message<"runnerplane.validate.v1.Violations"> & {
  * Use `create(ViolationsSchema)` to create a new message.
  */
 export const ViolationsSchema: GenMessage<Violations> = /*@__PURE__*/
-  messageDesc(file_runnerplane_validate_v1_validate, 1);
+  messageDesc(file_runnerplane_validate_v1_validate, 2);
 
 /**
  * One broken rule.
@@ -188,7 +213,7 @@ export type Violation = Message<"runnerplane.validate.v1.Violation"> & {
  * Use `create(ViolationSchema)` to create a new message.
  */
 export const ViolationSchema: GenMessage<Violation> = /*@__PURE__*/
-  messageDesc(file_runnerplane_validate_v1_validate, 2);
+  messageDesc(file_runnerplane_validate_v1_validate, 3);
 
 /**
  * Field rules; see FieldRules. The number is taken from the range reserved
@@ -198,4 +223,13 @@ export const ViolationSchema: GenMessage<Violation> = /*@__PURE__*/
  */
 export const field: GenExtension<FieldOptions, FieldRules> = /*@__PURE__*/
   extDesc(file_runnerplane_validate_v1_validate, 0);
+
+/**
+ * Message rules; see MessageRules. Same number as `field`: the extended
+ * messages differ.
+ *
+ * @generated from extension: runnerplane.validate.v1.MessageRules message = 51234;
+ */
+export const message: GenExtension<MessageOptions, MessageRules> = /*@__PURE__*/
+  extDesc(file_runnerplane_validate_v1_validate, 1);
 
