@@ -4,7 +4,12 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { parseContextPreconditionDetails, retryInterceptor } from "@runnerplane/client";
+import {
+  fieldViolations,
+  parseContextPreconditionDetails,
+  retryInterceptor,
+  ViolationsSchema,
+} from "@runnerplane/client";
 import {
   ParseContextURLPreconditionFailureDetailsSchema,
   RunnerService,
@@ -105,5 +110,36 @@ describe("parseContextPreconditionDetails", () => {
       scmId: "github",
     });
     expect(parseContextPreconditionDetails(new ConnectError("nope", Code.NotFound))).toBeUndefined();
+  });
+});
+
+describe("fieldViolations", () => {
+  const violations = [
+    { field: "name", rule: "string.min_len", message: "value length must be at least 3 characters" },
+    { field: "filter.creator_ids[0]", rule: "string.uuid", message: "value must be a valid UUID" },
+  ];
+
+  it("lists the broken rules of an invalid_argument's Violations detail as plain objects, in order", async () => {
+    const transport = createRouterTransport(({ service }) =>
+      service(RunnerService, {
+        createRunner() {
+          throw new ConnectError("name: …; filter.creator_ids[0]: …", Code.InvalidArgument, undefined, [
+            { desc: ViolationsSchema, value: create(ViolationsSchema, { violations }) },
+          ]);
+        },
+      }),
+    );
+    // Over the wire (the router transport encodes the error as a server would).
+    const error = await createClient(RunnerService, transport)
+      .createRunner({ name: "ab" })
+      .catch((e) => e);
+    expect(fieldViolations(error)).toStrictEqual(violations);
+  });
+
+  it("is empty for errors without the detail, and for values that are not Connect errors", () => {
+    expect(fieldViolations(new ConnectError("no such runner", Code.NotFound))).toEqual([]);
+    expect(fieldViolations(new ConnectError("bad", Code.InvalidArgument))).toEqual([]);
+    expect(fieldViolations(new Error("boom"))).toEqual([]);
+    expect(fieldViolations(undefined)).toEqual([]);
   });
 });
