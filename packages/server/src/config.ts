@@ -24,6 +24,8 @@ export interface Config {
   publicUrl: string;
   /** Browser origins allowed by CORS; "*" allows any (RUNNERPLANE_CORS_ORIGINS, comma-separated). */
   corsOrigins: string[];
+  /** Request headers browsers may send beyond the standard ones (RUNNERPLANE_CORS_ALLOWED_HEADERS, comma-separated). */
+  corsAllowedHeaders: string[];
   /** Largest accepted request body in bytes (RUNNERPLANE_MAX_BODY_BYTES, default 4 MiB). */
   maxBodyBytes: number;
   /** Server-side deadline for unary calls in ms (RUNNERPLANE_REQUEST_TIMEOUT_MS, default 30 000). */
@@ -93,10 +95,8 @@ export function loadConfig(env: Env, cwd: string): Config {
     dbPoolSize: integer(env, "RUNNERPLANE_DB_POOL_SIZE", defaultDbPoolSize, 1, 1000),
     dbConnectTimeoutMs: integer(env, "RUNNERPLANE_DB_CONNECT_TIMEOUT_MS", 5_000, 100, 600_000),
     publicUrl: publicUrl.replace(/\/+$/, ""),
-    corsOrigins: (env.RUNNERPLANE_CORS_ORIGINS ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter((s) => s !== ""),
+    corsOrigins: corsOrigins(env.RUNNERPLANE_CORS_ORIGINS),
+    corsAllowedHeaders: headerNames(env.RUNNERPLANE_CORS_ALLOWED_HEADERS),
     maxBodyBytes: integer(env, "RUNNERPLANE_MAX_BODY_BYTES", 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: integer(env, "RUNNERPLANE_REQUEST_TIMEOUT_MS", 30_000, 1, 3_600_000),
     shutdownTimeoutMs: integer(env, "RUNNERPLANE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 3_600_000),
@@ -128,6 +128,41 @@ function secretKeys(raw: string | undefined): SecretKey[] | undefined {
   } catch (error) {
     throw new ConfigError(`RUNNERPLANE_SECRET_KEYS: ${(error as Error).message}`);
   }
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/**
+ * Each origin exactly as a browser sends it, `scheme://host[:port]`: a value with a path, a
+ * trailing slash or no scheme would never match, so it stops start-up instead.
+ */
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = list(raw);
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      throw new ConfigError(
+        `RUNNERPLANE_CORS_ORIGINS: "${origin}" is not an origin; write scheme://host[:port], without a path or trailing slash (e.g. https://app.example.com)`,
+      );
+    }
+  }
+  return origins;
+}
+
+function headerNames(raw: string | undefined): string[] {
+  const names = list(raw);
+  for (const name of names) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new ConfigError(`RUNNERPLANE_CORS_ALLOWED_HEADERS: "${name}" is not a header name`);
+    }
+  }
+  return names;
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

@@ -8,6 +8,7 @@ import { type Clock, systemClock } from "./clock.js";
 import { type Config, connectionDefaults } from "./config.js";
 import type { KeyRing } from "./crypto/index.js";
 import { type DatabaseHealth, loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
+import { compressMinBytes, gzip } from "./http/compression.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
@@ -20,7 +21,7 @@ export type ServerConfig = Pick<
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults>>;
+  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders">>;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -46,10 +47,13 @@ export function build({ config, sql, log, keyRing, health, clock = systemClock }
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,
+    // gzip in and out on every protocol; the body limit applies to the inflated size.
+    acceptCompression: [gzip],
+    compressMinBytes,
     // Requests: strict JSON, an unknown enum name is an error (unknown *fields* are dropped
-    // before decoding by the front door, http/json-body.ts). Responses: every field, zero
-    // values included, as the API documentation shows them (a disabled class says
-    // `"enabled": false` instead of leaving the field out).
+    // before decoding by the front door on every JSON path, http/json-requests.ts).
+    // Responses: every field, zero values included, as the API documentation shows them
+    // (a disabled class says `"enabled": false` instead of leaving the field out).
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
   });
   routes(router, deps);
@@ -70,6 +74,7 @@ export function build({ config, sql, log, keyRing, health, clock = systemClock }
     handlers: router.handlers,
     log,
     corsOrigins: config.corsOrigins,
+    corsAllowedHeaders: config.corsAllowedHeaders ?? [],
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     ready: async () => {

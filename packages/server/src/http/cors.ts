@@ -1,13 +1,21 @@
 /**
  * CORS for browser clients (Connect and gRPC-Web from a web page). Allowed origins are
- * configuration (RUNNERPLANE_CORS_ORIGINS); with none configured, no CORS headers are
- * sent and browsers keep to the same origin.
+ * configuration (RUNNERPLANE_CORS_ORIGINS, checked at start-up by config.ts); with none
+ * configured, no CORS headers are sent and browsers keep to the same origin. Request
+ * headers allowed (behaviour.md §1): the Connect and gRPC-Web ones, `authorization`,
+ * `x-stainless-*` (the published SDKs), the trace context, `x-request-id`, and any listed
+ * in RUNNERPLANE_CORS_ALLOWED_HEADERS.
  */
 import { cors as connectCors } from "@connectrpc/connect";
 
-const allowedHeaders = new Set(
-  [...connectCors.allowedHeaders, "authorization", "x-request-id", "user-agent"].map((h) => h.toLowerCase()),
-);
+const defaultAllowedHeaders = [
+  ...connectCors.allowedHeaders,
+  "authorization",
+  "x-request-id",
+  "user-agent",
+  "traceparent",
+  "tracestate",
+];
 const exposedHeaders = [...connectCors.exposedHeaders, "x-request-id", "x-should-retry", "retry-after"]
   .map((h) => h.toLowerCase())
   .join(", ");
@@ -19,9 +27,10 @@ export interface CorsDecision {
   preflight: boolean;
 }
 
-export function createCors(origins: readonly string[]) {
+export function createCors(origins: readonly string[], extraHeaders: readonly string[] = []) {
   const any = origins.includes("*");
   const allowed = new Set(origins);
+  const allowedHeaders = new Set([...defaultAllowedHeaders, ...extraHeaders].map((h) => h.toLowerCase()));
   return function decide(method: string, header: (name: string) => string | undefined): CorsDecision {
     const origin = header("origin");
     const preflight = method === "OPTIONS" && header("access-control-request-method") !== undefined;

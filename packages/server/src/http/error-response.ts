@@ -29,6 +29,26 @@ export function writeConnectError(
 }
 
 /**
+ * Answers a request for an RPC this server does not serve, in the shape of the protocol
+ * the client speaks: gRPC and gRPC-Web clients read a trailers-only response (HTTP 200,
+ * `grpc-status: 12`, their content type, no body); Connect and plain HTTP clients get 404
+ * with a Connect JSON error.
+ */
+export function writeUnimplemented(res: NodeResponse, contentType: string, procedure: string): void {
+  const message = `${procedure} is not a method this server serves`;
+  if (/^application\/grpc/i.test(contentType)) {
+    res.writeHead(200, {
+      "content-type": contentType,
+      "grpc-status": String(Code.Unimplemented),
+      "grpc-message": encodeURIComponent(message),
+    });
+    res.end();
+    return;
+  }
+  writeConnectError(res, Code.Unimplemented, message, { status: 404 });
+}
+
+/**
  * Retry advice for an error (behaviour.md §1, §9): `x-should-retry: false` for codes that
  * retrying cannot fix, and for "outcome not known" (`deadline_exceeded`, `unknown`) on a
  * method that is not idempotent, so SDKs do not blindly repeat a create that may have

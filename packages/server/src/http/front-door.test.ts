@@ -31,14 +31,22 @@ async function errorBody(res: Response): Promise<{ code: string; message: string
 }
 
 describe("requests that never reach a method", () => {
-  it("answers an unknown path with 404 not_found and a JSON body", async () => {
-    const res = await post("/gitpod.v1.RunnerService/NoSuchMethod", "{}");
+  it("answers an RPC it does not serve with 404 unimplemented, not not_found", async () => {
+    for (const path of ["/gitpod.v1.RunnerService/NoSuchMethod", "/api/gitpod.v1.UserService/GetUser"]) {
+      const res = await post(path, "{}");
+      expect(res.status).toBe(404);
+      expect(await errorBody(res)).toEqual({
+        code: "unimplemented",
+        message: `${path.replace(/^\/(api\/)?/, "")} is not a method this server serves`,
+      });
+      expect(res.headers.get("x-should-retry")).toBe("false");
+    }
+  });
+
+  it("answers any other unknown path with 404 not_found and a JSON body", async () => {
+    const res = await post("/no/such/path", "{}");
     expect(res.status).toBe(404);
-    expect(await errorBody(res)).toEqual({
-      code: "not_found",
-      message: "no such method or path: /gitpod.v1.RunnerService/NoSuchMethod",
-    });
-    expect(res.headers.get("x-should-retry")).toBe("false");
+    expect(await errorBody(res)).toEqual({ code: "not_found", message: "no such method or path: /no/such/path" });
   });
 
   it("answers a wrong HTTP method with 405 unimplemented", async () => {
@@ -128,9 +136,18 @@ describe("JSON decoding", () => {
     expect(unset.status).toBe(200);
   });
 
-  it("treats an empty body as the empty message", async () => {
+  it("refuses a zero-length JSON body, which is not a JSON object", async () => {
     const res = await post("/gitpod.v1.RunnerService/ListRunners", "");
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(400);
+    expect(await errorBody(res)).toMatchObject({ code: "invalid_argument" });
+  });
+
+  it("refuses a JSON body that is not an object", async () => {
+    for (const body of ["[]", "42", "null"]) {
+      const res = await post("/gitpod.v1.RunnerService/ListRunners", body);
+      expect(res.status).toBe(400);
+      expect((await errorBody(res)).code).toBe("invalid_argument");
+    }
   });
 });
 

@@ -15,7 +15,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { constants as http2 } from "node:http2";
-import type { JsonValue } from "@bufbuild/protobuf";
 import { ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import {
@@ -28,13 +27,23 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { Logger } from "../logging/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { createCors } from "./cors.js";
-import { Code as C, isIdempotent, type NodeResponse, retryHeaders, writeConnectError } from "./error-response.js";
-import { type NodeRequest, parseJsonBody, prepareJsonRequest, readBody } from "./json-body.js";
+import {
+  Code as C,
+  isIdempotent,
+  type NodeResponse,
+  retryHeaders,
+  writeConnectError,
+  writeUnimplemented,
+} from "./error-response.js";
+import type { NodeRequest } from "./json-body.js";
+import { envelopedJsonContentType, prepareEnvelopedJson, prepareGetUrl, readUnaryJson } from "./json-requests.js";
 
 export interface FrontDoorOptions {
   handlers: readonly UniversalHandler[];
   log: Logger;
   corsOrigins: readonly string[];
+  /** Request headers allowed beyond the standard ones (http/cors.ts). */
+  corsAllowedHeaders: readonly string[];
   maxBodyBytes: number;
   requestTimeoutMs: number;
   /** Readiness: database reachable and migrated. */
@@ -48,10 +57,13 @@ const apiPrefix = "/api";
 
 const jsonContentType = /^application\/json(?:;\s*charset=utf-?8)?$/i;
 
+/** `/<package>.<Service>/<Method>`: the path of an RPC, served here or not. */
+const rpcPathShape = /^\/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/;
+
 export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
   const { log } = options;
   const byPath = new Map(options.handlers.map((h) => [h.requestPath, h]));
-  const cors = createCors(options.corsOrigins);
+  const cors = createCors(options.corsOrigins, options.corsAllowedHeaders);
 
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -92,6 +104,11 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     if (!handler) {
       if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (method === "GET" && path === "/readyz") return void respondReady(options, res);
+      if (rpcPathShape.test(rpcPath)) {
+        // Names an RPC, just not one served here: "not available", not "no such resource".
+        info.code = C.Unimplemented;
+        return writeUnimplemented(res, header("content-type") ?? "", rpcPath.slice(1));
+      }
       info.code = C.NotFound;
       return writeConnectError(res, C.NotFound, `no such method or path: ${path}`);
     }
@@ -139,13 +156,21 @@ async function serve(
   // Started before anything reads the body: connect-es reads all of it before any
   // interceptor runs, so nothing later could stop a body that never arrives.
   const deadline = startDeadline(req, res, info, deadlineMs(req, options.requestTimeoutMs), unary);
-  let parsedJson: JsonValue | undefined;
-  if (connectJson && unary && req.headers["content-encoding"] === undefined) {
-    parsedJson = parseJsonBody(await readBody(req, options.maxBodyBytes));
-    prepareJsonRequest(handler.method.input, parsedJson);
-  }
+  const input = handler.method.input;
+  const limit = options.maxBodyBytes;
+  // Every JSON request is prepared the same way (http/json-requests.ts).
+  const parsedJson = connectJson && unary ? await readUnaryJson(req, input, limit) : undefined;
   const contextValues = createContextValues().set(requestInfoKey, info);
   let uReq: UniversalServerRequest = universalRequestFromNodeRequest(req, res, parsedJson, contextValues);
+  if (req.method === "GET") uReq = { ...uReq, url: await prepareGetUrl(uReq.url, input, limit) };
+  else if (envelopedJsonContentType.test(String(req.headers["content-type"] ?? ""))) {
+    const encoding = req.headers["connect-content-encoding"] ?? req.headers["grpc-encoding"];
+    const body = uReq.body as AsyncIterable<Uint8Array>;
+    uReq = {
+      ...uReq,
+      body: prepareEnvelopedJson(body, input, typeof encoding === "string" ? encoding : undefined, limit),
+    };
+  }
   if (unary) uReq = { ...uReq, signal: deadline.link(uReq.signal) };
   const uRes = await handler(uReq);
   if (res.writableEnded) return; // the body missed its deadline and was answered
