@@ -1,6 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 
+describe("CORS settings", () => {
+  it("takes origins written scheme://host[:port], and *", () => {
+    const env = { RUNNERPLANE_CORS_ORIGINS: "https://app.example.com, http://localhost:5173,*" };
+    expect(loadConfig(env, "/srv").corsOrigins).toEqual(["https://app.example.com", "http://localhost:5173", "*"]);
+  });
+
+  it("stops start-up on an origin that could never match, naming the variable", () => {
+    for (const bad of [
+      "https://app.example.com/",
+      "app.example.com",
+      "https://app.example.com/console",
+      "ftp://x.test",
+    ]) {
+      expect(() => loadConfig({ RUNNERPLANE_CORS_ORIGINS: bad }, "/srv")).toThrow(
+        /RUNNERPLANE_CORS_ORIGINS: ".*" is not an origin/,
+      );
+    }
+  });
+
+  it("takes extra allowed request headers, and refuses what is not a header name", () => {
+    expect(loadConfig({ RUNNERPLANE_CORS_ALLOWED_HEADERS: "x-acme, baggage" }, "/srv").corsAllowedHeaders).toEqual([
+      "x-acme",
+      "baggage",
+    ]);
+    expect(() => loadConfig({ RUNNERPLANE_CORS_ALLOWED_HEADERS: "x acme" }, "/srv")).toThrow(
+      /RUNNERPLANE_CORS_ALLOWED_HEADERS/,
+    );
+  });
+});
+
 describe("the Postgres connect timeout", () => {
   it("is 5 s unless RUNNERPLANE_DB_CONNECT_TIMEOUT_MS says otherwise, and refuses nonsense naming the variable", () => {
     expect(loadConfig({}, "/srv").dbConnectTimeoutMs).toBe(5000);

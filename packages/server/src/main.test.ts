@@ -128,6 +128,14 @@ describe("graceful shutdown", () => {
 });
 
 describe("configuration", () => {
+  it("refuses to start with a CORS origin that could never match, naming the variable", async () => {
+    const result = await run(process.execPath, [mainJs], {
+      env: { PATH: process.env.PATH ?? "", PORT: "0", RUNNERPLANE_CORS_ORIGINS: "https://console.example.com/" },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(result).toMatchObject({ code: 1 });
+    expect((result as { stderr: string }).stderr).toContain("RUNNERPLANE_CORS_ORIGINS");
+  });
+
   it("refuses to start with an external database and no secret keys, saying what to set", async () => {
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
