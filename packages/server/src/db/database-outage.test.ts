@@ -8,11 +8,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Code } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectErrorFromDatabase } from "../errors/index.js";
 import { silentLogger } from "../logging/index.js";
-import { seedOrganization, startTestServer, type TestServer } from "../testing/index.js";
+import { bearer, callError, seedOrganization, startTestServer, type TestServer } from "../testing/index.js";
 import { createDatabaseIfMissing } from "./databases.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { createDatabaseHealth, type DatabaseHealth } from "./health.js";
@@ -76,6 +78,14 @@ describe("a database outage", () => {
     expect(during.headers.get("retry-after")).toBe("1");
     expect(((await during.json()) as { code: string }).code).toBe("unavailable");
     expect(failedIn).toBeLessThan(1_500);
+    // The same over gRPC, with Retry-After in the trailers.
+    const grpc = createClient(
+      IdentityService,
+      createGrpcTransport({ baseUrl: server.baseUrl, interceptors: [bearer(token)] }),
+    );
+    const grpcError = await callError(grpc.getAuthenticatedIdentity({}));
+    expect(grpcError.code).toBe(Code.Unavailable);
+    expect(grpcError.metadata.get("retry-after")).toBe("1");
     // The process is alive and still answers everything that needs no database.
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
     const rpc = await fetch(`${server.baseUrl}/gitpod.v1.RunnerService/GetRunner`, {

@@ -68,8 +68,16 @@ describe("connectErrorFromDatabase", () => {
     "CONNECTION_CLOSED",
     "CONNECTION_ENDED",
     "CONNECTION_DESTROYED",
-  ])("maps the connection error %s to unavailable", (code) => {
-    expect(connectErrorFromDatabase(connectionError(code))?.code).toBe(Code.Unavailable);
+  ])("maps the connection error %s to unavailable, with Retry-After on every protocol", (code) => {
+    const mapped = connectErrorFromDatabase(connectionError(code));
+    expect(mapped?.code).toBe(Code.Unavailable);
+    expect(mapped?.metadata.get("retry-after")).toBe("1");
+  });
+
+  it("says the outcome is unknown when the request's write lost its connection after it was sent", () => {
+    const scope = { signal: new AbortController().signal, outcomeUnknown: true };
+    expect(connectErrorFromDatabase(connectionError("CONNECTION_CLOSED"), scope)?.code).toBe(Code.Unknown);
+    expect(connectErrorFromDatabase(postgresError("23505", "dup"), scope)?.code).toBe(Code.AlreadyExists);
   });
 
   it("never repeats the database's message, detail or constraint names", () => {

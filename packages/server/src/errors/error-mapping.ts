@@ -38,7 +38,10 @@ export function connectErrorFromDatabase(error: unknown, scope?: RequestScope): 
         Code.Unknown,
       );
     }
-    return new ConnectError("the database is unavailable; try again shortly", Code.Unavailable);
+    // Metadata reaches the caller on every protocol (headers, or gRPC trailers).
+    return new ConnectError("the database is unavailable; try again shortly", Code.Unavailable, {
+      "retry-after": "1",
+    });
   }
   const code = errorCode(error);
   if (code === "23505") return new ConnectError("the resource already exists", Code.AlreadyExists);
