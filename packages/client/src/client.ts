@@ -1,7 +1,10 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { type CallOptions, type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createProtocolTransport, userAgentHeader } from "#transports";
+import { EventService } from "./gen/gitpod/v1/event_pb.js";
+import { GroupService } from "./gen/gitpod/v1/group_pb.js";
 import { IdentityService } from "./gen/gitpod/v1/identity_pb.js";
+import { OrganizationService } from "./gen/gitpod/v1/organization_pb.js";
 import {
   type EnvironmentClass,
   type HostAuthenticationToken,
@@ -19,6 +22,8 @@ import {
   type RunnerPolicy,
   RunnerService,
 } from "./gen/gitpod/v1/runner_pb.js";
+import { ServiceAccountService } from "./gen/gitpod/v1/service_account_pb.js";
+import { UserService } from "./gen/gitpod/v1/user_pb.js";
 import type { RunnerplaneClientOptions } from "./options.js";
 import { listAll } from "./pagination.js";
 import { retryInterceptor } from "./retry.js";
@@ -29,12 +34,25 @@ type Init<S extends DescMessage> = MessageInitShape<S>;
 export interface RunnerplaneClient {
   /** gitpod.v1.RunnerService: runners, runner tokens, policies, and calls answered by runners. */
   runners: Client<typeof RunnerService>;
-  /** gitpod.v1.RunnerConfigurationService: environment classes, SCM integrations, host tokens, schema. */
+  /**
+   * gitpod.v1.RunnerConfigurationService: environment classes, SCM integrations, host tokens, LLM
+   * integrations, schema.
+   */
   configuration: Client<typeof RunnerConfigurationService>;
   /** gitpod.v1.IdentityService: who the token belongs to. */
   identity: Client<typeof IdentityService>;
   /** gitpod.v1.RunnerInteractionService: the calls a runner makes about itself (runner tokens only). */
   interaction: Client<typeof RunnerInteractionService>;
+  /** gitpod.v1.UserService: the caller, the organization's users, personal access tokens. */
+  users: Client<typeof UserService>;
+  /** gitpod.v1.OrganizationService: the organization, its members and roles, invites, SSO configurations. */
+  organization: Client<typeof OrganizationService>;
+  /** gitpod.v1.GroupService: groups, their memberships and role assignments. */
+  groups: Client<typeof GroupService>;
+  /** gitpod.v1.ServiceAccountService: service accounts and their tokens. */
+  serviceAccounts: Client<typeof ServiceAccountService>;
+  /** gitpod.v1.EventService: the audit log. */
+  events: Client<typeof EventService>;
   /** Every list as an async iterator over all its items, pages fetched lazily. */
   iterate: {
     runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
@@ -82,6 +100,11 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
     configuration,
     identity: createClient(IdentityService, transport),
     interaction: createClient(RunnerInteractionService, transport),
+    users: createClient(UserService, transport),
+    organization: createClient(OrganizationService, transport),
+    groups: createClient(GroupService, transport),
+    serviceAccounts: createClient(ServiceAccountService, transport),
+    events: createClient(EventService, transport),
     iterate: {
       runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
       runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),

@@ -5,7 +5,8 @@
  *   for await (const runner of client.iterate.runners()) console.log(runner.name);
  *
  * Messages, enums and service descriptors are exported from the subpaths
- * `@runnerplane/client/gitpod/v1/runner_pb`, `…/runner_configuration_pb`, `…/identity_pb`;
+ * `@runnerplane/client/gitpod/v1/runner_pb`, `…/runner_configuration_pb`, `…/identity_pb`,
+ * `…/user_pb`, `…/organization_pb`, `…/group_pb`, `…/service_account_pb`, `…/event_pb`, …;
  * the validation error detail from `@runnerplane/client/runnerplane/validate/v1/validate_pb`
  * (and, for convenience, from here).
  */

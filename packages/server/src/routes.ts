@@ -5,10 +5,15 @@
  * the issue that builds it lands.
  */
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
+import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
@@ -29,7 +34,17 @@ import { createRunnerInteractionService } from "./services/runner-interaction-se
 import { createRunnerService } from "./services/runner-service.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
-export const services = [RunnerService, RunnerConfigurationService, IdentityService, RunnerInteractionService];
+export const services = [
+  RunnerService,
+  RunnerConfigurationService,
+  IdentityService,
+  RunnerInteractionService,
+  UserService,
+  OrganizationService,
+  GroupService,
+  ServiceAccountService,
+  EventService,
+];
 
 export interface ServiceDeps {
   sql: Sql;
@@ -75,4 +90,11 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(RunnerConfigurationService, createRunnerConfigurationService(deps));
   router.service(IdentityService, createIdentityService(deps));
   router.service(RunnerInteractionService, createRunnerInteractionService(deps));
+  // The services of the second wave (wire-contract-admin.md): registered with no methods yet,
+  // so each RPC answers `unimplemented` until the issue that builds it lands.
+  router.service(UserService, {});
+  router.service(OrganizationService, {});
+  router.service(GroupService, {});
+  router.service(ServiceAccountService, {});
+  router.service(EventService, {});
 }

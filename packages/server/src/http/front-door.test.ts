@@ -32,7 +32,7 @@ async function errorBody(res: Response): Promise<{ code: string; message: string
 
 describe("requests that never reach a method", () => {
   it("answers an RPC it does not serve with 404 unimplemented, not not_found", async () => {
-    for (const path of ["/gitpod.v1.RunnerService/NoSuchMethod", "/api/gitpod.v1.UserService/GetUser"]) {
+    for (const path of ["/gitpod.v1.RunnerService/NoSuchMethod", "/api/gitpod.v1.EnvironmentService/GetEnvironment"]) {
       const res = await post(path, "{}");
       expect(res.status).toBe(404);
       expect(await errorBody(res)).toEqual({

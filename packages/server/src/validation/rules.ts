@@ -3,16 +3,19 @@
  * the fields that carry rules or lead to nested messages that do. Plans are built once
  * per message type and cached, so validating a request walks only what can fail.
  *
+ * Oneofs marked `(runnerplane.validate.v1.oneof).required` are part of the plan too.
+ *
  * A message marked `(runnerplane.validate.v1.message).disabled` compiles to an empty plan:
  * none of its rules, nor those of the messages inside it, are checked when a request
  * reaches it (ValidateRunnerConfigurationRequest, whose method reports the problems of the
  * configuration as its answer, behaviour.md §7).
  */
-import { type DescField, type DescMessage, getOption, hasOption } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, type DescOneof, getOption, hasOption } from "@bufbuild/protobuf";
 import {
   type FieldRules,
   field as fieldRulesExt,
   message as messageRulesExt,
+  oneof as oneofRulesExt,
 } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 
 export interface FieldPlan {
@@ -26,6 +29,8 @@ export interface FieldPlan {
 
 export interface MessagePlan {
   readonly fields: FieldPlan[];
+  /** Oneofs of which exactly one member must be set. */
+  readonly requiredOneofs: DescOneof[];
 }
 
 const plans = new Map<string, MessagePlan>();
@@ -37,11 +42,14 @@ const compiling = new Set<MessagePlan>();
 export function planFor(desc: DescMessage): MessagePlan {
   const cached = plans.get(desc.typeName);
   if (cached) return cached;
-  const plan: MessagePlan = { fields: [] };
+  const plan: MessagePlan = { fields: [], requiredOneofs: [] };
   // Registered before the fields are compiled, so recursive types terminate.
   plans.set(desc.typeName, plan);
   if (isDisabled(desc)) return plan;
   compiling.add(plan);
+  for (const oneof of desc.oneofs) {
+    if (hasOption(oneof, oneofRulesExt) && getOption(oneof, oneofRulesExt).required) plan.requiredOneofs.push(oneof);
+  }
   for (const field of desc.fields) {
     const entry = fieldPlanOf(field);
     if (entry) plan.fields.push(entry);
@@ -65,7 +73,7 @@ export function fieldsPlanFor(desc: DescMessage, names: readonly string[]): Mess
     if (!field) throw new Error(`${desc.typeName} has no field ${name}`);
     return fieldPlanOf(field);
   });
-  const plan: MessagePlan = { fields: fields.filter((f) => f !== undefined) };
+  const plan: MessagePlan = { fields: fields.filter((f) => f !== undefined), requiredOneofs: [] };
   fieldPlans.set(key, plan);
   return plan;
 }
@@ -73,11 +81,15 @@ export function fieldsPlanFor(desc: DescMessage, names: readonly string[]): Mess
 /** The plan of one field, or undefined when nothing about it can fail. */
 function fieldPlanOf(field: DescField): FieldPlan | undefined {
   const rules = hasOption(field, fieldRulesExt) ? getOption(field, fieldRulesExt) : undefined;
+  // Compiled now, so a pattern JavaScript cannot run fails when the plan is built.
+  if (rules?.pattern !== undefined) patternOf(rules.pattern);
+  if (rules?.items?.pattern !== undefined) patternOf(rules.items.pattern);
   const messageType = messageTypeOf(field);
   const nested = messageType && !isWellKnown(messageType) ? planFor(messageType) : undefined;
   // A plan still being compiled (this type, or one further up a cycle such as A -> B -> A)
   // has no fields yet but may get some: keep the edge to it.
-  const hasNested = nested !== undefined && (nested.fields.length > 0 || compiling.has(nested));
+  const hasNested =
+    nested !== undefined && (nested.fields.length > 0 || nested.requiredOneofs.length > 0 || compiling.has(nested));
   if (!rules && !hasNested) return undefined;
   return { field, rules, enumNumbers: enumNumbersOf(field), nested: hasNested ? nested : undefined };
 }
@@ -111,4 +123,24 @@ function enumNumbersOf(field: DescField): ReadonlySet<number> | undefined {
 
 function isWellKnown(desc: DescMessage): boolean {
   return desc.typeName.startsWith("google.protobuf.");
+}
+
+const patterns = new Map<string, RegExp>();
+
+/**
+ * The regular expression of a `pattern` rule. protovalidate runs RE2, which matches on code
+ * points and unanchored; JavaScript's `u` flag does the former, and `test` the latter. The
+ * patterns of the contract use only syntax both engines read alike.
+ */
+export function patternOf(pattern: string): RegExp {
+  let compiled = patterns.get(pattern);
+  if (!compiled) {
+    try {
+      compiled = new RegExp(pattern, "u");
+    } catch (cause) {
+      throw new Error(`pattern rule ${JSON.stringify(pattern)} is not a valid regular expression`, { cause });
+    }
+    patterns.set(pattern, compiled);
+  }
+  return compiled;
 }

@@ -4,12 +4,27 @@
  */
 import { create, createFileRegistry, type DescMessage, type MessageInitShape, setExtension } from "@bufbuild/protobuf";
 import {
+  DurationSchema,
   FieldDescriptorProto_Label,
   FieldDescriptorProto_Type,
   FieldOptionsSchema,
   FileDescriptorProtoSchema,
+  file_google_protobuf_duration,
+  TimestampSchema,
 } from "@bufbuild/protobuf/wkt";
+import {
+  AuditLogEntryDetailsSchema,
+  GetAuditLogRequestSchema,
+  ResourceType,
+} from "@runnerplane/api/gitpod/v1/event_pb";
+import { ListGroupsRequestSchema } from "@runnerplane/api/gitpod/v1/group_pb";
 import { file_gitpod_v1_identity, Principal, SubjectSchema } from "@runnerplane/api/gitpod/v1/identity_pb";
+import {
+  CreateSSOConfigurationRequestSchema,
+  GetOrganizationRequestSchema,
+  JoinOrganizationRequestSchema,
+  UpdateOrganizationRequestSchema,
+} from "@runnerplane/api/gitpod/v1/organization_pb";
 import {
   CreateHostAuthenticationTokenRequestSchema,
   HostAuthenticationTokenSource,
@@ -32,6 +47,11 @@ import {
   SearchRepositoriesRequestSchema,
   UpdateRunnerRequestSchema,
 } from "@runnerplane/api/gitpod/v1/runner_pb";
+import {
+  CreateServiceAccountRequestSchema,
+  CreateServiceAccountTokenRequestSchema,
+} from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { CreatePersonalAccessTokenRequestSchema } from "@runnerplane/api/gitpod/v1/user_pb";
 import { FieldRulesSchema, field as fieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { describe, expect, it } from "vitest";
 import { subjectMapHolder } from "../testing/index.js";
@@ -577,6 +597,292 @@ describe("validateMessage", () => {
       expect(() => validateFields(ValidateRunnerConfigurationRequestSchema, good, ["runnerId"])).toThrow(
         /has no field runnerId/,
       );
+    });
+  });
+
+  describe("pattern and unique: the email domains of CreateSSOConfigurationRequest", () => {
+    const request = (emailDomains: string[]) =>
+      create(CreateSSOConfigurationRequestSchema, {
+        organizationId: runnerId,
+        clientId: "client",
+        clientSecret: "secret",
+        issuerUrl: "https://idp.example.com",
+        emailDomains,
+      });
+
+    it("accepts domain names", () => {
+      expect(broken(CreateSSOConfigurationRequestSchema, request(["example.com", "a-b.co.uk", "x1.io"]))).toEqual([]);
+    });
+
+    it.each([
+      "example",
+      "-bad.com",
+      "bad-.com",
+      "exa_mple.com",
+      "example.c",
+      "example.com.",
+      "ex ample.com",
+      "exämple.com",
+    ])("rejects %j with string.pattern", (domain) => {
+      expect(broken(CreateSSOConfigurationRequestSchema, request([domain]))).toContainEqual([
+        "email_domains[0]",
+        "string.pattern",
+      ]);
+    });
+
+    it("names the pattern in the message, as protovalidate does", () => {
+      expect(validateMessage(CreateSSOConfigurationRequestSchema, request(["example"]))).toEqual([
+        {
+          field: "email_domains[0]",
+          rule: "string.pattern",
+          message:
+            "value does not match regex pattern `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,}$`",
+        },
+      ]);
+    });
+
+    it("checks the length rules of each item next to the pattern", () => {
+      // Five labels of 60 characters: a well-formed domain of 308 characters, over the 253 allowed.
+      const long = `${"a".repeat(60)}.`.repeat(5).concat("com");
+      expect(broken(CreateSSOConfigurationRequestSchema, request([long]))).toEqual([
+        ["email_domains[0]", "string.max_len"],
+      ]);
+    });
+
+    it("rejects a domain listed twice with repeated.unique, once for the list", () => {
+      expect(
+        validateMessage(CreateSSOConfigurationRequestSchema, request(["example.com", "other.org", "example.com"])),
+      ).toEqual([
+        { field: "email_domains", rule: "repeated.unique", message: "repeated value must contain unique items" },
+      ]);
+    });
+
+    it("applies the same rules to InviteDomains wherever it occurs", () => {
+      const update = create(UpdateOrganizationRequestSchema, {
+        organizationId: runnerId,
+        inviteDomains: { domains: ["example.com", "nope", "example.com"] },
+      });
+      expect(broken(UpdateOrganizationRequestSchema, update)).toEqual([
+        ["invite_domains.domains", "repeated.unique"],
+        ["invite_domains.domains[1]", "string.pattern"],
+      ]);
+    });
+  });
+
+  describe("required together with uuid", () => {
+    it("reports only required for an empty organization_id", () => {
+      expect(validateMessage(GetOrganizationRequestSchema, create(GetOrganizationRequestSchema))).toEqual([
+        { field: "organization_id", rule: "required", message: "value is required" },
+      ]);
+    });
+
+    it("reports the uuid rule for a malformed one", () => {
+      const req = create(GetOrganizationRequestSchema, { organizationId: "nope" });
+      expect(broken(GetOrganizationRequestSchema, req)).toEqual([["organization_id", "string.uuid"]]);
+      expect(broken(GetAuditLogRequestSchema, create(GetAuditLogRequestSchema, { auditLogEntryId: runnerId }))).toEqual(
+        [],
+      );
+    });
+
+    it("requires a message-typed field of a well-known type to be present", () => {
+      const req = create(CreateServiceAccountRequestSchema, { name: "ci" });
+      expect(broken(CreateServiceAccountRequestSchema, req)).toEqual([["valid_until", "required"]]);
+      req.validUntil = create(TimestampSchema, { seconds: 1n });
+      expect(broken(CreateServiceAccountRequestSchema, req)).toEqual([]);
+    });
+  });
+
+  describe("enum not_in", () => {
+    const request = (resourceType: ResourceType) =>
+      create(ListGroupsRequestSchema, {
+        filter: { excludeAssignedToResource: { resourceType, resourceId: runnerId } },
+      });
+    const path = "filter.exclude_assigned_to_resource.resource_type";
+
+    it("rejects UNSPECIFIED, naming the list", () => {
+      expect(validateMessage(ListGroupsRequestSchema, request(ResourceType.UNSPECIFIED))).toEqual([
+        { field: path, rule: "enum.not_in", message: "value must not be in list [0]" },
+      ]);
+    });
+
+    it("reports an undeclared number as defined_only only", () => {
+      expect(broken(ListGroupsRequestSchema, request(999 as ResourceType))).toEqual([[path, "enum.defined_only"]]);
+    });
+
+    it("accepts a declared value, and an absent filter", () => {
+      expect(broken(ListGroupsRequestSchema, request(ResourceType.RUNNER))).toEqual([]);
+      expect(broken(ListGroupsRequestSchema, create(ListGroupsRequestSchema))).toEqual([]);
+    });
+  });
+
+  describe("duration gte and lte", () => {
+    const pat = (seconds: bigint, nanos = 0) =>
+      create(CreatePersonalAccessTokenRequestSchema, {
+        userId: runnerId,
+        validFor: create(DurationSchema, { seconds, nanos }),
+      });
+
+    it("skips an absent duration, since a message field has explicit presence", () => {
+      expect(
+        broken(
+          CreatePersonalAccessTokenRequestSchema,
+          create(CreatePersonalAccessTokenRequestSchema, { userId: runnerId }),
+        ),
+      ).toEqual([]);
+    });
+
+    it("accepts the bounds themselves: 0s and 90 days", () => {
+      expect(broken(CreatePersonalAccessTokenRequestSchema, pat(0n))).toEqual([]);
+      expect(broken(CreatePersonalAccessTokenRequestSchema, pat(7_776_000n))).toEqual([]);
+    });
+
+    it("rejects a nanosecond over 90 days", () => {
+      expect(validateMessage(CreatePersonalAccessTokenRequestSchema, pat(7_776_000n, 1))).toEqual([
+        { field: "valid_for", rule: "duration.lte", message: "value must be less than or equal to 7776000s" },
+      ]);
+    });
+
+    it("rejects a negative duration, in seconds or in nanoseconds only", () => {
+      for (const negative of [pat(-1n), pat(0n, -1)]) {
+        expect(validateMessage(CreatePersonalAccessTokenRequestSchema, negative)).toEqual([
+          { field: "valid_for", rule: "duration.gte", message: "value must be greater than or equal to 0s" },
+        ]);
+      }
+    });
+
+    it("applies the service account token's own bound of 80 years", () => {
+      const token = (seconds: bigint) =>
+        create(CreateServiceAccountTokenRequestSchema, { validFor: create(DurationSchema, { seconds }) });
+      expect(broken(CreateServiceAccountTokenRequestSchema, token(2_524_608_000n))).toEqual([]);
+      expect(broken(CreateServiceAccountTokenRequestSchema, token(2_524_608_001n))).toEqual([
+        ["valid_for", "duration.lte"],
+      ]);
+    });
+  });
+
+  describe("oneofs", () => {
+    it("requires a member of a required oneof: AuditLogEntryDetails.payload", () => {
+      expect(validateMessage(AuditLogEntryDetailsSchema, create(AuditLogEntryDetailsSchema))).toEqual([
+        { field: "payload", rule: "required", message: "exactly one field is required in oneof" },
+      ]);
+    });
+
+    it("validates the member that is set", () => {
+      const details = create(AuditLogEntryDetailsSchema, {
+        payload: { case: "vetoExec", value: { environmentId: runnerId, executable: "x".repeat(257) } },
+      });
+      expect(broken(AuditLogEntryDetailsSchema, details)).toEqual([
+        ["veto_exec.executable", "string.max_len"],
+        ["veto_exec.action", "enum.not_in"],
+        ["veto_exec.process", "required"],
+        ["veto_exec.timestamp", "required"],
+      ]);
+    });
+
+    it("accepts a oneof that is not required left unset: JoinOrganizationRequest.join_id", () => {
+      expect(broken(JoinOrganizationRequestSchema, create(JoinOrganizationRequestSchema))).toEqual([]);
+      const bad = create(JoinOrganizationRequestSchema, { joinId: { case: "inviteId", value: "nope" } });
+      expect(broken(JoinOrganizationRequestSchema, bad)).toEqual([["invite_id", "string.uuid"]]);
+    });
+  });
+
+  describe("rule kinds on types the contract does not use them on", () => {
+    // Test-only fields: unique over integers and bytes, not_in on an integer, an unanchored
+    // pattern, a pattern over code points, and a duration bound with a fraction of a second.
+    const fieldWith = (
+      name: string,
+      number: number,
+      type: FieldDescriptorProto_Type,
+      rules: MessageInitShape<typeof FieldRulesSchema>,
+      more: object = {},
+    ) => {
+      const options = create(FieldOptionsSchema);
+      setExtension(options, fieldRules, create(FieldRulesSchema, rules));
+      return { name, number, type, jsonName: name, options, ...more };
+    };
+    const repeated = { label: FieldDescriptorProto_Label.REPEATED };
+    const registry = createFileRegistry(
+      create(FileDescriptorProtoSchema, {
+        name: "test/rule_kinds.proto",
+        package: "test.rule_kinds",
+        syntax: "proto3",
+        dependency: ["google/protobuf/duration.proto"],
+        messageType: [
+          {
+            name: "Kinds",
+            field: [
+              fieldWith("numbers", 1, FieldDescriptorProto_Type.INT64, { unique: true }, repeated),
+              fieldWith("blobs", 2, FieldDescriptorProto_Type.BYTES, { unique: true }, repeated),
+              fieldWith("code", 3, FieldDescriptorProto_Type.INT32, { notIn: [1n, 2n] }),
+              fieldWith("word", 4, FieldDescriptorProto_Type.STRING, { pattern: "b+" }),
+              fieldWith("glyph", 5, FieldDescriptorProto_Type.STRING, { pattern: "^.$" }),
+              fieldWith(
+                "wait",
+                6,
+                FieldDescriptorProto_Type.MESSAGE,
+                { durationLte: { seconds: 1n, nanos: 500_000_000 } },
+                { typeName: ".google.protobuf.Duration" },
+              ),
+            ],
+          },
+          { name: "BadPattern", field: [fieldWith("text", 1, FieldDescriptorProto_Type.STRING, { pattern: "(" })] },
+        ],
+      }),
+      (name) => (name === "google/protobuf/duration.proto" ? file_google_protobuf_duration : undefined),
+    );
+    const get = (name: string) => {
+      const desc = registry.getMessage(`test.rule_kinds.${name}`);
+      if (!desc) throw new Error(`test.rule_kinds.${name} is missing`);
+      return desc;
+    };
+    const kinds = get("Kinds");
+    const valid = { word: "abba", glyph: "x" };
+
+    it("compares integers by value and bytes by content for unique", () => {
+      expect(
+        broken(
+          kinds,
+          create(kinds, { ...valid, numbers: [1n, 2n, 3n], blobs: [new Uint8Array([1]), new Uint8Array([2])] }),
+        ),
+      ).toEqual([]);
+      expect(
+        broken(
+          kinds,
+          create(kinds, { ...valid, numbers: [1n, 2n, 1n], blobs: [new Uint8Array([1]), new Uint8Array([1])] }),
+        ),
+      ).toEqual([
+        ["numbers", "repeated.unique"],
+        ["blobs", "repeated.unique"],
+      ]);
+    });
+
+    it("applies not_in to an integer, zero included since the field is implicit", () => {
+      expect(validateMessage(kinds, create(kinds, { ...valid, code: 2 }))).toEqual([
+        { field: "code", rule: "int32.not_in", message: "value must not be in list [1, 2]" },
+      ]);
+      expect(broken(kinds, create(kinds, { ...valid, code: 0 }))).toEqual([]);
+    });
+
+    it("matches a pattern anywhere in the value unless it is anchored, as RE2 does", () => {
+      expect(broken(kinds, create(kinds, { ...valid, word: "xxbxx" }))).toEqual([]);
+      expect(broken(kinds, create(kinds, { ...valid, word: "xx" }))).toEqual([["word", "string.pattern"]]);
+    });
+
+    it("matches code points, not UTF-16 units", () => {
+      expect(broken(kinds, create(kinds, { ...valid, glyph: "😀" }))).toEqual([]);
+      expect(broken(kinds, create(kinds, { ...valid, glyph: "ab" }))).toEqual([["glyph", "string.pattern"]]);
+    });
+
+    it("writes a bound with a fraction of a second as protovalidate does", () => {
+      expect(broken(kinds, create(kinds, { ...valid, wait: { seconds: 1n, nanos: 500_000_000 } }))).toEqual([]);
+      expect(validateMessage(kinds, create(kinds, { ...valid, wait: { seconds: 2n } }))).toEqual([
+        { field: "wait", rule: "duration.lte", message: "value must be less than or equal to 1.5s" },
+      ]);
+    });
+
+    it("refuses to build a plan for a pattern that is not a regular expression", () => {
+      const bad = get("BadPattern");
+      expect(() => validateMessage(bad, create(bad))).toThrow(/pattern rule "\(" is not a valid regular expression/);
     });
   });
 

@@ -5,12 +5,14 @@
  * - rules on a field with explicit presence (`optional`, messages, oneof members) apply
  *   only when the field is set; on implicit-presence scalars they apply to the zero
  *   value too, unless `ignore_empty` is set;
- * - nested messages are validated wherever they occur (singular, list items, map values).
+ * - nested messages are validated wherever they occur (singular, list items, map values);
+ * - a required oneof needs one of its members set, whichever.
  */
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { ScalarType } from "@bufbuild/protobuf";
+import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { FieldRules } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
-import { type FieldPlan, fieldsPlanFor, type MessagePlan, planFor } from "./rules.js";
+import { type FieldPlan, fieldsPlanFor, type MessagePlan, patternOf, planFor } from "./rules.js";
 
 export interface Violation {
   /** Field path in proto names: `filter.creator_ids[0]`. */
@@ -39,6 +41,11 @@ export function validateFields(desc: DescMessage, message: object, names: readon
 }
 
 function checkMessage(plan: MessagePlan, message: AnyMessage, prefix: string, out: Violation[]): void {
+  for (const oneof of plan.requiredOneofs) {
+    if ((message[oneof.localName] as { case?: string }).case === undefined) {
+      out.push({ field: prefix + oneof.name, rule: "required", message: "exactly one field is required in oneof" });
+    }
+  }
   for (const entry of plan.fields) {
     const { field, rules } = entry;
     const path = prefix + field.name;
@@ -55,6 +62,7 @@ function checkMessage(plan: MessagePlan, message: AnyMessage, prefix: string, ou
         if (rules) checkValue(rules, entry, field, value, path, out);
         break;
       case "message":
+        if (rules) checkDuration(rules, value as AnyMessage, path, out);
         if (entry.nested) checkMessage(entry.nested, value as AnyMessage, `${path}.`, out);
         break;
       case "list":
@@ -87,6 +95,9 @@ function checkList(entry: FieldPlan, items: unknown[], path: string, out: Violat
       message: `value must contain no more than ${rules.maxItems} item(s)`,
     });
   }
+  if (rules?.unique && !areUnique(items)) {
+    out.push({ field: path, rule: "repeated.unique", message: "repeated value must contain unique items" });
+  }
   items.forEach((item, i) => {
     const itemPath = `${path}[${i}]`;
     if (entry.nested) checkMessage(entry.nested, item as AnyMessage, `${itemPath}.`, out);
@@ -115,6 +126,9 @@ function checkValue(
     }
     if (rules.uuid && !uuidPattern.test(value)) add("string.uuid", "value must be a valid UUID");
     if (rules.uri && !isUri(value)) add("string.uri", "value must be a valid absolute URI");
+    if (rules.pattern !== undefined && !patternOf(rules.pattern).test(value)) {
+      add("string.pattern", `value does not match regex pattern \`${rules.pattern}\``);
+    }
     return;
   }
   if (value instanceof Uint8Array) {
@@ -128,9 +142,11 @@ function checkValue(
       if (rules.definedOnly && !entry.enumNumbers.has(Number(value))) {
         add("enum.defined_only", "value must be one of the defined enum values");
       }
+      if (isIn(rules.notIn, value)) add("enum.not_in", `value must not be in list [${rules.notIn.join(", ")}]`);
       return;
     }
     const type = scalarName(field);
+    if (isIn(rules.notIn, value)) add(`${type}.not_in`, `value must not be in list [${rules.notIn.join(", ")}]`);
     if (rules.gte !== undefined && value < rules.gte) {
       add(`${type}.gte`, `value must be greater than or equal to ${rules.gte}`);
     }
@@ -138,6 +154,52 @@ function checkValue(
       add(`${type}.lte`, `value must be less than or equal to ${rules.lte}`);
     }
   }
+}
+
+/** `duration_gte` / `duration_lte` on a google.protobuf.Duration field that is set. */
+function checkDuration(rules: FieldRules, value: AnyMessage, path: string, out: Violation[]): void {
+  if (value.$typeName !== "google.protobuf.Duration") return;
+  const duration = value as unknown as Duration;
+  if (rules.durationGte && compareDurations(duration, rules.durationGte) < 0) {
+    out.push({
+      field: path,
+      rule: "duration.gte",
+      message: `value must be greater than or equal to ${formatDuration(rules.durationGte)}`,
+    });
+  }
+  if (rules.durationLte && compareDurations(duration, rules.durationLte) > 0) {
+    out.push({
+      field: path,
+      rule: "duration.lte",
+      message: `value must be less than or equal to ${formatDuration(rules.durationLte)}`,
+    });
+  }
+}
+
+function compareDurations(a: Duration, b: Duration): number {
+  if (a.seconds !== b.seconds) return a.seconds < b.seconds ? -1 : 1;
+  return Math.sign(a.nanos - b.nanos);
+}
+
+/** As protovalidate writes durations in its messages: seconds, with a fraction if any ("1.5s"). */
+function formatDuration(d: Duration): string {
+  const negative = d.seconds < 0n || d.nanos < 0;
+  const seconds = d.seconds < 0n ? -d.seconds : d.seconds;
+  const nanos = Math.abs(d.nanos);
+  const fraction = nanos === 0 ? "" : `.${String(nanos).padStart(9, "0").replace(/0+$/, "")}`;
+  return `${negative ? "-" : ""}${seconds}${fraction}s`;
+}
+
+function isIn(list: readonly bigint[], value: number | bigint): boolean {
+  return list.length > 0 && Number.isInteger(Number(value)) && list.includes(BigInt(value));
+}
+
+/** Scalars and enums compare by value; bytes by content. */
+function areUnique(items: readonly unknown[]): boolean {
+  const seen = new Set(
+    items.map((item) => (item instanceof Uint8Array ? `bytes:${Buffer.from(item).toString("hex")}` : item)),
+  );
+  return seen.size === items.length;
 }
 
 function read(message: AnyMessage, field: DescField): { set: boolean; value: unknown } {

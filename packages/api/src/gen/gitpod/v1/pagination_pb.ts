@@ -2,10 +2,10 @@
 // @generated from file gitpod/v1/pagination.proto (package gitpod.v1, syntax proto3)
 /* eslint-disable */
 
-// Pagination messages shared by every List method.
+// Pagination and sorting messages shared by the List methods.
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_runnerplane_validate_v1_validate } from "../../runnerplane/validate/v1/validate_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gitpod/v1/pagination.proto.
  */
 export const file_gitpod_v1_pagination: GenFile = /*@__PURE__*/
-  fileDesc("ChpnaXRwb2QvdjEvcGFnaW5hdGlvbi5wcm90bxIJZ2l0cG9kLnYxIj8KEVBhZ2luYXRpb25SZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBUIIkoIZBEAASGQSDQoFdG9rZW4YAiABKAkiKAoSUGFnaW5hdGlvblJlc3BvbnNlEhIKCm5leHRfdG9rZW4YASABKAlCeQofaW8uZ2l0aHViLnJ1bm5lcnBsYW5lLmdpdHBvZC52MVABWjxnaXRodWIuY29tL3J1bm5lcnBsYW5lL3J1bm5lcnBsYW5lL2dlbi9nby9naXRwb2QvdjE7Z2l0cG9kdjGqAhVSdW5uZXJwbGFuZS5HaXRwb2QuVjFiBnByb3RvMw", [file_runnerplane_validate_v1_validate]);
+  fileDesc("ChpnaXRwb2QvdjEvcGFnaW5hdGlvbi5wcm90bxIJZ2l0cG9kLnYxIj8KEVBhZ2luYXRpb25SZXF1ZXN0EhsKCXBhZ2Vfc2l6ZRgBIAEoBUIIkoIZBEAASGQSDQoFdG9rZW4YAiABKAkiKAoSUGFnaW5hdGlvblJlc3BvbnNlEhIKCm5leHRfdG9rZW4YASABKAkiOgoEU29ydBINCgVmaWVsZBgBIAEoCRIjCgVvcmRlchgCIAEoDjIULmdpdHBvZC52MS5Tb3J0T3JkZXIqUAoJU29ydE9yZGVyEhoKFlNPUlRfT1JERVJfVU5TUEVDSUZJRUQQABISCg5TT1JUX09SREVSX0FTQxABEhMKD1NPUlRfT1JERVJfREVTQxACQnkKH2lvLmdpdGh1Yi5ydW5uZXJwbGFuZS5naXRwb2QudjFQAVo8Z2l0aHViLmNvbS9ydW5uZXJwbGFuZS9ydW5uZXJwbGFuZS9nZW4vZ28vZ2l0cG9kL3YxO2dpdHBvZHYxqgIVUnVubmVycGxhbmUuR2l0cG9kLlYxYgZwcm90bzM", [file_runnerplane_validate_v1_validate]);
 
 /**
  * Requests one page of a list. Lists are returned in a stable order and paged with an opaque token,
@@ -67,4 +67,64 @@ export type PaginationResponse = Message<"gitpod.v1.PaginationResponse"> & {
  */
 export const PaginationResponseSchema: GenMessage<PaginationResponse> = /*@__PURE__*/
   messageDesc(file_gitpod_v1_pagination, 1);
+
+/**
+ * How a List method orders its items.
+ *
+ * @generated from message gitpod.v1.Sort
+ */
+export type Sort = Message<"gitpod.v1.Sort"> & {
+  /**
+   * Name of the field to sort by; which names a method accepts is up to the method.
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * Direction.
+   *
+   * @generated from field: gitpod.v1.SortOrder order = 2;
+   */
+  order: SortOrder;
+};
+
+/**
+ * Describes the message gitpod.v1.Sort.
+ * Use `create(SortSchema)` to create a new message.
+ */
+export const SortSchema: GenMessage<Sort> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_pagination, 2);
+
+/**
+ * Direction of a sort.
+ *
+ * @generated from enum gitpod.v1.SortOrder
+ */
+export enum SortOrder {
+  /**
+   * @generated from enum value: SORT_ORDER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Smallest first.
+   *
+   * @generated from enum value: SORT_ORDER_ASC = 1;
+   */
+  ASC = 1,
+
+  /**
+   * Largest first.
+   *
+   * @generated from enum value: SORT_ORDER_DESC = 2;
+   */
+  DESC = 2,
+}
+
+/**
+ * Describes the enum gitpod.v1.SortOrder.
+ */
+export const SortOrderSchema: GenEnum<SortOrder> = /*@__PURE__*/
+  enumDesc(file_gitpod_v1_pagination, 0);
 

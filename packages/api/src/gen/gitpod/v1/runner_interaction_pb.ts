@@ -7,11 +7,13 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { SupportedModel } from "./model_pb.js";
+import { file_gitpod_v1_model } from "./model_pb.js";
 import type { PaginationRequest, PaginationResponse } from "./pagination_pb.js";
 import { file_gitpod_v1_pagination } from "./pagination_pb.js";
 import type { CheckAuthenticationForHostResponse, CheckRepositoryAccessResponse, GatewayInfo, ListSCMOrganizationsResponse_SCMOrganization, ParseContextURLResponse, RunnerCapability, SearchMode, SearchRepositoriesResponse_Repository } from "./runner_pb.js";
 import { file_gitpod_v1_runner } from "./runner_pb.js";
-import type { EnvironmentClass, EnvironmentClassValidationResult, FieldValueUpdate, HostAuthenticationTokenSource, RunnerConfigurationSchema, SCMIntegration, SCMIntegrationValidationResult } from "./runner_configuration_pb.js";
+import type { EnvironmentClass, EnvironmentClassValidationResult, FieldValueUpdate, HostAuthenticationTokenSource, LLMIntegration, RunnerConfigurationSchema, SCMIntegration, SCMIntegrationValidationResult } from "./runner_configuration_pb.js";
 import { file_gitpod_v1_runner_configuration } from "./runner_configuration_pb.js";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_any, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -22,7 +24,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file gitpod/v1/runner_interaction.proto.
  */
 export const file_gitpod_v1_runner_interaction: GenFile = /*@__PURE__*/
-  fileDesc("CiJnaXRwb2QvdjEvcnVubmVyX2ludGVyYWN0aW9uLnByb3RvEglnaXRwb2QudjEiZQoNU2lnbnVwUmVxdWVzdBIaCgpwdWJsaWNfa2V5GAEgASgMQgaSghkCOCASOAoTZW52aXJvbm1lbnRfY2xhc3NlcxgCIAMoCzIbLmdpdHBvZC52MS5FbnZpcm9ubWVudENsYXNzIisKDlNpZ251cFJlc3BvbnNlEhkKCXJ1bm5lcl9pZBgBIAEoCUIGkoIZAigBIjQKF01hcmtSdW5uZXJBY3RpdmVSZXF1ZXN0EhkKCXJ1bm5lcl9pZBgBIAEoCUIGkoIZAigBIhoKGE1hcmtSdW5uZXJBY3RpdmVSZXNwb25zZSL9AwoZVXBkYXRlUnVubmVyU3RhdHVzUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIUCgd2ZXJzaW9uGAIgASgJSACIAQESGwoOc3lzdGVtX2RldGFpbHMYBCABKAlIAYgBARIcCgdsb2dfdXJsGAUgASgJQgaSghkCMAFIAogBARIgChNkZWdyZWRhdGlvbl9tZXNzYWdlGAYgASgJSAOIAQESEwoGcmVnaW9uGAcgASgJSASIAQESNAoPYWRkaXRpb25hbF9pbmZvGAggAygLMhsuZ2l0cG9kLnYxLkZpZWxkVmFsdWVVcGRhdGUSMQoMY2FwYWJpbGl0aWVzGAkgAygOMhsuZ2l0cG9kLnYxLlJ1bm5lckNhcGFiaWxpdHkSLAoMZ2F0ZXdheV9pbmZvGAogASgLMhYuZ2l0cG9kLnYxLkdhdGV3YXlJbmZvEhQKB2xsbV91cmwYCyABKAlIBYgBARIfChJzdXBwb3J0X2J1bmRsZV91cmwYDCABKAlIBogBAUIKCghfdmVyc2lvbkIRCg9fc3lzdGVtX2RldGFpbHNCCgoIX2xvZ191cmxCFgoUX2RlZ3JlZGF0aW9uX21lc3NhZ2VCCQoHX3JlZ2lvbkIKCghfbGxtX3VybEIVChNfc3VwcG9ydF9idW5kbGVfdXJsIhwKGlVwZGF0ZVJ1bm5lclN0YXR1c1Jlc3BvbnNlIoABCiZVcGRhdGVSdW5uZXJDb25maWd1cmF0aW9uU2NoZW1hUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARI7Cg1jb25maWdfc2NoZW1hGAIgASgLMiQuZ2l0cG9kLnYxLlJ1bm5lckNvbmZpZ3VyYXRpb25TY2hlbWEiKQonVXBkYXRlUnVubmVyQ29uZmlndXJhdGlvblNjaGVtYVJlc3BvbnNlIpcBCiZHZXRIb3N0QXV0aGVudGljYXRpb25Ub2tlblZhbHVlUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIcCgxwcmluY2lwYWxfaWQYAiABKAlCBpKCGQIoARIMCgRob3N0GAMgASgJEhcKCnRhcmdldF91cmwYBCABKAlIAIgBAUINCgtfdGFyZ2V0X3VybCK/AgonR2V0SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5WYWx1ZVJlc3BvbnNlEg0KBXZhbHVlGAEgASgMEhAKCHRva2VuX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YBCABKAwSQAoGc291cmNlGAUgASgOMiguZ2l0cG9kLnYxLkhvc3RBdXRoZW50aWNhdGlvblRva2VuU291cmNlQgaSghkCUAESHQoQZXh0ZXJuYWxfdXNlcl9pZBgGIAEoCUgAiAEBEiMKDmludGVncmF0aW9uX2lkGAcgASgJQgaSghkCKAFIAYgBAUITChFfZXh0ZXJuYWxfdXNlcl9pZEIRCg9faW50ZWdyYXRpb25faWQi8AEKI0xpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXF1ZXN0EjAKCnBhZ2luYXRpb24YASABKAsyHC5naXRwb2QudjEuUGFnaW5hdGlvblJlcXVlc3QSGQoJcnVubmVyX2lkGAIgASgJQgaSghkCKAESRQoGZmlsdGVyGAMgASgLMjUuZ2l0cG9kLnYxLkxpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXF1ZXN0LkZpbHRlcho1CgZGaWx0ZXISKwoVZW52aXJvbm1lbnRfY2xhc3NfaWRzGAEgAygJQgySghkIWABgGWoCKAEikwEKJExpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXNwb25zZRIxCgpwYWdpbmF0aW9uGAEgASgLMh0uZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXNwb25zZRI4ChNlbnZpcm9ubWVudF9jbGFzc2VzGAIgAygLMhsuZ2l0cG9kLnYxLkVudmlyb25tZW50Q2xhc3Mi6AEKIExpc3RSdW5uZXJTQ01JbnRlZ3JhdGlvbnNSZXF1ZXN0EjAKCnBhZ2luYXRpb24YASABKAsyHC5naXRwb2QudjEuUGFnaW5hdGlvblJlcXVlc3QSGQoJcnVubmVyX2lkGAIgASgJQgaSghkCKAESQgoGZmlsdGVyGAMgASgLMjIuZ2l0cG9kLnYxLkxpc3RSdW5uZXJTQ01JbnRlZ3JhdGlvbnNSZXF1ZXN0LkZpbHRlchozCgZGaWx0ZXISKQoTc2NtX2ludGVncmF0aW9uX2lkcxgBIAMoCUIMkoIZCFgAYBlqAigBIosBCiFMaXN0UnVubmVyU0NNSW50ZWdyYXRpb25zUmVzcG9uc2USMQoKcGFnaW5hdGlvbhgBIAEoCzIdLmdpdHBvZC52MS5QYWdpbmF0aW9uUmVzcG9uc2USMwoQc2NtX2ludGVncmF0aW9ucxgCIAMoCzIZLmdpdHBvZC52MS5TQ01JbnRlZ3JhdGlvbiJjChRXYXRjaFJlcXVlc3RzUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIdCglzaGFyZF9pZHMYAiADKAVCCpKCGQZqBEAASD8SEQoJd29ya2VyX2lkGAMgASgJIt0HChVXYXRjaFJlcXVlc3RzUmVzcG9uc2USGgoKcmVxdWVzdF9pZBgBIAEoCUIGkoIZAigBEkkKDXRyYWNlX2NvbnRleHQYAiADKAsyMi5naXRwb2QudjEuV2F0Y2hSZXF1ZXN0c1Jlc3BvbnNlLlRyYWNlQ29udGV4dEVudHJ5EkwKHGV2ZW50X3NjbV9pbnRlZ3JhdGlvbl9jaGFuZ2UYDCABKAsyJC5naXRwb2QudjEuRXZlbnRTQ01JbnRlZ3JhdGlvbkNoYW5nZUgAEmEKJ2V2ZW50X2hvc3RfYXV0aGVudGljYXRpb25fdG9rZW5fZGVsZXRlZBgNIAEoCzIuLmdpdHBvZC52MS5FdmVudEhvc3RBdXRoZW50aWNhdGlvblRva2VuRGVsZXRlZEgAElYKIWV2ZW50X3J1bm5lcl9jb25maWd1cmF0aW9uX2NoYW5nZRgQIAEoCzIpLmdpdHBvZC52MS5FdmVudFJ1bm5lckNvbmZpZ3VyYXRpb25DaGFuZ2VIABJBChJjYWxsX3BhcnNlX2NvbnRleHQYMiABKAsyIy5naXRwb2QudjEuQ2FsbFBhcnNlQ29udGV4dC5SZXF1ZXN0SAASMAoJY2FsbF9waW5nGDMgASgLMhsuZ2l0cG9kLnYxLkNhbGxQaW5nLlJlcXVlc3RIABJfCiJjYWxsX2NoZWNrX2F1dGhlbnRpY2F0aW9uX2Zvcl9ob3N0GDQgASgLMjEuZ2l0cG9kLnYxLkNhbGxDaGVja0F1dGhlbnRpY2F0aW9uRm9ySG9zdC5SZXF1ZXN0SAASRQoUY2FsbF92YWxpZGF0ZV9jb25maWcYNSABKAsyJS5naXRwb2QudjEuQ2FsbFZhbGlkYXRlQ29uZmlnLlJlcXVlc3RIABJNChhjYWxsX3NlYXJjaF9yZXBvc2l0b3JpZXMYPCABKAsyKS5naXRwb2QudjEuQ2FsbFNlYXJjaFJlcG9zaXRvcmllcy5SZXF1ZXN0SAASUgobY2FsbF9saXN0X3NjbV9vcmdhbml6YXRpb25zGD0gASgLMisuZ2l0cG9kLnYxLkNhbGxMaXN0U0NNT3JnYW5pemF0aW9ucy5SZXF1ZXN0SAASVAocY2FsbF9jaGVja19yZXBvc2l0b3J5X2FjY2Vzcxg+IAEoCzIsLmdpdHBvZC52MS5DYWxsQ2hlY2tSZXBvc2l0b3J5QWNjZXNzLlJlcXVlc3RIABozChFUcmFjZUNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB3JlcXVlc3QirwkKE1NlbmRSZXNwb25zZVJlcXVlc3QSGQoJcnVubmVyX2lkGAEgASgJQgaSghkCKAESGgoKcmVxdWVzdF9pZBgCIAEoCUIGkoIZAigBEjkKBWVycm9yGAUgASgLMiguZ2l0cG9kLnYxLlNlbmRSZXNwb25zZVJlcXVlc3QuQ2FsbEVycm9ySAASQgoSY2FsbF9wYXJzZV9jb250ZXh0GDIgASgLMiQuZ2l0cG9kLnYxLkNhbGxQYXJzZUNvbnRleHQuUmVzcG9uc2VIABIxCgljYWxsX3BpbmcYMyABKAsyHC5naXRwb2QudjEuQ2FsbFBpbmcuUmVzcG9uc2VIABJgCiJjYWxsX2NoZWNrX2F1dGhlbnRpY2F0aW9uX2Zvcl9ob3N0GDQgASgLMjIuZ2l0cG9kLnYxLkNhbGxDaGVja0F1dGhlbnRpY2F0aW9uRm9ySG9zdC5SZXNwb25zZUgAEkYKFGNhbGxfdmFsaWRhdGVfY29uZmlnGDUgASgLMiYuZ2l0cG9kLnYxLkNhbGxWYWxpZGF0ZUNvbmZpZy5SZXNwb25zZUgAEk4KGGNhbGxfc2VhcmNoX3JlcG9zaXRvcmllcxg8IAEoCzIqLmdpdHBvZC52MS5DYWxsU2VhcmNoUmVwb3NpdG9yaWVzLlJlc3BvbnNlSAASUwobY2FsbF9saXN0X3NjbV9vcmdhbml6YXRpb25zGD0gASgLMiwuZ2l0cG9kLnYxLkNhbGxMaXN0U0NNT3JnYW5pemF0aW9ucy5SZXNwb25zZUgAElUKHGNhbGxfY2hlY2tfcmVwb3NpdG9yeV9hY2Nlc3MYPiABKAsyLS5naXRwb2QudjEuQ2FsbENoZWNrUmVwb3NpdG9yeUFjY2Vzcy5SZXNwb25zZUgAGnsKCUNhbGxFcnJvchI2CgRjb2RlGAEgASgOMiguZ2l0cG9kLnYxLlNlbmRSZXNwb25zZVJlcXVlc3QuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5Bbnki/wIKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASFwoTRVJST1JfQ09ERV9DQU5DRUxFRBABEh8KG0VSUk9SX0NPREVfSU5WQUxJRF9BUkdVTUVOVBADEiAKHEVSUk9SX0NPREVfREVBRExJTkVfRVhDRUVERUQQBBIYChRFUlJPUl9DT0RFX05PVF9GT1VORBAFEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9FWElTVFMQBhIgChxFUlJPUl9DT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSIQodRVJST1JfQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIiCh5FUlJPUl9DT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQDBIaChZFUlJPUl9DT0RFX1VOQVZBSUxBQkxFEA4SHgoaRVJST1JfQ09ERV9VTkFVVEhFTlRJQ0FURUQQEEIKCghyZXNwb25zZSIWChRTZW5kUmVzcG9uc2VSZXNwb25zZSI/ChlFdmVudFNDTUludGVncmF0aW9uQ2hhbmdlEiIKEnNjbV9pbnRlZ3JhdGlvbl9pZBgBIAEoCUIGkoIZAigBIlEKI0V2ZW50SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5EZWxldGVkEgwKBGhvc3QYASABKAkSHAoMcHJpbmNpcGFsX2lkGAIgASgJQgaSghkCKAEiIAoeRXZlbnRSdW5uZXJDb25maWd1cmF0aW9uQ2hhbmdlIoYBChBDYWxsUGFyc2VDb250ZXh0GjQKB1JlcXVlc3QSEwoLY29udGV4dF91cmwYASABKAkSFAoMcHJpbmNpcGFsX2lkGAIgASgJGjwKCFJlc3BvbnNlEjAKBHJlc3AYASABKAsyIi5naXRwb2QudjEuUGFyc2VDb250ZXh0VVJMUmVzcG9uc2UiIQoIQ2FsbFBpbmcaCQoHUmVxdWVzdBoKCghSZXNwb25zZSKYAQoeQ2FsbENoZWNrQXV0aGVudGljYXRpb25Gb3JIb3N0Gi0KB1JlcXVlc3QSDAoEaG9zdBgBIAEoCRIUCgxwcmluY2lwYWxfaWQYAiABKAkaRwoIUmVzcG9uc2USOwoEcmVzcBgBIAEoCzItLmdpdHBvZC52MS5DaGVja0F1dGhlbnRpY2F0aW9uRm9ySG9zdFJlc3BvbnNlIpgBChlDYWxsQ2hlY2tSZXBvc2l0b3J5QWNjZXNzGjcKB1JlcXVlc3QSFAoMcHJpbmNpcGFsX2lkGAEgASgJEhYKDnJlcG9zaXRvcnlfdXJsGAIgASgJGkIKCFJlc3BvbnNlEjYKBHJlc3AYASABKAsyKC5naXRwb2QudjEuQ2hlY2tSZXBvc2l0b3J5QWNjZXNzUmVzcG9uc2Ui7wIKFkNhbGxTZWFyY2hSZXBvc2l0b3JpZXMauQEKB1JlcXVlc3QSFAoMcHJpbmNpcGFsX2lkGAEgASgJEhUKDXNlYXJjaF9zdHJpbmcYAiABKAkSEQoFbGltaXQYAyABKAVCAhgBEjAKCnBhZ2luYXRpb24YBCABKAsyHC5naXRwb2QudjEuUGFnaW5hdGlvblJlcXVlc3QSEAoIc2NtX2hvc3QYBSABKAkSKgoLc2VhcmNoX21vZGUYBiABKA4yFS5naXRwb2QudjEuU2VhcmNoTW9kZRqYAQoIUmVzcG9uc2USRgoMcmVwb3NpdG9yaWVzGAEgAygLMjAuZ2l0cG9kLnYxLlNlYXJjaFJlcG9zaXRvcmllc1Jlc3BvbnNlLlJlcG9zaXRvcnkSMQoKcGFnaW5hdGlvbhgCIAEoCzIdLmdpdHBvZC52MS5QYWdpbmF0aW9uUmVzcG9uc2USEQoJbGFzdF9wYWdlGAMgASgFIp4CChhDYWxsTGlzdFNDTU9yZ2FuaXphdGlvbnMacgoHUmVxdWVzdBIUCgxwcmluY2lwYWxfaWQYASABKAkSEAoIc2NtX2hvc3QYAiABKAkSDQoFcXVlcnkYAyABKAkSMAoKcGFnaW5hdGlvbhgEIAEoCzIcLmdpdHBvZC52MS5QYWdpbmF0aW9uUmVxdWVzdBqNAQoIUmVzcG9uc2USTgoNb3JnYW5pemF0aW9ucxgBIAMoCzI3LmdpdHBvZC52MS5MaXN0U0NNT3JnYW5pemF0aW9uc1Jlc3BvbnNlLlNDTU9yZ2FuaXphdGlvbhIxCgpwYWdpbmF0aW9uGAIgASgLMh0uZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXNwb25zZSKoAgoSQ2FsbFZhbGlkYXRlQ29uZmlnGncKB1JlcXVlc3QSOAoRZW52aXJvbm1lbnRfY2xhc3MYASABKAsyGy5naXRwb2QudjEuRW52aXJvbm1lbnRDbGFzc0gAEigKA3NjbRgCIAEoCzIZLmdpdHBvZC52MS5TQ01JbnRlZ3JhdGlvbkgAQggKBmNvbmZpZxqYAQoIUmVzcG9uc2USSAoRZW52aXJvbm1lbnRfY2xhc3MYASABKAsyKy5naXRwb2QudjEuRW52aXJvbm1lbnRDbGFzc1ZhbGlkYXRpb25SZXN1bHRIABI4CgNzY20YAiABKAsyKS5naXRwb2QudjEuU0NNSW50ZWdyYXRpb25WYWxpZGF0aW9uUmVzdWx0SABCCAoGcmVzdWx0MtQHChhSdW5uZXJJbnRlcmFjdGlvblNlcnZpY2USPQoGU2lnbnVwEhguZ2l0cG9kLnYxLlNpZ251cFJlcXVlc3QaGS5naXRwb2QudjEuU2lnbnVwUmVzcG9uc2USWwoQTWFya1J1bm5lckFjdGl2ZRIiLmdpdHBvZC52MS5NYXJrUnVubmVyQWN0aXZlUmVxdWVzdBojLmdpdHBvZC52MS5NYXJrUnVubmVyQWN0aXZlUmVzcG9uc2USYQoSVXBkYXRlUnVubmVyU3RhdHVzEiQuZ2l0cG9kLnYxLlVwZGF0ZVJ1bm5lclN0YXR1c1JlcXVlc3QaJS5naXRwb2QudjEuVXBkYXRlUnVubmVyU3RhdHVzUmVzcG9uc2USiAEKH1VwZGF0ZVJ1bm5lckNvbmZpZ3VyYXRpb25TY2hlbWESMS5naXRwb2QudjEuVXBkYXRlUnVubmVyQ29uZmlndXJhdGlvblNjaGVtYVJlcXVlc3QaMi5naXRwb2QudjEuVXBkYXRlUnVubmVyQ29uZmlndXJhdGlvblNjaGVtYVJlc3BvbnNlEo0BCh9HZXRIb3N0QXV0aGVudGljYXRpb25Ub2tlblZhbHVlEjEuZ2l0cG9kLnYxLkdldEhvc3RBdXRoZW50aWNhdGlvblRva2VuVmFsdWVSZXF1ZXN0GjIuZ2l0cG9kLnYxLkdldEhvc3RBdXRoZW50aWNhdGlvblRva2VuVmFsdWVSZXNwb25zZSIDkAIBEn8KHExpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXMSLi5naXRwb2QudjEuTGlzdFJ1bm5lckVudmlyb25tZW50Q2xhc3Nlc1JlcXVlc3QaLy5naXRwb2QudjEuTGlzdFJ1bm5lckVudmlyb25tZW50Q2xhc3Nlc1Jlc3BvbnNlEnYKGUxpc3RSdW5uZXJTQ01JbnRlZ3JhdGlvbnMSKy5naXRwb2QudjEuTGlzdFJ1bm5lclNDTUludGVncmF0aW9uc1JlcXVlc3QaLC5naXRwb2QudjEuTGlzdFJ1bm5lclNDTUludGVncmF0aW9uc1Jlc3BvbnNlElQKDVdhdGNoUmVxdWVzdHMSHy5naXRwb2QudjEuV2F0Y2hSZXF1ZXN0c1JlcXVlc3QaIC5naXRwb2QudjEuV2F0Y2hSZXF1ZXN0c1Jlc3BvbnNlMAESTwoMU2VuZFJlc3BvbnNlEh4uZ2l0cG9kLnYxLlNlbmRSZXNwb25zZVJlcXVlc3QaHy5naXRwb2QudjEuU2VuZFJlc3BvbnNlUmVzcG9uc2VCeQofaW8uZ2l0aHViLnJ1bm5lcnBsYW5lLmdpdHBvZC52MVABWjxnaXRodWIuY29tL3J1bm5lcnBsYW5lL3J1bm5lcnBsYW5lL2dlbi9nby9naXRwb2QvdjE7Z2l0cG9kdjGqAhVSdW5uZXJwbGFuZS5HaXRwb2QuVjFiBnByb3RvMw", [file_gitpod_v1_pagination, file_gitpod_v1_runner, file_gitpod_v1_runner_configuration, file_google_protobuf_any, file_google_protobuf_timestamp, file_runnerplane_validate_v1_validate]);
+  fileDesc("CiJnaXRwb2QvdjEvcnVubmVyX2ludGVyYWN0aW9uLnByb3RvEglnaXRwb2QudjEiZQoNU2lnbnVwUmVxdWVzdBIaCgpwdWJsaWNfa2V5GAEgASgMQgaSghkCOCASOAoTZW52aXJvbm1lbnRfY2xhc3NlcxgCIAMoCzIbLmdpdHBvZC52MS5FbnZpcm9ubWVudENsYXNzIisKDlNpZ251cFJlc3BvbnNlEhkKCXJ1bm5lcl9pZBgBIAEoCUIGkoIZAigBIjQKF01hcmtSdW5uZXJBY3RpdmVSZXF1ZXN0EhkKCXJ1bm5lcl9pZBgBIAEoCUIGkoIZAigBIhoKGE1hcmtSdW5uZXJBY3RpdmVSZXNwb25zZSL9AwoZVXBkYXRlUnVubmVyU3RhdHVzUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIUCgd2ZXJzaW9uGAIgASgJSACIAQESGwoOc3lzdGVtX2RldGFpbHMYBCABKAlIAYgBARIcCgdsb2dfdXJsGAUgASgJQgaSghkCMAFIAogBARIgChNkZWdyZWRhdGlvbl9tZXNzYWdlGAYgASgJSAOIAQESEwoGcmVnaW9uGAcgASgJSASIAQESNAoPYWRkaXRpb25hbF9pbmZvGAggAygLMhsuZ2l0cG9kLnYxLkZpZWxkVmFsdWVVcGRhdGUSMQoMY2FwYWJpbGl0aWVzGAkgAygOMhsuZ2l0cG9kLnYxLlJ1bm5lckNhcGFiaWxpdHkSLAoMZ2F0ZXdheV9pbmZvGAogASgLMhYuZ2l0cG9kLnYxLkdhdGV3YXlJbmZvEhQKB2xsbV91cmwYCyABKAlIBYgBARIfChJzdXBwb3J0X2J1bmRsZV91cmwYDCABKAlIBogBAUIKCghfdmVyc2lvbkIRCg9fc3lzdGVtX2RldGFpbHNCCgoIX2xvZ191cmxCFgoUX2RlZ3JlZGF0aW9uX21lc3NhZ2VCCQoHX3JlZ2lvbkIKCghfbGxtX3VybEIVChNfc3VwcG9ydF9idW5kbGVfdXJsIhwKGlVwZGF0ZVJ1bm5lclN0YXR1c1Jlc3BvbnNlIoABCiZVcGRhdGVSdW5uZXJDb25maWd1cmF0aW9uU2NoZW1hUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARI7Cg1jb25maWdfc2NoZW1hGAIgASgLMiQuZ2l0cG9kLnYxLlJ1bm5lckNvbmZpZ3VyYXRpb25TY2hlbWEiKQonVXBkYXRlUnVubmVyQ29uZmlndXJhdGlvblNjaGVtYVJlc3BvbnNlIpcBCiZHZXRIb3N0QXV0aGVudGljYXRpb25Ub2tlblZhbHVlUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIcCgxwcmluY2lwYWxfaWQYAiABKAlCBpKCGQIoARIMCgRob3N0GAMgASgJEhcKCnRhcmdldF91cmwYBCABKAlIAIgBAUINCgtfdGFyZ2V0X3VybCK/AgonR2V0SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5WYWx1ZVJlc3BvbnNlEg0KBXZhbHVlGAEgASgMEhAKCHRva2VuX2lkGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlZnJlc2hfdG9rZW4YBCABKAwSQAoGc291cmNlGAUgASgOMiguZ2l0cG9kLnYxLkhvc3RBdXRoZW50aWNhdGlvblRva2VuU291cmNlQgaSghkCUAESHQoQZXh0ZXJuYWxfdXNlcl9pZBgGIAEoCUgAiAEBEiMKDmludGVncmF0aW9uX2lkGAcgASgJQgaSghkCKAFIAYgBAUITChFfZXh0ZXJuYWxfdXNlcl9pZEIRCg9faW50ZWdyYXRpb25faWQi8AEKI0xpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXF1ZXN0EjAKCnBhZ2luYXRpb24YASABKAsyHC5naXRwb2QudjEuUGFnaW5hdGlvblJlcXVlc3QSGQoJcnVubmVyX2lkGAIgASgJQgaSghkCKAESRQoGZmlsdGVyGAMgASgLMjUuZ2l0cG9kLnYxLkxpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXF1ZXN0LkZpbHRlcho1CgZGaWx0ZXISKwoVZW52aXJvbm1lbnRfY2xhc3NfaWRzGAEgAygJQgySghkIWABgGWoCKAEikwEKJExpc3RSdW5uZXJFbnZpcm9ubWVudENsYXNzZXNSZXNwb25zZRIxCgpwYWdpbmF0aW9uGAEgASgLMh0uZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXNwb25zZRI4ChNlbnZpcm9ubWVudF9jbGFzc2VzGAIgAygLMhsuZ2l0cG9kLnYxLkVudmlyb25tZW50Q2xhc3Mi6AEKIExpc3RSdW5uZXJTQ01JbnRlZ3JhdGlvbnNSZXF1ZXN0EjAKCnBhZ2luYXRpb24YASABKAsyHC5naXRwb2QudjEuUGFnaW5hdGlvblJlcXVlc3QSGQoJcnVubmVyX2lkGAIgASgJQgaSghkCKAESQgoGZmlsdGVyGAMgASgLMjIuZ2l0cG9kLnYxLkxpc3RSdW5uZXJTQ01JbnRlZ3JhdGlvbnNSZXF1ZXN0LkZpbHRlchozCgZGaWx0ZXISKQoTc2NtX2ludGVncmF0aW9uX2lkcxgBIAMoCUIMkoIZCFgAYBlqAigBIosBCiFMaXN0UnVubmVyU0NNSW50ZWdyYXRpb25zUmVzcG9uc2USMQoKcGFnaW5hdGlvbhgBIAEoCzIdLmdpdHBvZC52MS5QYWdpbmF0aW9uUmVzcG9uc2USMwoQc2NtX2ludGVncmF0aW9ucxgCIAMoCzIZLmdpdHBvZC52MS5TQ01JbnRlZ3JhdGlvbiJjChRXYXRjaFJlcXVlc3RzUmVxdWVzdBIZCglydW5uZXJfaWQYASABKAlCBpKCGQIoARIdCglzaGFyZF9pZHMYAiADKAVCCpKCGQZqBEAASD8SEQoJd29ya2VyX2lkGAMgASgJIqsIChVXYXRjaFJlcXVlc3RzUmVzcG9uc2USGgoKcmVxdWVzdF9pZBgBIAEoCUIGkoIZAigBEkkKDXRyYWNlX2NvbnRleHQYAiADKAsyMi5naXRwb2QudjEuV2F0Y2hSZXF1ZXN0c1Jlc3BvbnNlLlRyYWNlQ29udGV4dEVudHJ5EkwKHGV2ZW50X3NjbV9pbnRlZ3JhdGlvbl9jaGFuZ2UYDCABKAsyJC5naXRwb2QudjEuRXZlbnRTQ01JbnRlZ3JhdGlvbkNoYW5nZUgAEmEKJ2V2ZW50X2hvc3RfYXV0aGVudGljYXRpb25fdG9rZW5fZGVsZXRlZBgNIAEoCzIuLmdpdHBvZC52MS5FdmVudEhvc3RBdXRoZW50aWNhdGlvblRva2VuRGVsZXRlZEgAEkwKHGV2ZW50X2xsbV9pbnRlZ3JhdGlvbl9jaGFuZ2UYDyABKAsyJC5naXRwb2QudjEuRXZlbnRMTE1JbnRlZ3JhdGlvbkNoYW5nZUgAElYKIWV2ZW50X3J1bm5lcl9jb25maWd1cmF0aW9uX2NoYW5nZRgQIAEoCzIpLmdpdHBvZC52MS5FdmVudFJ1bm5lckNvbmZpZ3VyYXRpb25DaGFuZ2VIABJBChJjYWxsX3BhcnNlX2NvbnRleHQYMiABKAsyIy5naXRwb2QudjEuQ2FsbFBhcnNlQ29udGV4dC5SZXF1ZXN0SAASMAoJY2FsbF9waW5nGDMgASgLMhsuZ2l0cG9kLnYxLkNhbGxQaW5nLlJlcXVlc3RIABJfCiJjYWxsX2NoZWNrX2F1dGhlbnRpY2F0aW9uX2Zvcl9ob3N0GDQgASgLMjEuZ2l0cG9kLnYxLkNhbGxDaGVja0F1dGhlbnRpY2F0aW9uRm9ySG9zdC5SZXF1ZXN0SAASRQoUY2FsbF92YWxpZGF0ZV9jb25maWcYNSABKAsyJS5naXRwb2QudjEuQ2FsbFZhbGlkYXRlQ29uZmlnLlJlcXVlc3RIABJNChhjYWxsX3NlYXJjaF9yZXBvc2l0b3JpZXMYPCABKAsyKS5naXRwb2QudjEuQ2FsbFNlYXJjaFJlcG9zaXRvcmllcy5SZXF1ZXN0SAASUgobY2FsbF9saXN0X3NjbV9vcmdhbml6YXRpb25zGD0gASgLMisuZ2l0cG9kLnYxLkNhbGxMaXN0U0NNT3JnYW5pemF0aW9ucy5SZXF1ZXN0SAASVAocY2FsbF9jaGVja19yZXBvc2l0b3J5X2FjY2Vzcxg+IAEoCzIsLmdpdHBvZC52MS5DYWxsQ2hlY2tSZXBvc2l0b3J5QWNjZXNzLlJlcXVlc3RIABozChFUcmFjZUNvbnRleHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgkKB3JlcXVlc3QirwkKE1NlbmRSZXNwb25zZVJlcXVlc3QSGQoJcnVubmVyX2lkGAEgASgJQgaSghkCKAESGgoKcmVxdWVzdF9pZBgCIAEoCUIGkoIZAigBEjkKBWVycm9yGAUgASgLMiguZ2l0cG9kLnYxLlNlbmRSZXNwb25zZVJlcXVlc3QuQ2FsbEVycm9ySAASQgoSY2FsbF9wYXJzZV9jb250ZXh0GDIgASgLMiQuZ2l0cG9kLnYxLkNhbGxQYXJzZUNvbnRleHQuUmVzcG9uc2VIABIxCgljYWxsX3BpbmcYMyABKAsyHC5naXRwb2QudjEuQ2FsbFBpbmcuUmVzcG9uc2VIABJgCiJjYWxsX2NoZWNrX2F1dGhlbnRpY2F0aW9uX2Zvcl9ob3N0GDQgASgLMjIuZ2l0cG9kLnYxLkNhbGxDaGVja0F1dGhlbnRpY2F0aW9uRm9ySG9zdC5SZXNwb25zZUgAEkYKFGNhbGxfdmFsaWRhdGVfY29uZmlnGDUgASgLMiYuZ2l0cG9kLnYxLkNhbGxWYWxpZGF0ZUNvbmZpZy5SZXNwb25zZUgAEk4KGGNhbGxfc2VhcmNoX3JlcG9zaXRvcmllcxg8IAEoCzIqLmdpdHBvZC52MS5DYWxsU2VhcmNoUmVwb3NpdG9yaWVzLlJlc3BvbnNlSAASUwobY2FsbF9saXN0X3NjbV9vcmdhbml6YXRpb25zGD0gASgLMiwuZ2l0cG9kLnYxLkNhbGxMaXN0U0NNT3JnYW5pemF0aW9ucy5SZXNwb25zZUgAElUKHGNhbGxfY2hlY2tfcmVwb3NpdG9yeV9hY2Nlc3MYPiABKAsyLS5naXRwb2QudjEuQ2FsbENoZWNrUmVwb3NpdG9yeUFjY2Vzcy5SZXNwb25zZUgAGnsKCUNhbGxFcnJvchI2CgRjb2RlGAEgASgOMiguZ2l0cG9kLnYxLlNlbmRSZXNwb25zZVJlcXVlc3QuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5Bbnki/wIKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASFwoTRVJST1JfQ09ERV9DQU5DRUxFRBABEh8KG0VSUk9SX0NPREVfSU5WQUxJRF9BUkdVTUVOVBADEiAKHEVSUk9SX0NPREVfREVBRExJTkVfRVhDRUVERUQQBBIYChRFUlJPUl9DT0RFX05PVF9GT1VORBAFEh0KGUVSUk9SX0NPREVfQUxSRUFEWV9FWElTVFMQBhIgChxFUlJPUl9DT0RFX1BFUk1JU1NJT05fREVOSUVEEAcSIQodRVJST1JfQ09ERV9SRVNPVVJDRV9FWEhBVVNURUQQCBIiCh5FUlJPUl9DT0RFX0ZBSUxFRF9QUkVDT05ESVRJT04QCRIcChhFUlJPUl9DT0RFX1VOSU1QTEVNRU5URUQQDBIaChZFUlJPUl9DT0RFX1VOQVZBSUxBQkxFEA4SHgoaRVJST1JfQ09ERV9VTkFVVEhFTlRJQ0FURUQQEEIKCghyZXNwb25zZSIWChRTZW5kUmVzcG9uc2VSZXNwb25zZSI/ChlFdmVudFNDTUludGVncmF0aW9uQ2hhbmdlEiIKEnNjbV9pbnRlZ3JhdGlvbl9pZBgBIAEoCUIGkoIZAigBIlEKI0V2ZW50SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5EZWxldGVkEgwKBGhvc3QYASABKAkSHAoMcHJpbmNpcGFsX2lkGAIgASgJQgaSghkCKAEiIAoeRXZlbnRSdW5uZXJDb25maWd1cmF0aW9uQ2hhbmdlIj8KGUV2ZW50TExNSW50ZWdyYXRpb25DaGFuZ2USIgoSbGxtX2ludGVncmF0aW9uX2lkGAEgASgJQgaSghkCKAEihgEKEENhbGxQYXJzZUNvbnRleHQaNAoHUmVxdWVzdBITCgtjb250ZXh0X3VybBgBIAEoCRIUCgxwcmluY2lwYWxfaWQYAiABKAkaPAoIUmVzcG9uc2USMAoEcmVzcBgBIAEoCzIiLmdpdHBvZC52MS5QYXJzZUNvbnRleHRVUkxSZXNwb25zZSIhCghDYWxsUGluZxoJCgdSZXF1ZXN0GgoKCFJlc3BvbnNlIpgBCh5DYWxsQ2hlY2tBdXRoZW50aWNhdGlvbkZvckhvc3QaLQoHUmVxdWVzdBIMCgRob3N0GAEgASgJEhQKDHByaW5jaXBhbF9pZBgCIAEoCRpHCghSZXNwb25zZRI7CgRyZXNwGAEgASgLMi0uZ2l0cG9kLnYxLkNoZWNrQXV0aGVudGljYXRpb25Gb3JIb3N0UmVzcG9uc2UimAEKGUNhbGxDaGVja1JlcG9zaXRvcnlBY2Nlc3MaNwoHUmVxdWVzdBIUCgxwcmluY2lwYWxfaWQYASABKAkSFgoOcmVwb3NpdG9yeV91cmwYAiABKAkaQgoIUmVzcG9uc2USNgoEcmVzcBgBIAEoCzIoLmdpdHBvZC52MS5DaGVja1JlcG9zaXRvcnlBY2Nlc3NSZXNwb25zZSLvAgoWQ2FsbFNlYXJjaFJlcG9zaXRvcmllcxq5AQoHUmVxdWVzdBIUCgxwcmluY2lwYWxfaWQYASABKAkSFQoNc2VhcmNoX3N0cmluZxgCIAEoCRIRCgVsaW1pdBgDIAEoBUICGAESMAoKcGFnaW5hdGlvbhgEIAEoCzIcLmdpdHBvZC52MS5QYWdpbmF0aW9uUmVxdWVzdBIQCghzY21faG9zdBgFIAEoCRIqCgtzZWFyY2hfbW9kZRgGIAEoDjIVLmdpdHBvZC52MS5TZWFyY2hNb2RlGpgBCghSZXNwb25zZRJGCgxyZXBvc2l0b3JpZXMYASADKAsyMC5naXRwb2QudjEuU2VhcmNoUmVwb3NpdG9yaWVzUmVzcG9uc2UuUmVwb3NpdG9yeRIxCgpwYWdpbmF0aW9uGAIgASgLMh0uZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXNwb25zZRIRCglsYXN0X3BhZ2UYAyABKAUingIKGENhbGxMaXN0U0NNT3JnYW5pemF0aW9ucxpyCgdSZXF1ZXN0EhQKDHByaW5jaXBhbF9pZBgBIAEoCRIQCghzY21faG9zdBgCIAEoCRINCgVxdWVyeRgDIAEoCRIwCgpwYWdpbmF0aW9uGAQgASgLMhwuZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXF1ZXN0Go0BCghSZXNwb25zZRJOCg1vcmdhbml6YXRpb25zGAEgAygLMjcuZ2l0cG9kLnYxLkxpc3RTQ01Pcmdhbml6YXRpb25zUmVzcG9uc2UuU0NNT3JnYW5pemF0aW9uEjEKCnBhZ2luYXRpb24YAiABKAsyHS5naXRwb2QudjEuUGFnaW5hdGlvblJlc3BvbnNlIqgCChJDYWxsVmFsaWRhdGVDb25maWcadwoHUmVxdWVzdBI4ChFlbnZpcm9ubWVudF9jbGFzcxgBIAEoCzIbLmdpdHBvZC52MS5FbnZpcm9ubWVudENsYXNzSAASKAoDc2NtGAIgASgLMhkuZ2l0cG9kLnYxLlNDTUludGVncmF0aW9uSABCCAoGY29uZmlnGpgBCghSZXNwb25zZRJIChFlbnZpcm9ubWVudF9jbGFzcxgBIAEoCzIrLmdpdHBvZC52MS5FbnZpcm9ubWVudENsYXNzVmFsaWRhdGlvblJlc3VsdEgAEjgKA3NjbRgCIAEoCzIpLmdpdHBvZC52MS5TQ01JbnRlZ3JhdGlvblZhbGlkYXRpb25SZXN1bHRIAEIICgZyZXN1bHQiXwoeR2V0UnVubmVyTExNSW50ZWdyYXRpb25SZXF1ZXN0EhkKCXJ1bm5lcl9pZBgBIAEoCUIGkoIZAigBEiIKEmxsbV9pbnRlZ3JhdGlvbl9pZBgCIAEoCUIGkoIZAigBIlUKH0dldFJ1bm5lckxMTUludGVncmF0aW9uUmVzcG9uc2USMgoPbGxtX2ludGVncmF0aW9uGAEgASgLMhkuZ2l0cG9kLnYxLkxMTUludGVncmF0aW9uIoACCiBMaXN0UnVubmVyTExNSW50ZWdyYXRpb25zUmVxdWVzdBIwCgpwYWdpbmF0aW9uGAEgASgLMhwuZ2l0cG9kLnYxLlBhZ2luYXRpb25SZXF1ZXN0EhkKCXJ1bm5lcl9pZBgCIAEoCUIGkoIZAigBEkIKBmZpbHRlchgDIAEoCzIyLmdpdHBvZC52MS5MaXN0UnVubmVyTExNSW50ZWdyYXRpb25zUmVxdWVzdC5GaWx0ZXIaSwoGRmlsdGVyEkEKEHN1cHBvcnRlZF9tb2RlbHMYASADKA4yGS5naXRwb2QudjEuU3VwcG9ydGVkTW9kZWxCDJKCGQhYAGAZagJQASKLAQohTGlzdFJ1bm5lckxMTUludGVncmF0aW9uc1Jlc3BvbnNlEjEKCnBhZ2luYXRpb24YASABKAsyHS5naXRwb2QudjEuUGFnaW5hdGlvblJlc3BvbnNlEjMKEGxsbV9pbnRlZ3JhdGlvbnMYAiADKAsyGS5naXRwb2QudjEuTExNSW50ZWdyYXRpb24yyAkKGFJ1bm5lckludGVyYWN0aW9uU2VydmljZRI9CgZTaWdudXASGC5naXRwb2QudjEuU2lnbnVwUmVxdWVzdBoZLmdpdHBvZC52MS5TaWdudXBSZXNwb25zZRJbChBNYXJrUnVubmVyQWN0aXZlEiIuZ2l0cG9kLnYxLk1hcmtSdW5uZXJBY3RpdmVSZXF1ZXN0GiMuZ2l0cG9kLnYxLk1hcmtSdW5uZXJBY3RpdmVSZXNwb25zZRJhChJVcGRhdGVSdW5uZXJTdGF0dXMSJC5naXRwb2QudjEuVXBkYXRlUnVubmVyU3RhdHVzUmVxdWVzdBolLmdpdHBvZC52MS5VcGRhdGVSdW5uZXJTdGF0dXNSZXNwb25zZRKIAQofVXBkYXRlUnVubmVyQ29uZmlndXJhdGlvblNjaGVtYRIxLmdpdHBvZC52MS5VcGRhdGVSdW5uZXJDb25maWd1cmF0aW9uU2NoZW1hUmVxdWVzdBoyLmdpdHBvZC52MS5VcGRhdGVSdW5uZXJDb25maWd1cmF0aW9uU2NoZW1hUmVzcG9uc2USjQEKH0dldEhvc3RBdXRoZW50aWNhdGlvblRva2VuVmFsdWUSMS5naXRwb2QudjEuR2V0SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5WYWx1ZVJlcXVlc3QaMi5naXRwb2QudjEuR2V0SG9zdEF1dGhlbnRpY2F0aW9uVG9rZW5WYWx1ZVJlc3BvbnNlIgOQAgESfwocTGlzdFJ1bm5lckVudmlyb25tZW50Q2xhc3NlcxIuLmdpdHBvZC52MS5MaXN0UnVubmVyRW52aXJvbm1lbnRDbGFzc2VzUmVxdWVzdBovLmdpdHBvZC52MS5MaXN0UnVubmVyRW52aXJvbm1lbnRDbGFzc2VzUmVzcG9uc2USdgoZTGlzdFJ1bm5lclNDTUludGVncmF0aW9ucxIrLmdpdHBvZC52MS5MaXN0UnVubmVyU0NNSW50ZWdyYXRpb25zUmVxdWVzdBosLmdpdHBvZC52MS5MaXN0UnVubmVyU0NNSW50ZWdyYXRpb25zUmVzcG9uc2USVAoNV2F0Y2hSZXF1ZXN0cxIfLmdpdHBvZC52MS5XYXRjaFJlcXVlc3RzUmVxdWVzdBogLmdpdHBvZC52MS5XYXRjaFJlcXVlc3RzUmVzcG9uc2UwARJPCgxTZW5kUmVzcG9uc2USHi5naXRwb2QudjEuU2VuZFJlc3BvbnNlUmVxdWVzdBofLmdpdHBvZC52MS5TZW5kUmVzcG9uc2VSZXNwb25zZRJ1ChdHZXRSdW5uZXJMTE1JbnRlZ3JhdGlvbhIpLmdpdHBvZC52MS5HZXRSdW5uZXJMTE1JbnRlZ3JhdGlvblJlcXVlc3QaKi5naXRwb2QudjEuR2V0UnVubmVyTExNSW50ZWdyYXRpb25SZXNwb25zZSIDkAIBEnsKGUxpc3RSdW5uZXJMTE1JbnRlZ3JhdGlvbnMSKy5naXRwb2QudjEuTGlzdFJ1bm5lckxMTUludGVncmF0aW9uc1JlcXVlc3QaLC5naXRwb2QudjEuTGlzdFJ1bm5lckxMTUludGVncmF0aW9uc1Jlc3BvbnNlIgOQAgFCeQofaW8uZ2l0aHViLnJ1bm5lcnBsYW5lLmdpdHBvZC52MVABWjxnaXRodWIuY29tL3J1bm5lcnBsYW5lL3J1bm5lcnBsYW5lL2dlbi9nby9naXRwb2QvdjE7Z2l0cG9kdjGqAhVSdW5uZXJwbGFuZS5HaXRwb2QuVjFiBnByb3RvMw", [file_gitpod_v1_model, file_gitpod_v1_pagination, file_gitpod_v1_runner, file_gitpod_v1_runner_configuration, file_google_protobuf_any, file_google_protobuf_timestamp, file_runnerplane_validate_v1_validate]);
 
 /**
  * Request of Signup.
@@ -605,6 +607,14 @@ export type WatchRequestsResponse = Message<"gitpod.v1.WatchRequestsResponse"> &
     case: "eventHostAuthenticationTokenDeleted";
   } | {
     /**
+     * One of the runner's LLM integrations was created, changed or deleted.
+     *
+     * @generated from field: gitpod.v1.EventLLMIntegrationChange event_llm_integration_change = 15;
+     */
+    value: EventLLMIntegrationChange;
+    case: "eventLlmIntegrationChange";
+  } | {
+    /**
      * The runner's configuration or desired phase changed; read the runner again.
      *
      * @generated from field: gitpod.v1.EventRunnerConfigurationChange event_runner_configuration_change = 16;
@@ -965,6 +975,28 @@ export const EventRunnerConfigurationChangeSchema: GenMessage<EventRunnerConfigu
   messageDesc(file_gitpod_v1_runner_interaction, 20);
 
 /**
+ * An LLM integration of the runner was created, changed or deleted. Read it again with
+ * GetRunnerLLMIntegration (NOT_FOUND once it is deleted).
+ *
+ * @generated from message gitpod.v1.EventLLMIntegrationChange
+ */
+export type EventLLMIntegrationChange = Message<"gitpod.v1.EventLLMIntegrationChange"> & {
+  /**
+   * UUID of the integration.
+   *
+   * @generated from field: string llm_integration_id = 1;
+   */
+  llmIntegrationId: string;
+};
+
+/**
+ * Describes the message gitpod.v1.EventLLMIntegrationChange.
+ * Use `create(EventLLMIntegrationChangeSchema)` to create a new message.
+ */
+export const EventLLMIntegrationChangeSchema: GenMessage<EventLLMIntegrationChange> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 21);
+
+/**
  * Call: parse a context URL for a user.
  *
  * @generated from message gitpod.v1.CallParseContext
@@ -977,7 +1009,7 @@ export type CallParseContext = Message<"gitpod.v1.CallParseContext"> & {
  * Use `create(CallParseContextSchema)` to create a new message.
  */
 export const CallParseContextSchema: GenMessage<CallParseContext> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 21);
+  messageDesc(file_gitpod_v1_runner_interaction, 22);
 
 /**
  * What to parse.
@@ -1005,7 +1037,7 @@ export type CallParseContext_Request = Message<"gitpod.v1.CallParseContext.Reque
  * Use `create(CallParseContext_RequestSchema)` to create a new message.
  */
 export const CallParseContext_RequestSchema: GenMessage<CallParseContext_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 21, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 22, 0);
 
 /**
  * Answer to CallParseContext.
@@ -1026,7 +1058,7 @@ export type CallParseContext_Response = Message<"gitpod.v1.CallParseContext.Resp
  * Use `create(CallParseContext_ResponseSchema)` to create a new message.
  */
 export const CallParseContext_ResponseSchema: GenMessage<CallParseContext_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 21, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 22, 1);
 
 /**
  * Call: a liveness check.
@@ -1041,7 +1073,7 @@ export type CallPing = Message<"gitpod.v1.CallPing"> & {
  * Use `create(CallPingSchema)` to create a new message.
  */
 export const CallPingSchema: GenMessage<CallPing> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 22);
+  messageDesc(file_gitpod_v1_runner_interaction, 23);
 
 /**
  * A ping; answer at once.
@@ -1056,7 +1088,7 @@ export type CallPing_Request = Message<"gitpod.v1.CallPing.Request"> & {
  * Use `create(CallPing_RequestSchema)` to create a new message.
  */
 export const CallPing_RequestSchema: GenMessage<CallPing_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 22, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 23, 0);
 
 /**
  * Answer to CallPing.
@@ -1071,7 +1103,7 @@ export type CallPing_Response = Message<"gitpod.v1.CallPing.Response"> & {
  * Use `create(CallPing_ResponseSchema)` to create a new message.
  */
 export const CallPing_ResponseSchema: GenMessage<CallPing_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 22, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 23, 1);
 
 /**
  * Call: check a user's authentication for a host.
@@ -1086,7 +1118,7 @@ export type CallCheckAuthenticationForHost = Message<"gitpod.v1.CallCheckAuthent
  * Use `create(CallCheckAuthenticationForHostSchema)` to create a new message.
  */
 export const CallCheckAuthenticationForHostSchema: GenMessage<CallCheckAuthenticationForHost> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 23);
+  messageDesc(file_gitpod_v1_runner_interaction, 24);
 
 /**
  * What to check.
@@ -1114,7 +1146,7 @@ export type CallCheckAuthenticationForHost_Request = Message<"gitpod.v1.CallChec
  * Use `create(CallCheckAuthenticationForHost_RequestSchema)` to create a new message.
  */
 export const CallCheckAuthenticationForHost_RequestSchema: GenMessage<CallCheckAuthenticationForHost_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 23, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 24, 0);
 
 /**
  * Answer to CallCheckAuthenticationForHost.
@@ -1135,7 +1167,7 @@ export type CallCheckAuthenticationForHost_Response = Message<"gitpod.v1.CallChe
  * Use `create(CallCheckAuthenticationForHost_ResponseSchema)` to create a new message.
  */
 export const CallCheckAuthenticationForHost_ResponseSchema: GenMessage<CallCheckAuthenticationForHost_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 23, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 24, 1);
 
 /**
  * Call: check a user's access to a repository.
@@ -1150,7 +1182,7 @@ export type CallCheckRepositoryAccess = Message<"gitpod.v1.CallCheckRepositoryAc
  * Use `create(CallCheckRepositoryAccessSchema)` to create a new message.
  */
 export const CallCheckRepositoryAccessSchema: GenMessage<CallCheckRepositoryAccess> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 24);
+  messageDesc(file_gitpod_v1_runner_interaction, 25);
 
 /**
  * What to check.
@@ -1178,7 +1210,7 @@ export type CallCheckRepositoryAccess_Request = Message<"gitpod.v1.CallCheckRepo
  * Use `create(CallCheckRepositoryAccess_RequestSchema)` to create a new message.
  */
 export const CallCheckRepositoryAccess_RequestSchema: GenMessage<CallCheckRepositoryAccess_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 24, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 25, 0);
 
 /**
  * Answer to CallCheckRepositoryAccess.
@@ -1199,7 +1231,7 @@ export type CallCheckRepositoryAccess_Response = Message<"gitpod.v1.CallCheckRep
  * Use `create(CallCheckRepositoryAccess_ResponseSchema)` to create a new message.
  */
 export const CallCheckRepositoryAccess_ResponseSchema: GenMessage<CallCheckRepositoryAccess_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 24, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 25, 1);
 
 /**
  * Call: search repositories for a user.
@@ -1214,7 +1246,7 @@ export type CallSearchRepositories = Message<"gitpod.v1.CallSearchRepositories">
  * Use `create(CallSearchRepositoriesSchema)` to create a new message.
  */
 export const CallSearchRepositoriesSchema: GenMessage<CallSearchRepositories> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 25);
+  messageDesc(file_gitpod_v1_runner_interaction, 26);
 
 /**
  * What to search; see SearchRepositoriesRequest.
@@ -1263,7 +1295,7 @@ export type CallSearchRepositories_Request = Message<"gitpod.v1.CallSearchReposi
  * Use `create(CallSearchRepositories_RequestSchema)` to create a new message.
  */
 export const CallSearchRepositories_RequestSchema: GenMessage<CallSearchRepositories_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 25, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 26, 0);
 
 /**
  * Answer to CallSearchRepositories; see SearchRepositoriesResponse.
@@ -1292,7 +1324,7 @@ export type CallSearchRepositories_Response = Message<"gitpod.v1.CallSearchRepos
  * Use `create(CallSearchRepositories_ResponseSchema)` to create a new message.
  */
 export const CallSearchRepositories_ResponseSchema: GenMessage<CallSearchRepositories_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 25, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 26, 1);
 
 /**
  * Call: list a user's SCM organizations.
@@ -1307,7 +1339,7 @@ export type CallListSCMOrganizations = Message<"gitpod.v1.CallListSCMOrganizatio
  * Use `create(CallListSCMOrganizationsSchema)` to create a new message.
  */
 export const CallListSCMOrganizationsSchema: GenMessage<CallListSCMOrganizations> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 26);
+  messageDesc(file_gitpod_v1_runner_interaction, 27);
 
 /**
  * What to list; see ListSCMOrganizationsRequest.
@@ -1343,7 +1375,7 @@ export type CallListSCMOrganizations_Request = Message<"gitpod.v1.CallListSCMOrg
  * Use `create(CallListSCMOrganizations_RequestSchema)` to create a new message.
  */
 export const CallListSCMOrganizations_RequestSchema: GenMessage<CallListSCMOrganizations_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 26, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 27, 0);
 
 /**
  * Answer to CallListSCMOrganizations; see ListSCMOrganizationsResponse.
@@ -1367,7 +1399,7 @@ export type CallListSCMOrganizations_Response = Message<"gitpod.v1.CallListSCMOr
  * Use `create(CallListSCMOrganizations_ResponseSchema)` to create a new message.
  */
 export const CallListSCMOrganizations_ResponseSchema: GenMessage<CallListSCMOrganizations_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 26, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 27, 1);
 
 /**
  * Call: validate a configuration with what only the runner can check.
@@ -1382,7 +1414,7 @@ export type CallValidateConfig = Message<"gitpod.v1.CallValidateConfig"> & {
  * Use `create(CallValidateConfigSchema)` to create a new message.
  */
 export const CallValidateConfigSchema: GenMessage<CallValidateConfig> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 27);
+  messageDesc(file_gitpod_v1_runner_interaction, 28);
 
 /**
  * What to validate.
@@ -1419,7 +1451,7 @@ export type CallValidateConfig_Request = Message<"gitpod.v1.CallValidateConfig.R
  * Use `create(CallValidateConfig_RequestSchema)` to create a new message.
  */
 export const CallValidateConfig_RequestSchema: GenMessage<CallValidateConfig_Request> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 27, 0);
+  messageDesc(file_gitpod_v1_runner_interaction, 28, 0);
 
 /**
  * Answer to CallValidateConfig.
@@ -1452,7 +1484,140 @@ export type CallValidateConfig_Response = Message<"gitpod.v1.CallValidateConfig.
  * Use `create(CallValidateConfig_ResponseSchema)` to create a new message.
  */
 export const CallValidateConfig_ResponseSchema: GenMessage<CallValidateConfig_Response> = /*@__PURE__*/
-  messageDesc(file_gitpod_v1_runner_interaction, 27, 1);
+  messageDesc(file_gitpod_v1_runner_interaction, 28, 1);
+
+/**
+ * Request of GetRunnerLLMIntegration.
+ *
+ * @generated from message gitpod.v1.GetRunnerLLMIntegrationRequest
+ */
+export type GetRunnerLLMIntegrationRequest = Message<"gitpod.v1.GetRunnerLLMIntegrationRequest"> & {
+  /**
+   * UUID of the calling runner.
+   *
+   * @generated from field: string runner_id = 1;
+   */
+  runnerId: string;
+
+  /**
+   * UUID of the integration.
+   *
+   * @generated from field: string llm_integration_id = 2;
+   */
+  llmIntegrationId: string;
+};
+
+/**
+ * Describes the message gitpod.v1.GetRunnerLLMIntegrationRequest.
+ * Use `create(GetRunnerLLMIntegrationRequestSchema)` to create a new message.
+ */
+export const GetRunnerLLMIntegrationRequestSchema: GenMessage<GetRunnerLLMIntegrationRequest> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 29);
+
+/**
+ * Result of GetRunnerLLMIntegration.
+ *
+ * @generated from message gitpod.v1.GetRunnerLLMIntegrationResponse
+ */
+export type GetRunnerLLMIntegrationResponse = Message<"gitpod.v1.GetRunnerLLMIntegrationResponse"> & {
+  /**
+   * The integration; its API key is sealed with the runner's public key.
+   *
+   * @generated from field: gitpod.v1.LLMIntegration llm_integration = 1;
+   */
+  llmIntegration?: LLMIntegration | undefined;
+};
+
+/**
+ * Describes the message gitpod.v1.GetRunnerLLMIntegrationResponse.
+ * Use `create(GetRunnerLLMIntegrationResponseSchema)` to create a new message.
+ */
+export const GetRunnerLLMIntegrationResponseSchema: GenMessage<GetRunnerLLMIntegrationResponse> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 30);
+
+/**
+ * Request of ListRunnerLLMIntegrations.
+ *
+ * @generated from message gitpod.v1.ListRunnerLLMIntegrationsRequest
+ */
+export type ListRunnerLLMIntegrationsRequest = Message<"gitpod.v1.ListRunnerLLMIntegrationsRequest"> & {
+  /**
+   * Page to return; see PaginationRequest.
+   *
+   * @generated from field: gitpod.v1.PaginationRequest pagination = 1;
+   */
+  pagination?: PaginationRequest | undefined;
+
+  /**
+   * UUID of the calling runner.
+   *
+   * @generated from field: string runner_id = 2;
+   */
+  runnerId: string;
+
+  /**
+   * Restricts the result.
+   *
+   * @generated from field: gitpod.v1.ListRunnerLLMIntegrationsRequest.Filter filter = 3;
+   */
+  filter?: ListRunnerLLMIntegrationsRequest_Filter | undefined;
+};
+
+/**
+ * Describes the message gitpod.v1.ListRunnerLLMIntegrationsRequest.
+ * Use `create(ListRunnerLLMIntegrationsRequestSchema)` to create a new message.
+ */
+export const ListRunnerLLMIntegrationsRequestSchema: GenMessage<ListRunnerLLMIntegrationsRequest> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 31);
+
+/**
+ * Filter of ListRunnerLLMIntegrations.
+ *
+ * @generated from message gitpod.v1.ListRunnerLLMIntegrationsRequest.Filter
+ */
+export type ListRunnerLLMIntegrationsRequest_Filter = Message<"gitpod.v1.ListRunnerLLMIntegrationsRequest.Filter"> & {
+  /**
+   * Only integrations serving one of these models (at most 25). Empty: all.
+   *
+   * @generated from field: repeated gitpod.v1.SupportedModel supported_models = 1;
+   */
+  supportedModels: SupportedModel[];
+};
+
+/**
+ * Describes the message gitpod.v1.ListRunnerLLMIntegrationsRequest.Filter.
+ * Use `create(ListRunnerLLMIntegrationsRequest_FilterSchema)` to create a new message.
+ */
+export const ListRunnerLLMIntegrationsRequest_FilterSchema: GenMessage<ListRunnerLLMIntegrationsRequest_Filter> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 31, 0);
+
+/**
+ * Result of ListRunnerLLMIntegrations.
+ *
+ * @generated from message gitpod.v1.ListRunnerLLMIntegrationsResponse
+ */
+export type ListRunnerLLMIntegrationsResponse = Message<"gitpod.v1.ListRunnerLLMIntegrationsResponse"> & {
+  /**
+   * Token of the next page, if any.
+   *
+   * @generated from field: gitpod.v1.PaginationResponse pagination = 1;
+   */
+  pagination?: PaginationResponse | undefined;
+
+  /**
+   * Integrations of this page; API keys sealed with the runner's public key.
+   *
+   * @generated from field: repeated gitpod.v1.LLMIntegration llm_integrations = 2;
+   */
+  llmIntegrations: LLMIntegration[];
+};
+
+/**
+ * Describes the message gitpod.v1.ListRunnerLLMIntegrationsResponse.
+ * Use `create(ListRunnerLLMIntegrationsResponseSchema)` to create a new message.
+ */
+export const ListRunnerLLMIntegrationsResponseSchema: GenMessage<ListRunnerLLMIntegrationsResponse> = /*@__PURE__*/
+  messageDesc(file_gitpod_v1_runner_interaction, 32);
 
 /**
  * RunnerInteractionService is called by runners, authenticated with their runner access token
@@ -1568,6 +1733,27 @@ export const RunnerInteractionService: GenService<{
     methodKind: "unary";
     input: typeof SendResponseRequestSchema;
     output: typeof SendResponseResponseSchema;
+  },
+  /**
+   * Returns one of the runner's LLM integrations, its API key sealed with the runner's public key.
+   *
+   * @generated from rpc gitpod.v1.RunnerInteractionService.GetRunnerLLMIntegration
+   */
+  getRunnerLLMIntegration: {
+    methodKind: "unary";
+    input: typeof GetRunnerLLMIntegrationRequestSchema;
+    output: typeof GetRunnerLLMIntegrationResponseSchema;
+  },
+  /**
+   * Lists the runner's own LLM integrations, optionally only those serving some models.
+   * Paginated.
+   *
+   * @generated from rpc gitpod.v1.RunnerInteractionService.ListRunnerLLMIntegrations
+   */
+  listRunnerLLMIntegrations: {
+    methodKind: "unary";
+    input: typeof ListRunnerLLMIntegrationsRequestSchema;
+    output: typeof ListRunnerLLMIntegrationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gitpod_v1_runner_interaction, 0);

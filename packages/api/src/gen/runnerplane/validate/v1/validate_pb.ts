@@ -15,15 +15,15 @@
 
 import type { GenExtension, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { extDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FieldOptions, MessageOptions } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_descriptor } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldOptions, MessageOptions, OneofOptions } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_descriptor, file_google_protobuf_duration } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file runnerplane/validate/v1/validate.proto.
  */
 export const file_runnerplane_validate_v1_validate: GenFile = /*@__PURE__*/
-  fileDesc("CiZydW5uZXJwbGFuZS92YWxpZGF0ZS92MS92YWxpZGF0ZS5wcm90bxIXcnVubmVycGxhbmUudmFsaWRhdGUudjEi9wIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoMaWdub3JlX2VtcHR5GAIgASgIEhQKB21pbl9sZW4YAyABKA1IAIgBARIUCgdtYXhfbGVuGAQgASgNSAGIAQESDAoEdXVpZBgFIAEoCBILCgN1cmkYBiABKAgSEAoDbGVuGAcgASgNSAKIAQESEAoDZ3RlGAggASgDSAOIAQESEAoDbHRlGAkgASgDSASIAQESFAoMZGVmaW5lZF9vbmx5GAogASgIEhYKCW1pbl9pdGVtcxgLIAEoDUgFiAEBEhYKCW1heF9pdGVtcxgMIAEoDUgGiAEBEjIKBWl0ZW1zGA0gASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlc0IKCghfbWluX2xlbkIKCghfbWF4X2xlbkIGCgRfbGVuQgYKBF9ndGVCBgoEX2x0ZUIMCgpfbWluX2l0ZW1zQgwKCl9tYXhfaXRlbXMiIAoMTWVzc2FnZVJ1bGVzEhAKCGRpc2FibGVkGAEgASgIIkQKClZpb2xhdGlvbnMSNgoKdmlvbGF0aW9ucxgBIAMoCzIiLnJ1bm5lcnBsYW5lLnZhbGlkYXRlLnYxLlZpb2xhdGlvbiI5CglWaW9sYXRpb24SDQoFZmllbGQYASABKAkSDAoEcnVsZRgCIAEoCRIPCgdtZXNzYWdlGAMgASgJOloKBWZpZWxkEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxiikAMgASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlc1IFZmllbGQ6YgoHbWVzc2FnZRIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxiikAMgASgLMiUucnVubmVycGxhbmUudmFsaWRhdGUudjEuTWVzc2FnZVJ1bGVzUgdtZXNzYWdlQo0BCiFpby5naXRodWIucnVubmVycGxhbmUudmFsaWRhdGUudjFQAVpMZ2l0aHViLmNvbS9ydW5uZXJwbGFuZS9ydW5uZXJwbGFuZS9nZW4vZ28vcnVubmVycGxhbmUvdmFsaWRhdGUvdjE7dmFsaWRhdGV2MaoCF1J1bm5lcnBsYW5lLlZhbGlkYXRlLlYxYgZwcm90bzM", [file_google_protobuf_descriptor]);
+  fileDesc("CiZydW5uZXJwbGFuZS92YWxpZGF0ZS92MS92YWxpZGF0ZS5wcm90bxIXcnVubmVycGxhbmUudmFsaWRhdGUudjEimwQKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoMaWdub3JlX2VtcHR5GAIgASgIEhQKB21pbl9sZW4YAyABKA1IAIgBARIUCgdtYXhfbGVuGAQgASgNSAGIAQESDAoEdXVpZBgFIAEoCBILCgN1cmkYBiABKAgSEAoDbGVuGAcgASgNSAKIAQESEAoDZ3RlGAggASgDSAOIAQESEAoDbHRlGAkgASgDSASIAQESFAoMZGVmaW5lZF9vbmx5GAogASgIEhYKCW1pbl9pdGVtcxgLIAEoDUgFiAEBEhYKCW1heF9pdGVtcxgMIAEoDUgGiAEBEjIKBWl0ZW1zGA0gASgLMiMucnVubmVycGxhbmUudmFsaWRhdGUudjEuRmllbGRSdWxlcxIUCgdwYXR0ZXJuGA4gASgJSAeIAQESDgoGdW5pcXVlGA8gASgIEg4KBm5vdF9pbhgQIAMoAxIvCgxkdXJhdGlvbl9ndGUYESABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZHVyYXRpb25fbHRlGBIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uQgoKCF9taW5fbGVuQgoKCF9tYXhfbGVuQgYKBF9sZW5CBgoEX2d0ZUIGCgRfbHRlQgwKCl9taW5faXRlbXNCDAoKX21heF9pdGVtc0IKCghfcGF0dGVybiIgCgxNZXNzYWdlUnVsZXMSEAoIZGlzYWJsZWQYASABKAgiHgoKT25lb2ZSdWxlcxIQCghyZXF1aXJlZBgBIAEoCCJECgpWaW9sYXRpb25zEjYKCnZpb2xhdGlvbnMYASADKAsyIi5ydW5uZXJwbGFuZS52YWxpZGF0ZS52MS5WaW9sYXRpb24iOQoJVmlvbGF0aW9uEg0KBWZpZWxkGAEgASgJEgwKBHJ1bGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCTpaCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYopADIAEoCzIjLnJ1bm5lcnBsYW5lLnZhbGlkYXRlLnYxLkZpZWxkUnVsZXNSBWZpZWxkOmIKB21lc3NhZ2USHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMYopADIAEoCzIlLnJ1bm5lcnBsYW5lLnZhbGlkYXRlLnYxLk1lc3NhZ2VSdWxlc1IHbWVzc2FnZTpaCgVvbmVvZhIdLmdvb2dsZS5wcm90b2J1Zi5PbmVvZk9wdGlvbnMYopADIAEoCzIjLnJ1bm5lcnBsYW5lLnZhbGlkYXRlLnYxLk9uZW9mUnVsZXNSBW9uZW9mQo0BCiFpby5naXRodWIucnVubmVycGxhbmUudmFsaWRhdGUudjFQAVpMZ2l0aHViLmNvbS9ydW5uZXJwbGFuZS9ydW5uZXJwbGFuZS9nZW4vZ28vcnVubmVycGxhbmUvdmFsaWRhdGUvdjE7dmFsaWRhdGV2MaoCF1J1bm5lcnBsYW5lLlZhbGlkYXRlLlYxYgZwcm90bzM", [file_google_protobuf_descriptor, file_google_protobuf_duration]);
 
 /**
  * Rules for one field. Every rule that is set must hold.
@@ -124,6 +124,42 @@ export type FieldRules = Message<"runnerplane.validate.v1.FieldRules"> & {
    * @generated from field: runnerplane.validate.v1.FieldRules items = 13;
    */
   items?: FieldRules | undefined;
+
+  /**
+   * Strings: must match this regular expression (RE2 syntax, as protovalidate). The match is
+   * unanchored: a pattern that must cover the whole value says so with ^ and $.
+   *
+   * @generated from field: optional string pattern = 14;
+   */
+  pattern?: string | undefined;
+
+  /**
+   * Repeated fields of scalars or enums: no two items may be equal.
+   *
+   * @generated from field: bool unique = 15;
+   */
+  unique: boolean;
+
+  /**
+   * Enums and integers: numbers that are not accepted (e.g. [0] for "not UNSPECIFIED").
+   *
+   * @generated from field: repeated int64 not_in = 16;
+   */
+  notIn: bigint[];
+
+  /**
+   * google.protobuf.Duration fields: inclusive lower bound.
+   *
+   * @generated from field: google.protobuf.Duration duration_gte = 17;
+   */
+  durationGte?: Duration | undefined;
+
+  /**
+   * google.protobuf.Duration fields: inclusive upper bound.
+   *
+   * @generated from field: google.protobuf.Duration duration_lte = 18;
+   */
+  durationLte?: Duration | undefined;
 };
 
 /**
@@ -158,6 +194,28 @@ export const MessageRulesSchema: GenMessage<MessageRules> = /*@__PURE__*/
   messageDesc(file_runnerplane_validate_v1_validate, 1);
 
 /**
+ * Rules for a oneof.
+ *
+ * @generated from message runnerplane.validate.v1.OneofRules
+ */
+export type OneofRules = Message<"runnerplane.validate.v1.OneofRules"> & {
+  /**
+   * Exactly one member of the oneof must be set. Mirrors protovalidate's
+   * `(buf.validate.oneof).required`.
+   *
+   * @generated from field: bool required = 1;
+   */
+  required: boolean;
+};
+
+/**
+ * Describes the message runnerplane.validate.v1.OneofRules.
+ * Use `create(OneofRulesSchema)` to create a new message.
+ */
+export const OneofRulesSchema: GenMessage<OneofRules> = /*@__PURE__*/
+  messageDesc(file_runnerplane_validate_v1_validate, 2);
+
+/**
  * Attached as an error detail to every `invalid_argument` error the server
  * raises for a request that breaks field rules, so clients can point at the
  * offending fields without parsing the message.
@@ -176,7 +234,7 @@ export type Violations = Message<"runnerplane.validate.v1.Violations"> & {
  * Use `create(ViolationsSchema)` to create a new message.
  */
 export const ViolationsSchema: GenMessage<Violations> = /*@__PURE__*/
-  messageDesc(file_runnerplane_validate_v1_validate, 2);
+  messageDesc(file_runnerplane_validate_v1_validate, 3);
 
 /**
  * One broken rule.
@@ -213,7 +271,7 @@ export type Violation = Message<"runnerplane.validate.v1.Violation"> & {
  * Use `create(ViolationSchema)` to create a new message.
  */
 export const ViolationSchema: GenMessage<Violation> = /*@__PURE__*/
-  messageDesc(file_runnerplane_validate_v1_validate, 3);
+  messageDesc(file_runnerplane_validate_v1_validate, 4);
 
 /**
  * Field rules; see FieldRules. The number is taken from the range reserved
@@ -232,4 +290,13 @@ export const field: GenExtension<FieldOptions, FieldRules> = /*@__PURE__*/
  */
 export const message: GenExtension<MessageOptions, MessageRules> = /*@__PURE__*/
   extDesc(file_runnerplane_validate_v1_validate, 1);
+
+/**
+ * Oneof rules; see OneofRules. Same number as `field`: the extended messages
+ * differ.
+ *
+ * @generated from extension: runnerplane.validate.v1.OneofRules oneof = 51234;
+ */
+export const oneof: GenExtension<OneofOptions, OneofRules> = /*@__PURE__*/
+  extDesc(file_runnerplane_validate_v1_validate, 2);
 
