@@ -29,9 +29,11 @@ import {
   createRequestScopeInterceptor,
 } from "./rpc/index.js";
 import { createIdentityService } from "./services/identity-service.js";
+import { createOrganizationService } from "./services/organization-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
+import { createUserService } from "./services/user-service.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
 export const services = [
@@ -90,10 +92,10 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(RunnerConfigurationService, createRunnerConfigurationService(deps));
   router.service(IdentityService, createIdentityService(deps));
   router.service(RunnerInteractionService, createRunnerInteractionService(deps));
-  // The services of the second wave (wire-contract-admin.md): registered with no methods yet,
-  // so each RPC answers `unimplemented` until the issue that builds it lands.
-  router.service(UserService, {});
-  router.service(OrganizationService, {});
+  // The services of the second wave (wire-contract-admin.md). A method not built yet answers
+  // `unimplemented` until the issue that builds it lands.
+  router.service(UserService, createUserService(deps));
+  router.service(OrganizationService, createOrganizationService(deps));
   router.service(GroupService, {});
   router.service(ServiceAccountService, {});
   router.service(EventService, {});

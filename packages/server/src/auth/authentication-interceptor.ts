@@ -1,10 +1,12 @@
 /**
  * Authenticates every call but `IdentityService.ExchangeToken` from its
  * `Authorization: Bearer <token>` header and puts the Caller in the context values.
- * Missing, malformed, unknown, expired and revoked tokens, and tokens whose subject is
- * gone, all get the same `unauthenticated` answer, so a caller learns nothing about why.
+ * Missing, malformed, unknown, expired and revoked tokens, tokens whose subject is gone and
+ * tokens of a suspended member all get the same `unauthenticated` answer, so a caller learns
+ * nothing about why. A read-only personal access token may call only NO_SIDE_EFFECTS methods.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { Clock } from "../clock.js";
@@ -36,7 +38,13 @@ export function createAuthenticationInterceptor({ sql, clock, log }: Authenticat
     const now = clock.now();
     const authenticated = await authenticate(sql, now, req.header.get("authorization"));
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
-    const { caller, lastUsedAt } = authenticated;
+    const { caller, lastUsedAt, readOnly } = authenticated;
+    if (readOnly && req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
+      throw new ConnectError(
+        "this token is read-only: it may call only methods without side effects",
+        Code.PermissionDenied,
+      );
+    }
     req.contextValues.set(callerKey, caller);
     const info = req.contextValues.get(requestInfoKey);
     if (info) info.subject = caller.subject.id;
@@ -54,7 +62,7 @@ async function authenticate(
   sql: Sql,
   now: Date,
   authorization: string | null,
-): Promise<{ caller: Caller; lastUsedAt: Date | null } | undefined> {
+): Promise<{ caller: Caller; lastUsedAt: Date | null; readOnly: boolean } | undefined> {
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
   const token = match?.[1];
   if (!token) return undefined;
@@ -63,12 +71,12 @@ async function authenticate(
   const row = await findTokenForAuth(sql, token);
   if (!row || row.kind !== kind || !row.subject_exists) return undefined;
   if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
-  if (row.principal !== "runner" && !row.member_role) return undefined;
+  if (row.principal !== "runner" && (!row.member_role || row.member_suspended)) return undefined;
   const caller: Caller = {
     subject: { id: row.subject_id, principal: principalFromDb(row.principal) },
     organizationId: row.organization_id,
     orgRole: row.member_role ?? undefined,
     tokenId: row.id,
   };
-  return { caller, lastUsedAt: row.last_used_at };
+  return { caller, lastUsedAt: row.last_used_at, readOnly: row.read_only };
 }

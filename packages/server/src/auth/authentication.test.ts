@@ -7,12 +7,14 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueExchangeToken, issueToken, revokeToken } from "../db/tokens.js";
+import { setUserSuspended } from "../db/users.js";
 import {
   bearer,
   callError,
   createTenancyFixture,
   type ManualClock,
   manualClock,
+  seedMember,
   startTestServer,
   type TenancyFixture,
   type TestServer,
@@ -109,6 +111,34 @@ describe("authentication", () => {
     expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
     await revokeToken(server.sql, orgA(), row.id, clock.now());
     await expectUnauthenticated(await whoAmI(`Bearer ${token}`));
+  });
+
+  it("refuses a suspended member's tokens on the very next request, and accepts them once lifted", async () => {
+    const { member, token } = await seedMember(server.sql, orgA(), { name: "A suspended engineer" });
+    expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
+    await setUserSuspended(server.sql, orgA(), member.id, true, clock.now());
+    await expectUnauthenticated(await whoAmI(`Bearer ${token}`));
+    await setUserSuspended(server.sql, orgA(), member.id, false, clock.now());
+    expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
+  });
+
+  it("lets a read-only token call only methods without side effects", async () => {
+    const { token } = await issueToken(server.sql, {
+      kind: "personal_access",
+      organizationId: orgA(),
+      subjectId: fx.callers["A member"].subject.id,
+      principal: "user",
+      expiresAt: null,
+      readOnly: true,
+    });
+    expect((await whoAmI(`Bearer ${token}`)).status).toBe(200);
+    const res = await fetch(`${server.baseUrl}/gitpod.v1.RunnerService/CreateRunner`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: "nope", provider: "RUNNER_PROVIDER_LINUX_HOST" }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: "permission_denied" });
   });
 
   it("accepts a token until its expiry, and not after", async () => {

@@ -17,6 +17,8 @@ export interface DbToken {
   revoked_at: Date | null;
   consumed_at: Date | null;
   last_used_at: Date | null;
+  /** A read-only token may call only NO_SIDE_EFFECTS methods. */
+  read_only: boolean;
 }
 
 /** A token row joined with what authentication needs about its subject. */
@@ -25,6 +27,8 @@ export interface DbTokenForAuth extends DbToken {
   member_role: "admin" | "member" | null;
   /** Whether the subject (member or runner) still exists. */
   subject_exists: boolean;
+  /** Whether the member is suspended (false for runners); a suspended member's tokens fail. */
+  member_suspended: boolean;
 }
 
 export interface IssueTokenInput {
@@ -34,15 +38,16 @@ export interface IssueTokenInput {
   principal: DbPrincipal;
   expiresAt: Date | null;
   description?: string;
+  readOnly?: boolean;
 }
 
 /** Stores a new token and returns its row and the secret (to be shown once). */
 export async function issueToken(sql: Db, input: IssueTokenInput): Promise<{ row: DbToken; token: string }> {
   const { token, hash } = generateToken(input.kind);
   const [row] = await sql<DbToken[]>`
-    insert into tokens (kind, organization_id, subject_id, principal, hash, description, expires_at)
+    insert into tokens (kind, organization_id, subject_id, principal, hash, description, expires_at, read_only)
     values (${input.kind}, ${input.organizationId}, ${input.subjectId}, ${input.principal}, ${hash},
-            ${input.description ?? ""}, ${input.expiresAt})
+            ${input.description ?? ""}, ${input.expiresAt}, ${input.readOnly ?? false})
     returning ${sql(tokenColumns)}`;
   return { row: row as DbToken, token };
 }
@@ -59,6 +64,7 @@ const tokenColumns = [
   "revoked_at",
   "consumed_at",
   "last_used_at",
+  "read_only",
 ] as const;
 
 /** Exchange tokens are one-time and expire 24 h after issuance (behaviour.md §4). */
@@ -80,15 +86,17 @@ export function issueExchangeToken(
 }
 
 /**
- * One lookup by hash (unique index) with the subject's current state: the member's role is
- * read live, so a role change or a removed member takes effect on the next request.
+ * One lookup by hash (unique index) with the subject's current state: the member's role and
+ * suspension are read live, so a role change, a suspension or a removed member takes effect
+ * on the next request.
  */
 export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenForAuth | undefined> {
   const [row] = await sql<DbTokenForAuth[]>`
     select t.id, t.kind, t.organization_id, t.subject_id, t.principal, t.description, t.created_at,
-           t.expires_at, t.revoked_at, t.consumed_at, t.last_used_at,
+           t.expires_at, t.revoked_at, t.consumed_at, t.last_used_at, t.read_only,
            m.role as member_role,
-           (m.id is not null or r.id is not null) as subject_exists
+           (m.id is not null or r.id is not null) as subject_exists,
+           (m.suspended_at is not null) as member_suspended
       from tokens t
       left join members m on t.principal <> 'runner' and m.id = t.subject_id and m.organization_id = t.organization_id
       left join runners r on t.principal = 'runner' and r.id = t.subject_id and r.organization_id = t.organization_id
@@ -142,4 +150,69 @@ export function listTokens(sql: Db, organizationId: string): Promise<DbToken[]> 
 export async function findToken(sql: Db, id: string): Promise<DbToken | undefined> {
   const [row] = await sql<DbToken[]>`select ${sql(tokenColumns)} from tokens where id = ${id}`;
   return row;
+}
+
+/**
+ * Which personal access tokens of users (UserService) a caller may see: its own, or, for an
+ * org admin, every user's of the org. Service accounts' tokens are ServiceAccountService's.
+ */
+export interface PersonalAccessTokenScope {
+  organizationId: string;
+  /** The caller; without `everyUser`, only its own tokens are visible. */
+  callerId: string;
+  everyUser: boolean;
+}
+
+/** A visible, live (not deleted) personal access token of a user, by id. */
+export async function findPersonalAccessToken(
+  sql: Db,
+  scope: PersonalAccessTokenScope,
+  id: string,
+): Promise<DbToken | undefined> {
+  const [row] = await sql<DbToken[]>`
+    select ${sql(tokenColumns)} from tokens
+     where id = ${id} and organization_id = ${scope.organizationId}
+       and kind = 'personal_access' and principal = 'user' and revoked_at is null
+       ${scope.everyUser ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
+  return row;
+}
+
+/**
+ * One page of visible, live personal access tokens of users, in (created_at, id) order.
+ * `userIds` restricts further (empty: no restriction). The row comparison lets
+ * tokens_subject_list_idx (one user) or tokens_organization_idx (an admin's view) seek
+ * straight to the cursor.
+ */
+export function listPersonalAccessTokens(
+  sql: Db,
+  q: PersonalAccessTokenScope & {
+    userIds: string[];
+    after: { createdAt: Date; id: string } | undefined;
+    limit: number;
+  },
+): Promise<DbToken[]> {
+  return sql<DbToken[]>`
+    select ${sql(tokenColumns)} from tokens
+     where organization_id = ${q.organizationId}
+       and kind = 'personal_access' and principal = 'user' and revoked_at is null
+       ${q.everyUser ? sql`` : sql`and subject_id = ${q.callerId}`}
+       ${q.userIds.length > 0 ? sql`and subject_id = any(${q.userIds}::uuid[])` : sql``}
+       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
+     order by created_at, id
+     limit ${q.limit}`;
+}
+
+/** Deletes (revokes) a visible personal access token; false when there is none to delete. */
+export async function revokePersonalAccessToken(
+  sql: Db,
+  scope: PersonalAccessTokenScope,
+  id: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await sql`
+    update tokens set revoked_at = ${now}
+     where id = ${id} and organization_id = ${scope.organizationId}
+       and kind = 'personal_access' and principal = 'user' and revoked_at is null
+       ${scope.everyUser ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
+  return rows.count === 1;
 }

@@ -1,0 +1,199 @@
+/**
+ * gitpod.v1.OrganizationService: the caller's organization and its users' roles
+ * (behaviour.md §12, docs/identity.md#organizationservice). Invites, JoinOrganization,
+ * LeaveOrganization and SSO configurations are not here yet: they answer `unimplemented`.
+ */
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import {
+  ListMembersRequest_SortField,
+  type OrganizationRole,
+  type OrganizationService,
+} from "@runnerplane/api/gitpod/v1/organization_pb";
+import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
+import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
+import { type Caller, callerOf } from "../auth/index.js";
+import type { Clock } from "../clock.js";
+import type { Sql } from "../db/index.js";
+import type { OrgRole } from "../db/members.js";
+import {
+  countOrganizationUsers,
+  type DbUserStatus,
+  listOrganizationUsers,
+  lockOrganizationAdmins,
+  type OrganizationUserFilter,
+  setOrganizationUserRole,
+} from "../db/organization-members.js";
+import { findOrganization, updateOrganization } from "../db/organizations.js";
+import { type PageTokens, paginate } from "../pagination/index.js";
+import { roleToDb, statusToDb, toOrganization, toOrganizationMember } from "./organization-mapper.js";
+
+export interface OrganizationServiceDeps {
+  sql: Sql;
+  clock: Clock;
+  pageTokens: () => Promise<PageTokens>;
+}
+
+/** The limits of `organizations.name` (migration 0001); the contract itself sets none. */
+const nameLength = { min: 1, max: 127 };
+
+/**
+ * The org named by a request, as the caller may use it (behaviour.md §2): another org's id
+ * is `not_found`, indistinguishable from an unknown one; a runner is no member of its org,
+ * and a plain member may not do what needs an admin: `permission_denied`.
+ */
+function authorizeOrganization(caller: Caller, organizationId: string, need: "member" | "admin"): string {
+  const id = organizationId.toLowerCase();
+  if (id !== caller.organizationId) throw organizationNotFound(organizationId);
+  if (caller.subject.principal === Principal.RUNNER) {
+    throw new ConnectError("a runner may not use OrganizationService", Code.PermissionDenied);
+  }
+  if (need === "admin" && caller.orgRole !== "admin") {
+    throw new ConnectError("only an organization admin may do this", Code.PermissionDenied);
+  }
+  return id;
+}
+
+function organizationNotFound(organizationId: string): ConnectError {
+  return new ConnectError(`organization ${organizationId} not found`, Code.NotFound);
+}
+
+/** Enum values the filter lists must name; the unspecified value matches nothing. */
+function mapAll<E extends number, D>(values: E[], map: Partial<Record<E, D>>, field: string): D[] {
+  return values.map((v) => {
+    const mapped = map[v];
+    if (mapped === undefined) {
+      throw new ConnectError(`${field}: ${v} is not a value to filter by`, Code.InvalidArgument);
+    }
+    return mapped;
+  });
+}
+
+const statusMap: Partial<Record<UserStatus, DbUserStatus | "left">> = {
+  ...statusToDb,
+  [UserStatus.LEFT]: "left",
+};
+
+export function createOrganizationService({
+  sql,
+  clock,
+  pageTokens,
+}: OrganizationServiceDeps): Partial<ServiceImpl<typeof OrganizationService>> {
+  return {
+    async getOrganization(req, ctx) {
+      const id = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
+      const row = await findOrganization(sql, id);
+      if (!row) throw organizationNotFound(req.organizationId);
+      return { organization: toOrganization(row) };
+    },
+
+    /**
+     * Name and invite domains, each only when given. Invite domains are kept lower-cased
+     * (domains compare case-insensitively) and have no effect until JoinOrganization exists.
+     */
+    async updateOrganization(req, ctx) {
+      if (req.name !== undefined) {
+        const length = [...req.name].length;
+        if (length < nameLength.min || length > nameLength.max) {
+          throw new ConnectError(
+            `name: must be ${nameLength.min} to ${nameLength.max} characters long`,
+            Code.InvalidArgument,
+          );
+        }
+      }
+      const id = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
+      const inviteDomains = req.inviteDomains
+        ? [...new Set(req.inviteDomains.domains.map((d) => d.toLowerCase()))]
+        : undefined;
+      // Nothing to change leaves updated_at alone.
+      const row =
+        req.name === undefined && inviteDomains === undefined
+          ? await findOrganization(sql, id)
+          : await updateOrganization(sql, id, { name: req.name, inviteDomains }, clock.now());
+      if (!row) throw organizationNotFound(req.organizationId);
+      return { organization: toOrganization(row) };
+    },
+
+    /**
+     * The org's users (service accounts are listed by ServiceAccountService), in the order
+     * they joined, oldest first unless `sort.order` is DESC. Sorting by name is not offered:
+     * page tokens continue after a (time, id) position (pagination/page-token.ts).
+     */
+    async listMembers(req, ctx) {
+      const f = req.filter;
+      const roles = mapAll(f?.roles ?? [], roleToDb, "filter.roles");
+      const statuses = f?.statuses.length
+        ? mapAll(f.statuses, statusMap, "filter.statuses").filter((s): s is DbUserStatus => s !== "left")
+        : undefined;
+      if (req.sort?.field === ListMembersRequest_SortField.NAME) {
+        throw new ConnectError(
+          "sort.field: SORT_FIELD_NAME is not supported; members list in the order they joined (SORT_FIELD_DATE_JOINED)",
+          Code.Unimplemented,
+        );
+      }
+      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
+      const filter: OrganizationUserFilter = {
+        organizationId,
+        search: (f?.search ?? "").toLowerCase(),
+        roles: [...new Set(roles)],
+        statuses: statuses && [...new Set(statuses)],
+        userIds: [...new Set((f?.userIds ?? []).map((id) => id.toLowerCase()))],
+        excludeGroupIds: [...new Set((f?.excludeGroupIds ?? []).map((id) => id.toLowerCase()))],
+        excludeMembersInAnyGroup: f?.excludeMembersInAnyTeam ?? false,
+      };
+      const order = req.sort?.order === SortOrder.DESC ? "desc" : "asc";
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.OrganizationService/ListMembers",
+        filter: { ...filter, order },
+        pagination: req.pagination,
+        fetch: (after, limit) => listOrganizationUsers(sql, { ...filter, order, after, limit }),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+      });
+      return {
+        members: page.rows.map(toOrganizationMember),
+        pagination: { nextToken: page.nextToken },
+        ...(req.count?.include
+          ? { count: { value: await countOrganizationUsers(sql, filter), relation: CountResponseRelation.EQ } }
+          : {}),
+      };
+    },
+
+    /**
+     * An admin sets a user's role; an active (not suspended) admin user must remain. A
+     * demotion first locks the org's admins
+     * (lockOrganizationAdmins), so of two concurrent demotions of the last two admins one
+     * waits for the other and then finds itself demoting the last one.
+     */
+    async setRole(req, ctx) {
+      const role = roleOf(req.role);
+      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
+      const userId = req.userId.toLowerCase();
+      await sql.begin(async (tx) => {
+        if (role === "member") {
+          const admins = await lockOrganizationAdmins(tx, organizationId);
+          const othersActive = admins.some((a) => a.id !== userId && a.active);
+          if (admins.some((a) => a.id === userId) && !othersActive) {
+            throw new ConnectError(
+              "the organization's last active admin cannot be demoted; make another user admin first",
+              Code.FailedPrecondition,
+            );
+          }
+        }
+        if (!(await setOrganizationUserRole(tx, organizationId, userId, role))) {
+          throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
+        }
+      });
+      return {};
+    },
+  };
+}
+
+function roleOf(role: OrganizationRole): OrgRole {
+  const mapped = roleToDb[role];
+  if (!mapped) {
+    throw new ConnectError("role: must be ORGANIZATION_ROLE_ADMIN or ORGANIZATION_ROLE_MEMBER", Code.InvalidArgument);
+  }
+  return mapped;
+}
