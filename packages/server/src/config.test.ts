@@ -86,3 +86,85 @@ describe("connection timeouts", () => {
     },
   );
 });
+
+describe("metrics settings", () => {
+  it("serve no metrics unless a metrics port or token is set", () => {
+    const config = loadConfig({}, "/srv");
+    expect(config.metricsPort).toBeUndefined();
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.metricsHost).toBe("0.0.0.0");
+  });
+
+  it("take a port of their own, bound where HOST is unless RUNNERPLANE_METRICS_HOST says otherwise", () => {
+    expect(loadConfig({ RUNNERPLANE_METRICS_PORT: "9464", HOST: "10.0.0.5" }, "/srv")).toMatchObject({
+      metricsPort: 9464,
+      metricsHost: "10.0.0.5",
+    });
+    expect(
+      loadConfig({ RUNNERPLANE_METRICS_PORT: "9464", RUNNERPLANE_METRICS_HOST: "127.0.0.1" }, "/srv"),
+    ).toMatchObject({ metricsHost: "127.0.0.1" });
+  });
+
+  it("refuse a metrics port that is no port, or the public one, naming the variable", () => {
+    for (const raw of ["soon", "-1", "65536"]) {
+      expect(() => loadConfig({ RUNNERPLANE_METRICS_PORT: raw }, "/srv")).toThrow(/RUNNERPLANE_METRICS_PORT/);
+    }
+    expect(() => loadConfig({ RUNNERPLANE_METRICS_PORT: "8080" }, "/srv")).toThrow(
+      "RUNNERPLANE_METRICS_PORT must differ from PORT (both are 8080)",
+    );
+  });
+
+  it("take a bearer token of at least 16 visible characters, and refuse a weaker one", () => {
+    expect(loadConfig({ RUNNERPLANE_METRICS_TOKEN: "0123456789abcdef" }, "/srv").metricsToken).toBe("0123456789abcdef");
+    for (const raw of ["short", "has a space in it somewhere", "tab\tseparated-token-value"]) {
+      expect(() => loadConfig({ RUNNERPLANE_METRICS_TOKEN: raw }, "/srv")).toThrow(ConfigError);
+      expect(() => loadConfig({ RUNNERPLANE_METRICS_TOKEN: raw }, "/srv")).toThrow(/RUNNERPLANE_METRICS_TOKEN/);
+    }
+  });
+});
+
+describe("the OTLP traces endpoint", () => {
+  it("is unset, and tracing off, without the OpenTelemetry endpoint variables", () => {
+    expect(loadConfig({}, "/srv").otlpTracesUrl).toBeUndefined();
+  });
+
+  it("follows the SDK's rules: the base endpoint gets /v1/traces, the traces endpoint is taken as it is", () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }, "/srv").otlpTracesUrl).toBe(
+      "http://collector:4318/v1/traces",
+    );
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otel.example.com/base/" }, "/srv").otlpTracesUrl).toBe(
+      "https://otel.example.com/base/v1/traces",
+    );
+    expect(
+      loadConfig(
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://traces.example.com:4318/custom",
+        },
+        "/srv",
+      ).otlpTracesUrl,
+    ).toBe("http://traces.example.com:4318/custom");
+  });
+
+  it("is off with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none", () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" };
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: "true" }, "/srv").otlpTracesUrl).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: "none" }, "/srv").otlpTracesUrl).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: "otlp" }, "/srv").otlpTracesUrl).toBeDefined();
+  });
+
+  it("refuses what it cannot export to, naming the variable", () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, "/srv")).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT must be an http/,
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "grpc://collector:4317" }, "/srv")).toThrow(
+      /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http/,
+    );
+    expect(() =>
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }, "/srv"),
+    ).toThrow('OTEL_EXPORTER_OTLP_PROTOCOL: only http/protobuf is supported (got "grpc")');
+    expect(() =>
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318", OTEL_TRACES_EXPORTER: "zipkin" }, "/srv"),
+    ).toThrow(/OTEL_TRACES_EXPORTER/);
+  });
+});

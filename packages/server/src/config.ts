@@ -43,6 +43,17 @@ export interface Config {
   /** Keys for secrets at rest (RUNNERPLANE_SECRET_KEYS, `id:base64,…`, first encrypts); required with DATABASE_URL. */
   secretKeys: SecretKey[] | undefined;
   logLevel: LogLevel;
+  /** A port of its own serving only /metrics (RUNNERPLANE_METRICS_PORT); unset: none. */
+  metricsPort: number | undefined;
+  /** Interface the metrics port binds (RUNNERPLANE_METRICS_HOST, default HOST). */
+  metricsHost: string;
+  /** Bearer token /metrics asks for, on the public port and the metrics port (RUNNERPLANE_METRICS_TOKEN). */
+  metricsToken: string | undefined;
+  /**
+   * Where spans go (OTLP over HTTP, protobuf): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+   * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Unset: no tracing at all.
+   */
+  otlpTracesUrl: string | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -83,6 +94,10 @@ export function loadConfig(env: Env, cwd: string): Config {
   if (!URL.canParse(publicUrl)) {
     throw new ConfigError(`RUNNERPLANE_PUBLIC_URL must be an absolute URL (got "${publicUrl}")`);
   }
+  const metricsPort = env.RUNNERPLANE_METRICS_PORT ? integer(env, "RUNNERPLANE_METRICS_PORT", 0, 0, 65535) : undefined;
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError(`RUNNERPLANE_METRICS_PORT must differ from PORT (both are ${port})`);
+  }
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// URL");
@@ -118,7 +133,56 @@ export function loadConfig(env: Env, cwd: string): Config {
     runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
     secretKeys: secretKeys(env.RUNNERPLANE_SECRET_KEYS),
     logLevel,
+    metricsPort,
+    metricsHost: env.RUNNERPLANE_METRICS_HOST || host,
+    metricsToken: metricsToken(env.RUNNERPLANE_METRICS_TOKEN),
+    otlpTracesUrl: otlpTracesUrl(env),
   };
+}
+
+/** A bearer token: visible ASCII without spaces (it travels in a header), long enough not to be guessed. */
+function metricsToken(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (!/^[\x21-\x7e]+$/.test(raw) || raw.length < 16) {
+    throw new ConfigError(
+      "RUNNERPLANE_METRICS_TOKEN must be at least 16 visible ASCII characters without spaces (e.g. openssl rand -hex 32)",
+    );
+  }
+  return raw;
+}
+
+/**
+ * The OTLP traces endpoint, by the OpenTelemetry SDK's rules: the signal's own variable as
+ * it is, or the base endpoint with `/v1/traces`. `OTEL_SDK_DISABLED=true` and
+ * `OTEL_TRACES_EXPORTER=none` turn tracing off. Only OTLP over HTTP with protobuf is built
+ * in, so another protocol stops start-up rather than sending protobuf to, say, a gRPC port.
+ */
+function otlpTracesUrl(env: Env): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const exporters = list(env.OTEL_TRACES_EXPORTER);
+  for (const exporter of exporters) {
+    if (exporter !== "otlp" && exporter !== "none") {
+      throw new ConfigError(`OTEL_TRACES_EXPORTER: only otlp (or none) is supported (got "${exporter}")`);
+    }
+  }
+  if (exporters.length > 0 && !exporters.includes("otlp")) return undefined;
+  const name = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined);
+  if (url === undefined) return undefined;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    throw new ConfigError(`${name} must be an http:// or https:// URL (got "${env[name]}")`);
+  }
+  const protocolName = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+    : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  const protocol = env[protocolName];
+  if (protocol && protocol !== "http/protobuf") {
+    throw new ConfigError(`${protocolName}: only http/protobuf is supported (got "${protocol}")`);
+  }
+  return url;
 }
 
 function secretKeys(raw: string | undefined): SecretKey[] | undefined {

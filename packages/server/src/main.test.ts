@@ -2,59 +2,32 @@
  * The real entry point (dist/main.js, built by `pnpm build`; turbo builds before
  * testing) as a separate process: graceful shutdown, and the embedded-Postgres default.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestDatabase, seedOrganization, type TestDatabase } from "./testing/index.js";
+import {
+  createTestDatabase,
+  mainJs,
+  seedOrganization,
+  startMain as startMainProcess,
+  type TestDatabase,
+} from "./testing/index.js";
 
-const mainJs = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const cliJs = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const run = promisify(execFile);
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function startMain(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? "", PORT: "0", HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await exited;
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      lines.push(entry);
-      if (entry.msg === "listening") resolve(entry.port as number);
-    });
-    void exited.then((code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
-  });
-  return { child, port, lines, exited };
-}
+const startMain = (env: Record<string, string>) => startMainProcess(env, cleanups);
 
 function connectRefused(port: number): Promise<boolean> {
   return new Promise((resolve) => {

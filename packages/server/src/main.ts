@@ -9,8 +9,10 @@ import path from "node:path";
 import { ensureDefaultOrganization } from "./admin/default-organization.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createKeyRing, generateSecretKey, parseSecretKeys } from "./crypto/index.js";
-import { migrate, openDatabase } from "./db/index.js";
+import { createStatementObserver, migrate, openDatabase } from "./db/index.js";
 import { createLogger } from "./logging/index.js";
+import { createMetrics, createMetricsEndpoint, startMetricsServer } from "./observability/index.js";
+import { services } from "./routes.js";
 import { build } from "./server.js";
 import { encryptPlaintextMetricsPasswords } from "./services/metrics-password.js";
 
@@ -18,6 +20,19 @@ async function main(): Promise<void> {
   // INIT_CWD: where the user ran `pnpm start`, so relative paths mean what they typed.
   const config = loadConfig(process.env, process.env.INIT_CWD ?? process.cwd());
   const log = createLogger({ level: config.logLevel });
+  // Metrics are recorded only where they can be read: on the metrics port, or behind the token.
+  const metrics =
+    config.metricsPort !== undefined || config.metricsToken !== undefined
+      ? createMetrics({ services, poolSize: config.dbPoolSize })
+      : undefined;
+  // Without an OTLP endpoint the SDK is not even loaded (docs/operations.md).
+  const tracing = config.otlpTracesUrl
+    ? (await import("./observability/tracing.js")).startTracing({ url: config.otlpTracesUrl, log })
+    : undefined;
+  const statements =
+    metrics || tracing
+      ? createStatementObserver({ settled: metrics?.statementSettled, started: tracing?.statementStarted })
+      : undefined;
 
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -26,8 +41,10 @@ async function main(): Promise<void> {
     connectTimeoutMs: config.dbConnectTimeoutMs,
     monitorHealth: true,
     log,
+    observer: statements,
   });
   const { sql, health } = db;
+  if (metrics && statements) metrics.watchDatabase(statements, health);
   try {
     await migrate(sql, { log });
     if (db.startedEmbedded) await ensureDefaultOrganization(sql, config.dataDir, log);
@@ -39,7 +56,23 @@ async function main(): Promise<void> {
   const keyRing = createKeyRing(config.secretKeys ?? (await embeddedSecretKeys(config, db.startedEmbedded)));
   // Secrets older versions stored in plaintext, which the migrations cannot encrypt.
   await encryptPlaintextMetricsPasswords(sql, keyRing, log);
-  const server = build({ config, sql, log, keyRing, health });
+  const server = build({ config, sql, log, keyRing, health, metrics, tracer: tracing?.rpc });
+  const metricsServer =
+    metrics && config.metricsPort !== undefined
+      ? await startMetricsServer(
+          createMetricsEndpoint(metrics, config.metricsToken),
+          config.metricsPort,
+          config.metricsHost,
+        )
+      : undefined;
+  if (metricsServer) {
+    log.info("serving metrics", { host: metricsServer.address.address, port: metricsServer.address.port });
+  }
+  if (tracing && config.otlpTracesUrl) {
+    // Origin and path only: user info or a query string may hold a credential.
+    const { origin, pathname } = new URL(config.otlpTracesUrl);
+    log.info("exporting traces", { otlp_traces_url: `${origin}${pathname}` });
+  }
   const address = await server.listen(config.port, config.host);
   log.info("listening", { host: address.address, port: address.port, public_url: config.publicUrl });
 
@@ -52,6 +85,9 @@ async function main(): Promise<void> {
     stopping = true;
     log.info("shutting down", { signal });
     await server.close();
+    await metricsServer?.close();
+    // After the server: the last calls' spans have ended and go out with the rest.
+    await tracing?.shutdown().catch(() => {});
     await db.close();
     log.info("stopped");
     process.exit(0);

@@ -12,6 +12,7 @@ import { compressMinBytes, gzip } from "./http/compression.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
+import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTracer } from "./observability/index.js";
 import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
@@ -21,7 +22,7 @@ export type ServerConfig = Pick<
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders">>;
+  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken">>;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -33,6 +34,10 @@ export interface ServerDeps {
   keyRing: KeyRing;
   /** The database's reachability (db/health.ts), for /readyz; without it /readyz asks the pool. */
   health?: DatabaseHealth | undefined;
+  /** Prometheus metrics (observability/metrics.ts); absent: none are recorded. */
+  metrics?: Metrics | undefined;
+  /** A server span per call (observability/tracing.ts); absent: no tracing work at all. */
+  tracer?: RpcTracer | undefined;
 }
 
 export interface Server {
@@ -41,8 +46,8 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function build({ config, sql, log, keyRing, health, clock = systemClock }: ServerDeps): Server {
-  const relay = createRelay({ sql, clock, log });
+export function build({ config, sql, log, keyRing, health, metrics, tracer, clock = systemClock }: ServerDeps): Server {
+  const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
   const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay });
   const router = createConnectRouter({
     interceptors: interceptors(deps),
@@ -77,6 +82,9 @@ export function build({ config, sql, log, keyRing, health, clock = systemClock }
     corsAllowedHeaders: config.corsAllowedHeaders ?? [],
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
+    observer: createRequestObserver({ metrics, tracer }),
+    // On the public port only behind its token; the metrics port is main.ts's.
+    metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
     ready: async () => {
       if (
         health

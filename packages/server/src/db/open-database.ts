@@ -8,6 +8,7 @@ import { createDatabaseIfMissing } from "./databases.js";
 import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { createDatabaseHealth, type DatabaseHealth } from "./health.js";
 import { createSql, type Sql } from "./sql.js";
+import type { StatementObserver } from "./statement-observer.js";
 
 export interface OpenDatabaseOptions {
   databaseUrl: string | undefined;
@@ -20,6 +21,8 @@ export interface OpenDatabaseOptions {
   monitorHealth?: boolean;
   /** How long a new pool connection may take, in ms. */
   connectTimeoutMs?: number | undefined;
+  /** Sees the pool's statements, for metrics and tracing (db/statement-observer.ts). */
+  observer?: StatementObserver | undefined;
 }
 
 export interface OpenedDatabase {
@@ -37,7 +40,12 @@ const embeddedDatabase = "runnerplane";
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OpenedDatabase> {
   const pool = (url: string) => {
     const health = options.monitorHealth ? createDatabaseHealth(url, { log: options.log }) : undefined;
-    const sql = createSql(url, { max: options.poolSize, health, connectTimeoutMs: options.connectTimeoutMs });
+    const sql = createSql(url, {
+      max: options.poolSize,
+      health,
+      connectTimeoutMs: options.connectTimeoutMs,
+      observer: options.observer,
+    });
     const close = async () => {
       await health?.close();
       await sql.end({ timeout: 5 });

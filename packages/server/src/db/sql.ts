@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import type { DatabaseHealth } from "./health.js";
 import { createQueryGuard, type QueryHook } from "./query-guard.js";
+import type { StatementObserver } from "./statement-observer.js";
 
 /** The database handle every service and repository receives. */
 export type Sql = postgres.Sql;
@@ -20,6 +21,8 @@ export interface SqlOptions {
   health?: DatabaseHealth | undefined;
   /** How long a new connection may take to be ready, in ms (default 5 000). */
   connectTimeoutMs?: number | undefined;
+  /** Sees every statement the guard lets through, for metrics and tracing (db/statement-observer.ts). */
+  observer?: StatementObserver | undefined;
 }
 
 /**
@@ -38,7 +41,15 @@ const reconnectDelaySeconds = () => 0.1 + Math.random() * 0.15;
  * the query guard (db/query-guard.ts), which ties it to its request.
  */
 export function createSql(url: string, options: SqlOptions): Sql {
-  const onquery: QueryHook = createQueryGuard(options.health);
+  const guard: QueryHook = createQueryGuard(options.health);
+  const observer = options.observer;
+  const onquery: QueryHook = observer
+    ? (query, kind) => {
+        if (!guard(query, kind)) return false;
+        observer.observe(query, kind);
+        return true;
+      }
+    : guard;
   const sql = postgres(url, {
     max: options.max,
     // A refused connection fails at once; an unreachable host gives up after 5 s rather

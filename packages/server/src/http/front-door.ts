@@ -25,6 +25,7 @@ import {
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "../logging/index.js";
+import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { createCors } from "./cors.js";
 import {
@@ -48,6 +49,10 @@ export interface FrontDoorOptions {
   requestTimeoutMs: number;
   /** Readiness: database reachable and migrated. */
   ready: () => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Metrics and tracing of each request (observability/); absent: none at all. */
+  observer?: RequestObserver | undefined;
+  /** `GET /metrics` on this port, when a metrics token is configured (observability/metrics-endpoint.ts). */
+  metrics?: MetricsEndpoint | undefined;
 }
 
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
@@ -80,18 +85,25 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
 
     const rpcPath = path.startsWith(`${apiPrefix}/`) ? path.slice(apiPrefix.length) : path;
     const handler = byPath.get(rpcPath);
+    const isProbe = path === "/healthz" || path === "/readyz" || (path === "/metrics" && options.metrics !== undefined);
+    const protocol = protocolOf(header("content-type"), method);
+    const observed =
+      corsDecision.preflight || isProbe
+        ? undefined
+        : options.observer?.start(rpcPath, handler?.method, protocol, req.headers);
     res.once("close", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const isProbe = path === "/healthz" || path === "/readyz";
+      observed?.end(info.code, !res.writableFinished, durationMs / 1000);
       (isProbe ? log.debug : log.info)("request", {
         request_id: info.id,
         http_method: method,
         path,
         procedure: handler ? rpcPath.slice(1) : undefined,
-        protocol: handler ? protocolOf(header("content-type"), method) : undefined,
+        protocol: handler ? protocol : undefined,
         status: res.statusCode,
         code: info.code === undefined || info.code === "ok" ? info.code : codeToString(info.code),
         subject: info.subject,
+        trace_id: observed?.traceId,
         duration_ms: Math.round(durationMs * 100) / 100,
         aborted: !res.writableFinished || undefined,
       });
@@ -104,6 +116,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     if (!handler) {
       if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (method === "GET" && path === "/readyz") return void respondReady(options, res);
+      if (path === "/metrics" && options.metrics) return options.metrics(req, res);
       if (rpcPathShape.test(rpcPath)) {
         // Names an RPC, just not one served here: "not available", not "no such resource".
         info.code = C.Unimplemented;
@@ -129,18 +142,19 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
         { status: 415 },
       );
     }
-    void serve(handler, req, res, info, options, method === "POST" && jsonContentType.test(contentType)).catch(
-      (error: unknown) => {
-        // Answered already: the body missed its deadline, and reading it then failed.
-        if (res.writableEnded) return;
-        const ce = ConnectError.from(error);
-        info.code = ce.code;
-        if (ce.code === C.Internal) log.error("request failed", { request_id: info.id, error });
-        if (!res.headersSent)
-          writeConnectError(res, ce.code, ce.code === C.Internal ? "internal error" : ce.rawMessage);
-        else res.destroy();
-      },
-    );
+    const connectJson = method === "POST" && jsonContentType.test(contentType);
+    const served = observed
+      ? observed.run(() => serve(handler, req, res, info, options, connectJson))
+      : serve(handler, req, res, info, options, connectJson);
+    void served.catch((error: unknown) => {
+      // Answered already: the body missed its deadline, and reading it then failed.
+      if (res.writableEnded) return;
+      const ce = ConnectError.from(error);
+      info.code = ce.code;
+      if (ce.code === C.Internal) log.error("request failed", { request_id: info.id, error });
+      if (!res.headersSent) writeConnectError(res, ce.code, ce.code === C.Internal ? "internal error" : ce.rawMessage);
+      else res.destroy();
+    });
   };
 }
 
@@ -337,7 +351,7 @@ function json(res: NodeResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function protocolOf(contentType: string | undefined, method: string): string {
+function protocolOf(contentType: string | undefined, method: string): RpcProtocol {
   if (method === "GET") return "connect";
   if (!contentType) return "unknown";
   if (contentType.startsWith("application/grpc-web")) return "grpc-web";

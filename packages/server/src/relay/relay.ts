@@ -39,13 +39,49 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/** How a relayed call ended, for metrics (observability/metrics.ts). */
+export const relayCallOutcomes = [
+  /** The runner answered with a response. */
+  "answered",
+  /** The runner answered with an error. */
+  "runner_error",
+  /** No process holds a live stream of the runner. */
+  "not_connected",
+  /** The runner did not answer in time. */
+  "timeout",
+  /** The caller went away, or its deadline passed, first. */
+  "canceled",
+  /** Anything else: the database, a lost answer. */
+  "failed",
+] as const;
+
+export type RelayCallOutcome = (typeof relayCallOutcomes)[number];
+
+/** What the relay tells metrics; every method is cheap and never throws. */
+export interface RelayObserver {
+  /** This process now holds `by` more runner streams (fewer when negative). */
+  streamsChanged(by: number): void;
+  callEnded(outcome: RelayCallOutcome, seconds: number): void;
+}
+
 interface LocalStream {
   id: string;
   runnerId: string;
   queue: AsyncQueue<WatchRequestsResponse>;
 }
 
-export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: Logger }): Relay {
+export function createRelay({
+  sql,
+  clock,
+  log,
+  observer,
+}: {
+  sql: Sql;
+  clock: Clock;
+  log: Logger;
+  /** Metrics: streams held, calls and their outcomes. */
+  observer?: RelayObserver | undefined;
+}): Relay {
   const serverId = randomUUID();
   /**
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
@@ -129,7 +165,7 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       return row?.connected === true;
     },
 
-    async call(runnerId, request, timeoutMs, signal) {
+    call: observeCalls(observer, async (runnerId, request, timeoutMs, signal) => {
       await listen();
       const id = randomUUID();
       const message = create(WatchRequestsResponseSchema, { requestId: id, request });
@@ -204,7 +240,7 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
           }).catch(() => {});
         }
       }
-    },
+    }),
 
     async answer(runnerId, response) {
       const waiter = waiters.get(response.requestId);
@@ -240,7 +276,7 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       const local: LocalStream = { id: randomUUID(), runnerId, queue: new AsyncQueue() };
       const close = () => {
         local.queue.close();
-        streams.get(runnerId)?.delete(local);
+        if (streams.get(runnerId)?.delete(local)) observer?.streamsChanged(-1);
         detached(async () => {
           await sql`delete from runner_connections where stream_id = ${local.id}`;
         }).catch(() => {});
@@ -257,6 +293,7 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
             const set = streams.get(runnerId) ?? new Set<LocalStream>();
             streams.set(runnerId, set);
             set.add(local);
+            observer?.streamsChanged(1);
             // Ended while registering (or before: an aborted signal fires no listener): undo it,
             // or the heartbeat would keep a stream nobody reads "connected" for ever.
             if (signal.aborted) return close();
@@ -282,6 +319,7 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       heartbeat = undefined;
       for (const set of streams.values()) for (const s of [...set]) s.queue.close();
       const ids = [...streams.values()].flatMap((set) => [...set].map((s) => s.id));
+      observer?.streamsChanged(-ids.length);
       streams.clear();
       if (ids.length > 0)
         await sql`delete from runner_connections where stream_id = any(${ids}::uuid[])`.catch(() => {});
@@ -289,4 +327,35 @@ export function createRelay({ sql, clock, log }: { sql: Sql; clock: Clock; log: 
       await l?.unlisten().catch(() => {});
     },
   };
+}
+
+/** The relay's calls, each reported to the observer with its outcome and duration. */
+function observeCalls(observer: RelayObserver | undefined, call: Relay["call"]): Relay["call"] {
+  if (!observer) return call;
+  return async (runnerId, request, timeoutMs, signal) => {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const answer = await call(runnerId, request, timeoutMs, signal);
+      observer.callEnded(answer.response.case === "error" ? "runner_error" : "answered", seconds());
+      return answer;
+    } catch (error) {
+      observer.callEnded(failedOutcome(error, signal), seconds());
+      throw error;
+    }
+  };
+}
+
+/**
+ * Why a call failed. The call's own ConnectErrors say it: `unavailable` is the runner not
+ * being connected, `deadline_exceeded` its answer timer; database errors are never
+ * ConnectErrors here (they are translated later, by the error interceptor).
+ */
+function failedOutcome(error: unknown, signal: AbortSignal): RelayCallOutcome {
+  if (signal.aborted) return "canceled";
+  if (!(error instanceof ConnectError)) return "failed";
+  if (error.code === Code.Unavailable) return "not_connected";
+  if (error.code === Code.DeadlineExceeded) return "timeout";
+  if (error.code === Code.Canceled) return "canceled";
+  return "failed";
 }

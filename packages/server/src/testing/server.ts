@@ -7,6 +7,7 @@ import type { Clock } from "../clock.js";
 import { createKeyRing, type KeyRing } from "../crypto/index.js";
 import type { DatabaseHealth, Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
+import type { Metrics, RpcTracer } from "../observability/index.js";
 import { build, type ServerConfig } from "../server.js";
 import { createTestDatabase } from "./database.js";
 
@@ -39,6 +40,8 @@ export async function startTestServer(
     clock?: Clock;
     keyRing?: KeyRing;
     health?: DatabaseHealth;
+    metrics?: Metrics;
+    tracer?: RpcTracer;
   } = {},
 ): Promise<TestServer> {
   const db = options.sql ? undefined : await createTestDatabase();
@@ -52,6 +55,8 @@ export async function startTestServer(
     keyRing: options.keyRing ?? testKeyRing,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.health ? { health: options.health } : {}),
+    metrics: options.metrics,
+    tracer: options.tracer,
   });
   const address = await server.listen(0, "127.0.0.1");
   return {
