@@ -7,7 +7,6 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
-import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
@@ -66,10 +65,12 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
           joinId: { case: "inviteId", value: validId },
         }),
     ],
-    ["GroupService.ListGroups", () => createClient(GroupService, transport()).listGroups({})],
     [
-      "ServiceAccountService.ListServiceAccounts",
-      () => createClient(ServiceAccountService, transport()).listServiceAccounts({}),
+      "ServiceAccountService.CreateServiceAccountAccessToken",
+      () =>
+        createClient(ServiceAccountService, transport()).createServiceAccountAccessToken({
+          serviceAccountId: validId,
+        }),
     ],
     ["EventService.ListAuditLogs", () => createClient(EventService, transport()).listAuditLogs({})],
     [

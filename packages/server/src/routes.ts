@@ -28,11 +28,13 @@ import {
   createPaginationQueryInterceptor,
   createRequestScopeInterceptor,
 } from "./rpc/index.js";
+import { createGroupService } from "./services/group-service.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
+import { createServiceAccountService } from "./services/service-account-service.js";
 import { createUserService } from "./services/user-service.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
@@ -96,7 +98,7 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   // `unimplemented` until the issue that builds it lands.
   router.service(UserService, createUserService(deps));
   router.service(OrganizationService, createOrganizationService(deps));
-  router.service(GroupService, {});
-  router.service(ServiceAccountService, {});
+  router.service(GroupService, createGroupService(deps));
+  router.service(ServiceAccountService, createServiceAccountService(deps));
   router.service(EventService, {});
 }

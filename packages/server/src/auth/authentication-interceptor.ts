@@ -72,6 +72,7 @@ async function authenticate(
   if (!row || row.kind !== kind || !row.subject_exists) return undefined;
   if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
   if (row.principal !== "runner" && (!row.member_role || row.member_suspended)) return undefined;
+  if (row.member_valid_until && row.member_valid_until <= now) return undefined;
   const caller: Caller = {
     subject: { id: row.subject_id, principal: principalFromDb(row.principal) },
     organizationId: row.organization_id,

@@ -29,6 +29,8 @@ export interface DbTokenForAuth extends DbToken {
   subject_exists: boolean;
   /** Whether the member is suspended (false for runners); a suspended member's tokens fail. */
   member_suspended: boolean;
+  /** A service account's `valid_until` (migration 0009): after it none of its tokens works. */
+  member_valid_until: Date | null;
 }
 
 export interface IssueTokenInput {
@@ -52,7 +54,8 @@ export async function issueToken(sql: Db, input: IssueTokenInput): Promise<{ row
   return { row: row as DbToken, token };
 }
 
-const tokenColumns = [
+/** The columns of DbToken, for every module that returns token rows. */
+export const tokenColumns = [
   "id",
   "kind",
   "organization_id",
@@ -96,7 +99,8 @@ export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenF
            t.expires_at, t.revoked_at, t.consumed_at, t.last_used_at, t.read_only,
            m.role as member_role,
            (m.id is not null or r.id is not null) as subject_exists,
-           (m.suspended_at is not null) as member_suspended
+           (m.suspended_at is not null) as member_suspended,
+           m.valid_until as member_valid_until
       from tokens t
       left join members m on t.principal <> 'runner' and m.id = t.subject_id and m.organization_id = t.organization_id
       left join runners r on t.principal = 'runner' and r.id = t.subject_id and r.organization_id = t.organization_id
