@@ -5,7 +5,6 @@
  */
 import type { DbMember } from "./members.js";
 import type { Db } from "./sql.js";
-import { type DbToken, tokenColumns } from "./tokens.js";
 
 export interface DbServiceAccount extends DbMember {
   kind: "service_account";
@@ -129,61 +128,4 @@ export async function deleteServiceAccount(sql: Db, organizationId: string, id: 
   await sql`delete from tokens where subject_id = ${id} and organization_id = ${organizationId}`;
   await sql`delete from host_authentication_tokens where subject_id = ${id} and organization_id = ${organizationId}`;
   return true;
-}
-
-/**
- * Which service-account tokens a caller sees: its own (a service account), or every service
- * account's of the org (an org admin).
- */
-export interface ServiceAccountTokenScope {
-  organizationId: string;
-  callerId: string;
-  everyServiceAccount: boolean;
-}
-
-/** A visible, live (not deleted) token of a service account, by id. */
-export async function findServiceAccountToken(
-  sql: Db,
-  scope: ServiceAccountTokenScope,
-  id: string,
-): Promise<DbToken | undefined> {
-  const [row] = await sql<DbToken[]>`
-    select ${sql(tokenColumns)} from tokens
-     where id = ${id} and organization_id = ${scope.organizationId}
-       and kind = 'personal_access' and principal = 'service_account' and revoked_at is null
-       ${scope.everyServiceAccount ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
-  return row;
-}
-
-/**
- * One page of visible, live service-account tokens in (created_at, id) order: the caller's
- * own through tokens_subject_list_idx, an admin's view through tokens_organization_idx.
- */
-export function listServiceAccountTokens(
-  sql: Db,
-  q: ServiceAccountTokenScope & { after: { createdAt: Date; id: string } | undefined; limit: number },
-): Promise<DbToken[]> {
-  return sql<DbToken[]>`
-    select ${sql(tokenColumns)} from tokens
-     where organization_id = ${q.organizationId}
-       and kind = 'personal_access' and principal = 'service_account' and revoked_at is null
-       ${q.everyServiceAccount ? sql`` : sql`and subject_id = ${q.callerId}`}
-       ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
-     order by created_at, id
-     limit ${q.limit}`;
-}
-
-/** Deletes (revokes) a visible service-account token; false when there is none to delete. */
-export async function revokeServiceAccountToken(
-  sql: Db,
-  scope: ServiceAccountTokenScope,
-  id: string,
-  now: Date,
-): Promise<boolean> {
-  const rows = await sql`
-    update tokens set revoked_at = ${now}
-     where id = ${id} and organization_id = ${scope.organizationId}
-       and kind = 'personal_access' and principal = 'service_account' and revoked_at is null
-       ${scope.everyServiceAccount ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
-  return rows.count === 1;
 }

@@ -54,8 +54,7 @@ export async function issueToken(sql: Db, input: IssueTokenInput): Promise<{ row
   return { row: row as DbToken, token };
 }
 
-/** The columns of DbToken, for every module that returns token rows. */
-export const tokenColumns = [
+const tokenColumns = [
   "id",
   "kind",
   "organization_id",
@@ -157,66 +156,59 @@ export async function findToken(sql: Db, id: string): Promise<DbToken | undefine
 }
 
 /**
- * Which personal access tokens of users (UserService) a caller may see: its own, or, for an
- * org admin, every user's of the org. Service accounts' tokens are ServiceAccountService's.
+ * Which personal access tokens of one kind of member a caller may see: its own, or, for an
+ * org admin, every such member's of the org. Users' tokens are UserService's, service
+ * accounts' are ServiceAccountService's.
  */
-export interface PersonalAccessTokenScope {
+export interface MemberTokenScope {
   organizationId: string;
-  /** The caller; without `everyUser`, only its own tokens are visible. */
+  principal: "user" | "service_account";
+  /** The caller; without `everyMember`, only its own tokens are visible. */
   callerId: string;
-  everyUser: boolean;
+  everyMember: boolean;
 }
 
-/** A visible, live (not deleted) personal access token of a user, by id. */
-export async function findPersonalAccessToken(
-  sql: Db,
-  scope: PersonalAccessTokenScope,
-  id: string,
-): Promise<DbToken | undefined> {
+/** The visible, live (not deleted) tokens of a scope, as a condition on `tokens`. */
+function visibleTokens(sql: Db, scope: MemberTokenScope) {
+  return sql`organization_id = ${scope.organizationId}
+         and kind = 'personal_access' and principal = ${scope.principal} and revoked_at is null
+         ${scope.everyMember ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
+}
+
+/** A visible, live token of the scope, by id. */
+export async function findMemberToken(sql: Db, scope: MemberTokenScope, id: string): Promise<DbToken | undefined> {
   const [row] = await sql<DbToken[]>`
-    select ${sql(tokenColumns)} from tokens
-     where id = ${id} and organization_id = ${scope.organizationId}
-       and kind = 'personal_access' and principal = 'user' and revoked_at is null
-       ${scope.everyUser ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
+    select ${sql(tokenColumns)} from tokens where id = ${id} and ${visibleTokens(sql, scope)}`;
   return row;
 }
 
 /**
- * One page of visible, live personal access tokens of users, in (created_at, id) order.
- * `userIds` restricts further (empty: no restriction). The row comparison lets
- * tokens_subject_list_idx (one user) or tokens_organization_idx (an admin's view) seek
+ * One page of visible, live tokens of the scope, in (created_at, id) order. `subjectIds`
+ * restricts further (empty: no restriction). The row comparison lets
+ * tokens_subject_list_idx (one member) or tokens_organization_idx (an admin's view) seek
  * straight to the cursor.
  */
-export function listPersonalAccessTokens(
+export function listMemberTokens(
   sql: Db,
-  q: PersonalAccessTokenScope & {
-    userIds: string[];
+  q: MemberTokenScope & {
+    subjectIds?: string[];
     after: { createdAt: Date; id: string } | undefined;
     limit: number;
   },
 ): Promise<DbToken[]> {
+  const subjects = q.subjectIds ?? [];
   return sql<DbToken[]>`
     select ${sql(tokenColumns)} from tokens
-     where organization_id = ${q.organizationId}
-       and kind = 'personal_access' and principal = 'user' and revoked_at is null
-       ${q.everyUser ? sql`` : sql`and subject_id = ${q.callerId}`}
-       ${q.userIds.length > 0 ? sql`and subject_id = any(${q.userIds}::uuid[])` : sql``}
+     where ${visibleTokens(sql, q)}
+       ${subjects.length > 0 ? sql`and subject_id = any(${subjects}::uuid[])` : sql``}
        ${q.after ? sql`and (created_at, id) > (${q.after.createdAt}, ${q.after.id}::uuid)` : sql``}
      order by created_at, id
      limit ${q.limit}`;
 }
 
-/** Deletes (revokes) a visible personal access token; false when there is none to delete. */
-export async function revokePersonalAccessToken(
-  sql: Db,
-  scope: PersonalAccessTokenScope,
-  id: string,
-  now: Date,
-): Promise<boolean> {
+/** Deletes (revokes) a visible token of the scope; false when there is none to delete. */
+export async function revokeMemberToken(sql: Db, scope: MemberTokenScope, id: string, now: Date): Promise<boolean> {
   const rows = await sql`
-    update tokens set revoked_at = ${now}
-     where id = ${id} and organization_id = ${scope.organizationId}
-       and kind = 'personal_access' and principal = 'user' and revoked_at is null
-       ${scope.everyUser ? sql`` : sql`and subject_id = ${scope.callerId}`}`;
+    update tokens set revoked_at = ${now} where id = ${id} and ${visibleTokens(sql, scope)}`;
   return rows.count === 1;
 }

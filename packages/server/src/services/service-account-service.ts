@@ -18,14 +18,16 @@ import {
   createServiceAccount,
   deleteServiceAccount,
   findServiceAccount,
-  findServiceAccountToken,
   listServiceAccounts,
-  listServiceAccountTokens,
-  revokeServiceAccountToken,
-  type ServiceAccountTokenScope,
   updateServiceAccount,
 } from "../db/service-accounts.js";
-import { issueToken } from "../db/tokens.js";
+import {
+  findMemberToken,
+  issueToken,
+  listMemberTokens,
+  type MemberTokenScope,
+  revokeMemberToken,
+} from "../db/tokens.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { toServiceAccount, toServiceAccountToken } from "./service-account-mapper.js";
 
@@ -135,25 +137,20 @@ export function createServiceAccountService({
         method: "gitpod.v1.ServiceAccountService/ListServiceAccountTokens",
         filter: {},
         pagination: req.pagination,
-        fetch: (after, limit) => listServiceAccountTokens(sql, { ...scope, after, limit }),
+        fetch: (after, limit) => listMemberTokens(sql, { ...scope, after, limit }),
         cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
       });
       return { tokens: page.rows.map(toServiceAccountToken), pagination: { nextToken: page.nextToken } };
     },
 
     async getServiceAccountToken(req, ctx) {
-      const row = await findServiceAccountToken(sql, scopeOf(callerOf(ctx)), req.serviceAccountTokenId);
+      const row = await findMemberToken(sql, scopeOf(callerOf(ctx)), req.serviceAccountTokenId);
       if (!row) throw tokenNotFound(req.serviceAccountTokenId);
       return { token: toServiceAccountToken(row) };
     },
 
     async deleteServiceAccountToken(req, ctx) {
-      const deleted = await revokeServiceAccountToken(
-        sql,
-        scopeOf(callerOf(ctx)),
-        req.serviceAccountTokenId,
-        clock.now(),
-      );
+      const deleted = await revokeMemberToken(sql, scopeOf(callerOf(ctx)), req.serviceAccountTokenId, clock.now());
       if (!deleted) throw tokenNotFound(req.serviceAccountTokenId);
       return {};
     },
@@ -188,12 +185,13 @@ function memberPrincipal(caller: Caller): "user" | "service_account" {
 }
 
 /** The tokens the caller sees: a service account's own, or every service account's for an org admin. */
-function scopeOf(caller: Caller): ServiceAccountTokenScope {
+function scopeOf(caller: Caller): MemberTokenScope {
   memberCaller(caller);
   return {
     organizationId: caller.organizationId,
+    principal: "service_account",
     callerId: caller.subject.id,
-    everyServiceAccount: caller.orgRole === "admin",
+    everyMember: caller.orgRole === "admin",
   };
 }
 

@@ -12,11 +12,11 @@ import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { lockOrganizationAdmins } from "../db/organization-members.js";
 import {
-  findPersonalAccessToken,
+  findMemberToken,
   issueToken,
-  listPersonalAccessTokens,
-  type PersonalAccessTokenScope,
-  revokePersonalAccessToken,
+  listMemberTokens,
+  type MemberTokenScope,
+  revokeMemberToken,
 } from "../db/tokens.js";
 import { findUser, setUserSuspended } from "../db/users.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
@@ -104,7 +104,7 @@ export function createUserService({
     },
 
     async getPersonalAccessToken(req, ctx) {
-      const row = await findPersonalAccessToken(sql, scopeOf(callerOf(ctx)), req.personalAccessTokenId);
+      const row = await findMemberToken(sql, scopeOf(callerOf(ctx)), req.personalAccessTokenId);
       if (!row) throw tokenNotFound(req.personalAccessTokenId);
       return { pat: toPersonalAccessToken(row) };
     },
@@ -120,7 +120,7 @@ export function createUserService({
         method: "gitpod.v1.UserService/ListPersonalAccessTokens",
         filter,
         pagination: req.pagination,
-        fetch: (after, limit) => listPersonalAccessTokens(sql, { ...scope, userIds: filter.userIds, after, limit }),
+        fetch: (after, limit) => listMemberTokens(sql, { ...scope, subjectIds: filter.userIds, after, limit }),
         cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
       });
       return {
@@ -130,12 +130,7 @@ export function createUserService({
     },
 
     async deletePersonalAccessToken(req, ctx) {
-      const deleted = await revokePersonalAccessToken(
-        sql,
-        scopeOf(callerOf(ctx)),
-        req.personalAccessTokenId,
-        clock.now(),
-      );
+      const deleted = await revokeMemberToken(sql, scopeOf(callerOf(ctx)), req.personalAccessTokenId, clock.now());
       if (!deleted) throw tokenNotFound(req.personalAccessTokenId);
       return {};
     },
@@ -163,12 +158,13 @@ function userCaller(caller: Caller): Caller {
 }
 
 /** The tokens the caller sees: its own, or every user's of the org for an org admin. */
-function scopeOf(caller: Caller): PersonalAccessTokenScope {
+function scopeOf(caller: Caller): MemberTokenScope {
   memberCaller(caller);
   return {
     organizationId: caller.organizationId,
+    principal: "user",
     callerId: caller.subject.id,
-    everyUser: caller.orgRole === "admin",
+    everyMember: caller.orgRole === "admin",
   };
 }
 
