@@ -1,3 +1,5 @@
+import { isConnectionError } from "../db/index.js";
+
 /**
  * Database constraint violations, said the way a CLI user can act on them. Keyed by the
  * constraint names Postgres gives the constraints of db/migrations/0001_identity.sql.
@@ -15,6 +17,6 @@ export function describeDatabaseError(error: unknown): string | undefined {
   if (e.constraint_name && messages[e.constraint_name]) return messages[e.constraint_name];
   if (e.code === "23505") return "that already exists";
   if (e.code === "23503") return "a referenced record does not exist";
-  if (e.code === "ECONNREFUSED" || e.code.startsWith("08")) return "cannot reach the database";
+  if (isConnectionError(error)) return "cannot reach the database";
   return undefined;
 }

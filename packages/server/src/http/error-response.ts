@@ -29,23 +29,35 @@ export function writeConnectError(
 }
 
 /**
- * Answers a request for an RPC this server does not serve, in the shape of the protocol
- * the client speaks: gRPC and gRPC-Web clients read a trailers-only response (HTTP 200,
- * `grpc-status: 12`, their content type, no body); Connect and plain HTTP clients get 404
- * with a Connect JSON error.
+ * Answers a request that never reached a method in the shape of the protocol the client
+ * speaks: gRPC and gRPC-Web clients read a trailers-only response (HTTP 200, `grpc-status`,
+ * their content type, no body); Connect and plain HTTP clients get a Connect JSON error
+ * (`status` overrides the code's HTTP status).
  */
-export function writeUnimplemented(res: NodeResponse, contentType: string, procedure: string): void {
-  const message = `${procedure} is not a method this server serves`;
+export function writeProtocolError(
+  res: NodeResponse,
+  contentType: string,
+  code: Code,
+  message: string,
+  options: { status?: number } = {},
+): void {
   if (/^application\/grpc/i.test(contentType)) {
     res.writeHead(200, {
       "content-type": contentType,
-      "grpc-status": String(Code.Unimplemented),
+      "grpc-status": String(code),
       "grpc-message": encodeURIComponent(message),
     });
     res.end();
     return;
   }
-  writeConnectError(res, Code.Unimplemented, message, { status: 404 });
+  writeConnectError(res, code, message, options);
+}
+
+/** An RPC this server does not serve: `unimplemented`, HTTP 404 for Connect (behaviour.md §1). */
+export function writeUnimplemented(res: NodeResponse, contentType: string, procedure: string): void {
+  writeProtocolError(res, contentType, Code.Unimplemented, `${procedure} is not a method this server serves`, {
+    status: 404,
+  });
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   type NodeResponse,
   retryHeaders,
   writeConnectError,
+  writeProtocolError,
   writeUnimplemented,
 } from "./error-response.js";
 import type { NodeRequest } from "./json-body.js";
@@ -278,17 +279,12 @@ function abandonBody(req: NodeRequest, res: NodeResponse, info: RequestInfo): vo
   // (RFC 9113 §8.1); Node would otherwise wait for the rest of the body.
   if (stream) stream.once("finish", () => stream.close(http2.NGHTTP2_NO_ERROR));
   else res.setHeader("connection", "close");
-  const message = "the request body did not arrive before the deadline";
-  const contentType = String(req.headers["content-type"] ?? "");
-  if (contentType.startsWith("application/grpc")) {
-    // gRPC and gRPC-Web clients read the status from a trailers-only response.
-    res.writeHead(200, {
-      "content-type": contentType,
-      "grpc-status": String(C.DeadlineExceeded),
-      "grpc-message": encodeURIComponent(message),
-    });
-    res.end();
-  } else writeConnectError(res, C.DeadlineExceeded, message);
+  writeProtocolError(
+    res,
+    String(req.headers["content-type"] ?? ""),
+    C.DeadlineExceeded,
+    "the request body did not arrive before the deadline",
+  );
 }
 
 /**

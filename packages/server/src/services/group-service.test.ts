@@ -6,18 +6,17 @@
  * grants its role on the runner; deleting a group removes its memberships and assignments.
  */
 import { randomUUID } from "node:crypto";
-import { type Client, Code, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Client, Code } from "@connectrpc/connect";
 import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
-import { GroupService, ResourceRole } from "@runnerplane/api/gitpod/v1/group_pb";
+import { type GroupService, ResourceRole } from "@runnerplane/api/gitpod/v1/group_pb";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
-import { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { RunnerRole, type RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bearer,
   type CallerName,
   callError,
+  clientsFor,
   createTenancyFixture,
   type SeededOrganization,
   seedMember,
@@ -38,16 +37,8 @@ afterAll(() => server.close());
 type Groups = Client<typeof GroupService>;
 type Runners = Client<typeof RunnerService>;
 
-const transport = (token: string, useBinaryFormat = false) =>
-  createConnectTransport({
-    baseUrl: server.baseUrl,
-    httpVersion: "1.1",
-    useBinaryFormat,
-    interceptors: [bearer(token)],
-  });
-const groups = (token: string, useBinaryFormat = false): Groups =>
-  createClient(GroupService, transport(token, useBinaryFormat));
-const runners = (token: string): Runners => createClient(RunnerService, transport(token));
+const groups = (token: string, binary = false): Groups => clientsFor(server.baseUrl, token, { binary }).groups;
+const runners = (token: string): Runners => clientsFor(server.baseUrl, token).runners;
 const as = (caller: CallerName): Groups => groups(fx.tokens[caller]);
 const admin = () => as("A admin");
 const orgA = () => fx.organizations.A;

@@ -6,9 +6,16 @@
  */
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
-import type { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
+import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { Principal, type Subject } from "@runnerplane/api/gitpod/v1/identity_pb";
-import { administeredRunnerCondition, authorizeRunner, type Caller, callerOf } from "../auth/index.js";
+import {
+  administeredRunnerCondition,
+  authorizeRunner,
+  type Caller,
+  callerOf,
+  orgAdmin,
+  orgMember,
+} from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import {
   deleteGroup,
@@ -33,6 +40,7 @@ import {
   type RoleAssignmentFilter,
 } from "../db/runner-policies.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
+import { isUuid } from "../validation/index.js";
 import { runnerRoleToDb, toGroup, toMembership, toRoleAssignment } from "./group-mapper.js";
 
 export interface GroupServiceDeps {
@@ -41,25 +49,9 @@ export interface GroupServiceDeps {
   pageTokens: () => Promise<PageTokens>;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Who may use GroupService at all: the org's users and service accounts. A runner is no
- * member of its org (`permission_denied`, as in OrganizationService).
- */
-function memberOf(caller: Caller): Caller {
-  if (caller.subject.principal === Principal.RUNNER) {
-    throw new ConnectError("a runner may not use GroupService", Code.PermissionDenied);
-  }
-  return caller;
-}
-
-/** Changes are for org admins; checked once the caller has seen the resource exists. */
-function requireAdmin(caller: Caller): void {
-  if (caller.orgRole !== "admin") {
-    throw new ConnectError("only an organization admin may do this", Code.PermissionDenied);
-  }
-}
+/** Who may use GroupService, and who may change what it holds (auth/organization-access.ts). */
+const memberOf = (caller: Caller) => orgMember(caller, GroupService.name);
+const requireAdmin = (caller: Caller) => void orgAdmin(caller, GroupService.name);
 
 const groupNotFound = (id: string) => new ConnectError(`group ${id} not found`, Code.NotFound);
 
@@ -93,7 +85,7 @@ function memberSubject(subject: Subject | undefined, field: string): { id: strin
 /** A filter field the contract gives no rule: "" for none, else it must be a UUID. */
 function optionalUuid(value: string, field: string): string | undefined {
   if (value === "") return undefined;
-  if (!uuidPattern.test(value)) throw new ConnectError(`${field}: value must be a valid UUID`, Code.InvalidArgument);
+  if (!isUuid(value)) throw new ConnectError(`${field}: value must be a valid UUID`, Code.InvalidArgument);
   return value.toLowerCase();
 }
 

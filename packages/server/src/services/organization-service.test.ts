@@ -5,14 +5,13 @@
  * tenancy and who may call what; the methods of other issues still answer `unimplemented`.
  */
 import { randomUUID } from "node:crypto";
-import { type Client, Code, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Client, Code } from "@connectrpc/connect";
 import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
 import {
   ListMembersRequest_SortField,
   type OrganizationMember,
   OrganizationRole,
-  OrganizationService,
+  type OrganizationService,
   OrganizationTier,
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
@@ -21,9 +20,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMember } from "../db/members.js";
 import { lockOrganizationAdmins } from "../db/organization-members.js";
 import {
-  bearer,
   type CallerName,
   callError,
+  clientsFor,
   createTenancyFixture,
   type SeededOrganization,
   seedGroup,
@@ -44,16 +43,8 @@ afterAll(() => server.close());
 
 type Organizations = Client<typeof OrganizationService>;
 
-const client = (token: string, useBinaryFormat = false): Organizations =>
-  createClient(
-    OrganizationService,
-    createConnectTransport({
-      baseUrl: server.baseUrl,
-      httpVersion: "1.1",
-      useBinaryFormat,
-      interceptors: [bearer(token)],
-    }),
-  );
+const client = (token: string, binary = false): Organizations =>
+  clientsFor(server.baseUrl, token, { binary }).organization;
 const as = (caller: CallerName): Organizations => client(fx.tokens[caller]);
 const orgA = () => fx.organizations.A;
 const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";

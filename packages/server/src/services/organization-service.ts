@@ -5,15 +5,14 @@
  */
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
-import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import {
   ListMembersRequest_SortField,
   type OrganizationRole,
-  type OrganizationService,
+  OrganizationService,
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
-import { type Caller, callerOf } from "../auth/index.js";
+import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import type { OrgRole } from "../db/members.js";
@@ -46,12 +45,8 @@ const nameLength = { min: 1, max: 127 };
 function authorizeOrganization(caller: Caller, organizationId: string, need: "member" | "admin"): string {
   const id = organizationId.toLowerCase();
   if (id !== caller.organizationId) throw organizationNotFound(organizationId);
-  if (caller.subject.principal === Principal.RUNNER) {
-    throw new ConnectError("a runner may not use OrganizationService", Code.PermissionDenied);
-  }
-  if (need === "admin" && caller.orgRole !== "admin") {
-    throw new ConnectError("only an organization admin may do this", Code.PermissionDenied);
-  }
+  if (need === "admin") orgAdmin(caller, OrganizationService.name);
+  else orgMember(caller, OrganizationService.name);
   return id;
 }
 

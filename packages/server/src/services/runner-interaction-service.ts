@@ -20,7 +20,7 @@ import { markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runner
 import { listRunnerScmIntegrations } from "../db/scm-integrations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import type { Relay } from "../relay/index.js";
-import { validationError } from "../validation/index.js";
+import { isUuid, validationError } from "../validation/index.js";
 import { checkConfiguration } from "./configuration-check.js";
 import { toEnvironmentClass, toScmIntegration } from "./configuration-mapper.js";
 import { hostTokenContext } from "./runner-configuration/index.js";
@@ -34,8 +34,6 @@ export interface RunnerInteractionServiceDeps {
   relay: Relay;
   pageTokens: () => Promise<PageTokens>;
 }
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function createRunnerInteractionService({
   sql,
@@ -121,7 +119,7 @@ export function createRunnerInteractionService({
       const runner = await requireRunnerItself(sql, caller, caller.subject.id);
       const schema = req.environmentClasses.length > 0 ? await schemaOf(sql, runner, publicUrl) : undefined;
       const violations = req.environmentClasses.flatMap((ec, i) => [
-        ...(uuidPattern.test(ec.id)
+        ...(isUuid(ec.id)
           ? []
           : [{ field: `environment_classes[${i}].id`, rule: "string.uuid", message: "value must be a valid UUID" }]),
         ...(schema ? checkConfiguration(schema, ec.configuration) : []).map((e) => ({

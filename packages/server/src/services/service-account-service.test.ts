@@ -4,18 +4,17 @@
  * optional expiry capped by the account's validity, acting on the calling service account),
  * with the tenancy rules of §2.
  */
-import { type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
-import { IdentityService, Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
-import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { durationFromMs, type Timestamp, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Client, Code } from "@connectrpc/connect";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import type { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unauthenticatedMessage } from "../auth/index.js";
 import { issueToken } from "../db/tokens.js";
 import {
-  bearer,
   type CallerName,
   callError,
+  clientsFor,
   createTenancyFixture,
   expectNoPlaintext,
   type ManualClock,
@@ -41,22 +40,13 @@ afterAll(() => server.close());
 const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 const dayMs = 24 * 60 * 60_000;
 
-function transport(token: string, binary: boolean) {
-  return createConnectTransport({
-    baseUrl: server.baseUrl,
-    httpVersion: binary ? "2" : "1.1",
-    useBinaryFormat: binary,
-    interceptors: [bearer(token)],
-  });
-}
-
 /** A ServiceAccountService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function accounts(token: string, binary = false): Client<typeof ServiceAccountService> {
-  return createClient(ServiceAccountService, transport(token, binary));
+  return clientsFor(server.baseUrl, token, { binary }).serviceAccounts;
 }
 
 function identity(token: string) {
-  return createClient(IdentityService, transport(token, false));
+  return clientsFor(server.baseUrl, token).identity;
 }
 
 const as = (name: CallerName) => accounts(fx.tokens[name]);
@@ -373,8 +363,8 @@ describe("CreateServiceAccountToken", () => {
   it("without valid_for or valid_until has no expiry", () => {
     const now = new Date();
     expect(tokenExpiry(now, undefined, null)).toBeNull();
-    expect(tokenExpiry(now, { seconds: 0n, nanos: 0 }, null)).toBeNull();
-    expect(tokenExpiry(now, { seconds: 5n, nanos: 0 }, null)).toEqual(new Date(now.getTime() + 5000));
+    expect(tokenExpiry(now, durationFromMs(0), null)).toBeNull();
+    expect(tokenExpiry(now, durationFromMs(5000), null)).toEqual(new Date(now.getTime() + 5000));
   });
 
   it("validates valid_for", async () => {

@@ -7,11 +7,11 @@
  * account's (docs/identity.md).
  */
 
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { type Duration, durationMs, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
-import type { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
-import { type Caller, callerOf } from "../auth/index.js";
+import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import {
@@ -164,21 +164,9 @@ export function createServiceAccountService({
   }
 }
 
-/** ServiceAccountService is for the members of an org; a runner has no business with it. */
-function memberCaller(caller: Caller): Caller {
-  if (caller.subject.principal === Principal.RUNNER) {
-    throw new ConnectError("a runner may not call ServiceAccountService", Code.PermissionDenied);
-  }
-  return caller;
-}
-
-function adminCaller(caller: Caller): Caller {
-  memberCaller(caller);
-  if (caller.orgRole !== "admin") {
-    throw new ConnectError("only org admins may create, change or delete service accounts", Code.PermissionDenied);
-  }
-  return caller;
-}
+const memberCaller = (caller: Caller) => orgMember(caller, ServiceAccountService.name);
+const adminCaller = (caller: Caller) =>
+  orgAdmin(caller, ServiceAccountService.name, "create, change or delete service accounts");
 
 function memberPrincipal(caller: Caller): "user" | "service_account" {
   return caller.subject.principal === Principal.SERVICE_ACCOUNT ? "service_account" : "user";
@@ -199,12 +187,8 @@ function scopeOf(caller: Caller): MemberTokenScope {
  * `valid_for` absent or 0s: no expiry of its own ("optional expiry", behaviour.md §12). Either
  * way a token never outlives its service account's `valid_until`.
  */
-export function tokenExpiry(
-  now: Date,
-  validFor: { seconds: bigint; nanos: number } | undefined,
-  validUntil: Date | null,
-): Date | null {
-  const ms = validFor ? Number(validFor.seconds) * 1000 + Math.floor(validFor.nanos / 1e6) : 0;
+export function tokenExpiry(now: Date, validFor: Duration | undefined, validUntil: Date | null): Date | null {
+  const ms = validFor ? durationMs(validFor) : 0;
   const own = ms > 0 ? new Date(now.getTime() + ms) : null;
   if (!validUntil) return own;
   return own && own.getTime() < validUntil.getTime() ? own : validUntil;

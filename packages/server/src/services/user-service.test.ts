@@ -4,16 +4,15 @@
  * hashed, paginated lists, who sees whose), with the tenancy rules of §2.
  */
 import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
-import { type Client, Code, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { type Client, Code } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
-import { UserService, UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
+import { type UserService, UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unauthenticatedMessage } from "../auth/index.js";
 import {
-  bearer,
   type CallerName,
   callError,
+  clientsFor,
   createTenancyFixture,
   expectNoPlaintext,
   type ManualClock,
@@ -41,15 +40,7 @@ const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 
 /** A UserService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function users(token: string, binary = false): Client<typeof UserService> {
-  return createClient(
-    UserService,
-    createConnectTransport({
-      baseUrl: server.baseUrl,
-      httpVersion: binary ? "2" : "1.1",
-      useBinaryFormat: binary,
-      interceptors: [bearer(token)],
-    }),
-  );
+  return clientsFor(server.baseUrl, token, { binary }).users;
 }
 
 const as = (name: CallerName) => users(fx.tokens[name]);

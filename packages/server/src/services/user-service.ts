@@ -4,10 +4,11 @@
  * the caller may not see are `not_found`, indistinguishable from unknown ids.
  */
 
+import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
-import type { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
-import { type Caller, callerOf } from "../auth/index.js";
+import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { lockOrganizationAdmins } from "../db/organization-members.js";
@@ -60,9 +61,7 @@ export function createUserService({
       // Who the caller can see comes first: a member learns not_found for another org's id.
       const user = await findUser(sql, caller.organizationId, req.userId);
       if (!user) throw userNotFound(req.userId);
-      if (caller.orgRole !== "admin") {
-        throw new ConnectError("only org admins may suspend users or lift a suspension", Code.PermissionDenied);
-      }
+      orgAdmin(caller, UserService.name, "suspend users or lift a suspension");
       if (req.suspended && user.id === caller.subject.id) {
         throw new ConnectError("an admin cannot suspend themself", Code.FailedPrecondition);
       }
@@ -137,13 +136,7 @@ export function createUserService({
   };
 }
 
-/** UserService is for the members of an org; a runner has no business with its people. */
-function memberCaller(caller: Caller): Caller {
-  if (caller.subject.principal === Principal.RUNNER) {
-    throw new ConnectError("a runner may not call UserService", Code.PermissionDenied);
-  }
-  return caller;
-}
+const memberCaller = (caller: Caller) => orgMember(caller, UserService.name);
 
 /** Methods about the caller as a user; service accounts have ServiceAccountService. */
 function userCaller(caller: Caller): Caller {
@@ -168,8 +161,8 @@ function scopeOf(caller: Caller): MemberTokenScope {
   };
 }
 
-function lifetimeMs(validFor: { seconds: bigint; nanos: number } | undefined): number {
-  const ms = validFor ? Number(validFor.seconds) * 1000 + Math.floor(validFor.nanos / 1e6) : 0;
+function lifetimeMs(validFor: Duration | undefined): number {
+  const ms = validFor ? durationMs(validFor) : 0;
   return ms > 0 ? ms : defaultPersonalAccessTokenLifetimeMs;
 }
 

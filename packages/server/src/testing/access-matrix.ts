@@ -5,10 +5,14 @@
  */
 import { type Client, type Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { bearer } from "./seed.js";
 import type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
 
@@ -17,6 +21,10 @@ export interface Clients {
   runners: Client<typeof RunnerService>;
   configuration: Client<typeof RunnerConfigurationService>;
   interaction: Client<typeof RunnerInteractionService>;
+  users: Client<typeof UserService>;
+  organization: Client<typeof OrganizationService>;
+  groups: Client<typeof GroupService>;
+  serviceAccounts: Client<typeof ServiceAccountService>;
 }
 
 export type Outcome = "ok" | Code;
@@ -29,8 +37,17 @@ export interface AccessRow {
   expect: Record<CallerName, Outcome>;
 }
 
-export function clientsFor(baseUrl: string, token: string): Clients {
-  return clientsOver(createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer(token)] }));
+/** Clients of every service over the real server: Connect JSON over HTTP/1.1, or binary over h2c. */
+export function clientsFor(baseUrl: string, token: string, options: { binary?: boolean } = {}): Clients {
+  const binary = options.binary ?? false;
+  return clientsOver(
+    createConnectTransport({
+      baseUrl,
+      httpVersion: binary ? "2" : "1.1",
+      useBinaryFormat: binary,
+      interceptors: [bearer(token)],
+    }),
+  );
 }
 
 export function clientsOver(transport: Transport): Clients {
@@ -39,6 +56,10 @@ export function clientsOver(transport: Transport): Clients {
     runners: createClient(RunnerService, transport),
     configuration: createClient(RunnerConfigurationService, transport),
     interaction: createClient(RunnerInteractionService, transport),
+    users: createClient(UserService, transport),
+    organization: createClient(OrganizationService, transport),
+    groups: createClient(GroupService, transport),
+    serviceAccounts: createClient(ServiceAccountService, transport),
   };
 }
 

@@ -1,4 +1,5 @@
 export type { Clients } from "./access-matrix.js";
+export { clientsFor } from "./access-matrix.js";
 export type { ManualClock } from "./clock.js";
 export { manualClock } from "./clock.js";
 export { callError } from "./connect-error.js";

@@ -239,6 +239,11 @@ function scalarName(field: DescField): string {
 
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** The `string.uuid` rule, for ids that arrive where the contract declares no rule. */
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
+
 /**
  * An absolute URI per RFC 3986: a scheme, then only characters the RFC allows (unreserved,
  * reserved, and well-formed %-escapes), and parseable by the WHATWG URL parser. Non-ASCII
