@@ -37,8 +37,9 @@ afterAll(() => server.close());
 type Groups = Client<typeof GroupService>;
 type Runners = Client<typeof RunnerService>;
 
-const groups = (token: string, binary = false): Groups => clientsFor(server.baseUrl, token, { binary }).groups;
-const runners = (token: string): Runners => clientsFor(server.baseUrl, token).runners;
+const groups = (token: string, binary = false): Groups =>
+  clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).groups;
+const runners = (token: string): Runners => clientsFor(server.baseUrl, token, { json: true }).runners;
 const as = (caller: CallerName): Groups => groups(fx.tokens[caller]);
 const admin = () => as("A admin");
 const orgA = () => fx.organizations.A;

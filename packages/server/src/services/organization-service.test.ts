@@ -44,7 +44,7 @@ afterAll(() => server.close());
 type Organizations = Client<typeof OrganizationService>;
 
 const client = (token: string, binary = false): Organizations =>
-  clientsFor(server.baseUrl, token, { binary }).organization;
+  clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).organization;
 const as = (caller: CallerName): Organizations => client(fx.tokens[caller]);
 const orgA = () => fx.organizations.A;
 const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";

@@ -42,11 +42,11 @@ const dayMs = 24 * 60 * 60_000;
 
 /** A ServiceAccountService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function accounts(token: string, binary = false): Client<typeof ServiceAccountService> {
-  return clientsFor(server.baseUrl, token, { binary }).serviceAccounts;
+  return clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).serviceAccounts;
 }
 
 function identity(token: string) {
-  return clientsFor(server.baseUrl, token).identity;
+  return clientsFor(server.baseUrl, token, { json: true }).identity;
 }
 
 const as = (name: CallerName) => accounts(fx.tokens[name]);

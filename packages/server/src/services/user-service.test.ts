@@ -40,7 +40,7 @@ const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 
 /** A UserService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function users(token: string, binary = false): Client<typeof UserService> {
-  return clientsFor(server.baseUrl, token, { binary }).users;
+  return clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).users;
 }
 
 const as = (name: CallerName) => users(fx.tokens[name]);

@@ -37,14 +37,16 @@ export interface AccessRow {
   expect: Record<CallerName, Outcome>;
 }
 
-/** Clients of every service over the real server: Connect JSON over HTTP/1.1, or binary over h2c. */
-export function clientsFor(baseUrl: string, token: string, options: { binary?: boolean } = {}): Clients {
-  const binary = options.binary ?? false;
+/**
+ * Clients of every service over the real server, speaking Connect: binary over HTTP/1.1
+ * (connect-node's default format), or as `options` say.
+ */
+export function clientsFor(baseUrl: string, token: string, options: { json?: boolean; http2?: boolean } = {}): Clients {
   return clientsOver(
     createConnectTransport({
       baseUrl,
-      httpVersion: binary ? "2" : "1.1",
-      useBinaryFormat: binary,
+      httpVersion: options.http2 ? "2" : "1.1",
+      useBinaryFormat: !options.json,
       interceptors: [bearer(token)],
     }),
   );
