@@ -13,6 +13,7 @@ import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
 import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTracer } from "./observability/index.js";
+import { pages } from "./pages.js";
 import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
@@ -85,6 +86,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     observer: createRequestObserver({ metrics, tracer }),
     // On the public port only behind its token; the metrics port is main.ts's.
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
+    pages: pages(deps),
     ready: async () => {
       if (
         health

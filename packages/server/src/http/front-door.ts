@@ -3,6 +3,7 @@
  *
  *   health probes ─┐
  *   CORS preflight ├─ answered here
+ *   pages          │  (browser-facing endpoints: PageRoute, pages.ts)
  *   unknown path  ─┘
  *   /gitpod.v1.<Service>/<Method>, /api/… ─▶ connect-es universal handler
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
@@ -54,6 +55,15 @@ export interface FrontDoorOptions {
   observer?: RequestObserver | undefined;
   /** `GET /metrics` on this port, when a metrics token is configured (observability/metrics-endpoint.ts). */
   metrics?: MetricsEndpoint | undefined;
+  /** Endpoints that are not RPCs (sign-in, OAuth, documents), first match wins (pages.ts). */
+  pages?: readonly PageRoute[] | undefined;
+}
+
+/** A browser-facing endpoint: answers requests whose path is `path` or, with `prefix`, starts with it. */
+export interface PageRoute {
+  path: string;
+  prefix?: boolean;
+  handle(req: NodeRequest, res: NodeResponse, info: RequestInfo): void | Promise<void>;
 }
 
 export type RequestHandler = (req: NodeRequest, res: NodeResponse) => void;
@@ -118,6 +128,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (method === "GET" && path === "/readyz") return void respondReady(options, res);
       if (path === "/metrics" && options.metrics) return options.metrics(req, res);
+      const page = options.pages?.find((p) => (p.prefix ? path.startsWith(p.path) : path === p.path));
+      if (page) return void servePage(page, req, res, info, log);
       if (rpcPathShape.test(rpcPath)) {
         // Names an RPC, just not one served here: "not available", not "no such resource".
         info.code = C.Unimplemented;
@@ -157,6 +169,17 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       else res.destroy();
     });
   };
+}
+
+async function servePage(page: PageRoute, req: NodeRequest, res: NodeResponse, info: RequestInfo, log: Logger) {
+  try {
+    await page.handle(req, res, info);
+  } catch (error) {
+    log.error("request failed", { request_id: info.id, error });
+    if (!res.headersSent) {
+      res.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("internal error");
+    } else res.destroy();
+  }
 }
 
 async function serve(

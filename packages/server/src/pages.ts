@@ -1,0 +1,12 @@
+/**
+ * The endpoints a browser or an operator's tool opens that are not RPCs: sign-in and
+ * OAuth pages, documents. Each lives in its own module and is listed here, so the set of
+ * non-RPC paths the server answers is visible in one place (the front door asks these
+ * after its probes, before answering "no such path").
+ */
+import type { PageRoute } from "./http/front-door.js";
+import type { ServiceDeps } from "./routes.js";
+
+export function pages(_deps: ServiceDeps): PageRoute[] {
+  return [];
+}
