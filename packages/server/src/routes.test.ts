@@ -8,8 +8,6 @@ import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
-import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
-import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,14 +71,6 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
         }),
     ],
     ["EventService.ListAuditLogs", () => createClient(EventService, transport()).listAuditLogs({})],
-    [
-      "RunnerConfigurationService.ListLLMIntegrations",
-      () => createClient(RunnerConfigurationService, transport()).listLLMIntegrations({}),
-    ],
-    [
-      "RunnerInteractionService.ListRunnerLLMIntegrations",
-      () => createClient(RunnerInteractionService, transport()).listRunnerLLMIntegrations({ runnerId: validId }),
-    ],
   ] as const)("%s answers unimplemented, naming the method", async (method, call) => {
     const error = await callError(call());
     expect(error.code).toBe(Code.Unimplemented);
