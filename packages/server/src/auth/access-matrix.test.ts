@@ -8,8 +8,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
+import { SupportedModel } from "@runnerplane/api/gitpod/v1/model_pb";
 import { HostAuthenticationTokenSource, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerRole } from "@runnerplane/api/gitpod/v1/runner_pb";
+import sodium from "libsodium-wrappers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listGroups } from "../db/groups.js";
 import { type AccessRow, clientsFor, everyone, type Outcome, outcomeOf } from "../testing/access-matrix.js";
@@ -34,7 +36,14 @@ const validConfiguration = [
 ];
 
 /** Long-lived configuration targets on A's runners, made once after the fixture (beforeAll). */
-const targets = { orgClass: "", userClass: "", orgIntegration: "", memberToken: "", memberTokenHost: "" };
+const targets = {
+  orgClass: "",
+  userClass: "",
+  orgIntegration: "",
+  memberToken: "",
+  memberTokenHost: "",
+  orgLlmIntegration: "",
+};
 
 // Expectations shared by many rows (behaviour.md §2, docs/identity.md).
 /** Any runner user of A's org runner: every member of org A, and the runner itself when the method allows it. */
@@ -116,6 +125,18 @@ const fresh = setUp({
         scmId: "github",
         host: `git-${randomUUID()}.example.com`,
         pat: true,
+      })
+    ).id;
+  },
+  /** An LLM integration on A's org runner (signed up in beforeAll, so its key can be sealed). */
+  async llmIntegration(): Promise<string> {
+    const admin = inProcessClients(server.sql, fx.tokens["A admin"]);
+    return (
+      await admin.configuration.createLLMIntegration({
+        runnerId: fx.runners.orgRunner,
+        models: [SupportedModel.SONNET_4],
+        endpoint: "https://llm.example.com",
+        apiKey: "sk-matrix",
       })
     ).id;
   },
@@ -493,6 +514,70 @@ const rows: AccessRow[] = [
       }),
     expect: runnerOnly("ok"),
   },
+
+  // ── RunnerConfigurationService: LLM integrations (behaviour.md §16) ──
+  {
+    name: "RunnerConfigurationService.CreateLLMIntegration on A's org runner",
+    call: (c, fx) =>
+      c.configuration.createLLMIntegration({
+        runnerId: fx.runners.orgRunner,
+        models: [SupportedModel.OPUS_4],
+        endpoint: "https://llm.example.com",
+        apiKey: "sk-cell",
+      }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    // The user runner never signed up: its admins learn the key cannot be sealed yet.
+    name: "RunnerConfigurationService.CreateLLMIntegration on A's user runner",
+    call: (c, fx) =>
+      c.configuration.createLLMIntegration({
+        runnerId: fx.runners.userRunner,
+        models: [SupportedModel.OPUS_4],
+        endpoint: "https://llm.example.com",
+        apiKey: "sk-cell",
+      }),
+    expect: userRunnerAdmins(Code.FailedPrecondition),
+  },
+  {
+    name: "RunnerConfigurationService.GetLLMIntegration on A's org runner",
+    call: (c) => c.configuration.getLLMIntegration({ id: targets.orgLlmIntegration }),
+    expect: orgRunnerUsers("ok"),
+  },
+  {
+    name: "RunnerConfigurationService.UpdateLLMIntegration on A's org runner",
+    call: (c) => c.configuration.updateLLMIntegration({ id: targets.orgLlmIntegration, maxTokens: 1024n }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.DeleteLLMIntegration (fresh) on A's org runner",
+    call: async (c) => c.configuration.deleteLLMIntegration({ id: await fresh.llmIntegration() }),
+    expect: orgRunnerAdmins(Code.PermissionDenied),
+  },
+  {
+    name: "RunnerConfigurationService.ListLLMIntegrations",
+    call: (c) => c.configuration.listLLMIntegrations({}),
+    expect: everyone("ok"),
+  },
+  {
+    name: "RunnerInteractionService.ListRunnerLLMIntegrations on A's org runner",
+    call: (c, fx) => c.interaction.listRunnerLLMIntegrations({ runnerId: fx.runners.orgRunner }),
+    expect: runnerOnly("ok"),
+  },
+  {
+    name: "RunnerInteractionService.ListRunnerLLMIntegrations on B's org runner",
+    call: (c, fx) => c.interaction.listRunnerLLMIntegrations({ runnerId: fx.runners.otherOrgRunner }),
+    expect: runnerOnly(Code.NotFound),
+  },
+  {
+    name: "RunnerInteractionService.GetRunnerLLMIntegration on A's org runner",
+    call: (c, fx) =>
+      c.interaction.getRunnerLLMIntegration({
+        runnerId: fx.runners.orgRunner,
+        llmIntegrationId: targets.orgLlmIntegration,
+      }),
+    expect: runnerOnly("ok"),
+  },
 ];
 
 /** Someone else's host token: invisible (not found) to everyone but its subject and the runner's admins. */
@@ -517,6 +602,12 @@ beforeAll(async () => {
   const [row] = await server.sql<{ host: string }[]>`
     select host from host_authentication_tokens where id = ${targets.memberToken}`;
   targets.memberTokenHost = row?.host ?? "";
+  // LLM integrations need the runner's public key to seal their API key.
+  await sodium.ready;
+  await inProcessClients(server.sql, fx.tokens["A org runner itself"]).interaction.signup({
+    publicKey: sodium.crypto_box_keypair().publicKey,
+  });
+  targets.orgLlmIntegration = await fresh.llmIntegration();
 });
 afterAll(() => server.close());
 
