@@ -7,6 +7,7 @@ import { Code, createRunnerplaneClient, errorCode, listAll, type RunnerplaneClie
 import type { WatchRequestsResponse } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { RunnerPhase } from "@runnerplane/client/gitpod/v1/runner_pb";
 import { answerCall, type CallContext } from "./calls.js";
+import { createLlmIntegrations, type RunnerLlmIntegration } from "./llm-integrations.js";
 import { runnerSchema } from "./schema.js";
 import { defaultKnownHosts, type KnownHost } from "./scm/context-url.js";
 import { loadState, newKeyPair, type RunnerState, saveState } from "./state.js";
@@ -27,6 +28,8 @@ export interface RunningRunner {
   runnerId: string;
   /** Resolves when the runner stopped (stop() or its deletion). */
   done: Promise<void>;
+  /** Its LLM integrations as it holds them now, API keys opened (docs/llm-integrations.md). */
+  llmIntegrations(): ReadonlyMap<string, RunnerLlmIntegration>;
   stop(): Promise<void>;
 }
 
@@ -65,7 +68,9 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
     // Report at once; the interval only renews.
     await reportStatus();
   };
+  const llm = createLlmIntegrations(client, runnerId, state, log);
   await register();
+  await llm.loadAll();
 
   const heartbeat = setInterval(() => {
     reportStatus().catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
@@ -105,6 +110,10 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       integrations = undefined;
       return;
     }
+    if (request.case === "eventLlmIntegrationChange") {
+      await llm.refresh(request.value.llmIntegrationId);
+      return;
+    }
     if (request.case === "eventRunnerConfigurationChange") {
       const { runner } = await client.runners.getRunner({ runnerId });
       if (runner?.spec?.desiredPhase === RunnerPhase.DELETED) {
@@ -136,6 +145,8 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       backoff = Math.min(backoff * 2, 30_000);
       // After a server restart (or a long outage) renew the registration before listening again.
       await register().catch((e: unknown) => log("could not re-register", { error: String(e) }));
+      // Changes made while the stream was down were told to nobody: read them all again.
+      await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
     }
   };
   const done = watch().finally(() => clearInterval(heartbeat));
@@ -143,6 +154,7 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
   return {
     runnerId,
     done,
+    llmIntegrations: () => llm.current(),
     stop: async () => {
       stopping.abort();
       await done;
