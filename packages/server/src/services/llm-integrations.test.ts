@@ -459,6 +459,70 @@ describe.each(formats)("over %s", (_format, options) => {
   });
 });
 
+describe("as a published HTTP SDK calls it", () => {
+  const post = async (method: string, body: unknown, query = "") => {
+    const res = await fetch(`${server.baseUrl}/api/gitpod.v1.${method}${query}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${org.admin.token}` },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it("answers in the proto3 JSON shape: enum names, uint64 as a string, the sealed key as base64", async () => {
+    const apiKey = freshKey();
+    const created = await post("RunnerConfigurationService/CreateLLMIntegration", {
+      runner_id: runner.runnerId,
+      models: ["SUPPORTED_MODEL_SONNET_4_5", "SUPPORTED_MODEL_HAIKU_4_5"],
+      endpoint: "https://llm.example.com",
+      api_key: apiKey,
+      max_tokens: "9007199254740993",
+    });
+    expect(created.status).toBe(200);
+    const id = created.body.id as string;
+    await post("RunnerConfigurationService/UpdateLLMIntegration", {
+      id,
+      requestHeaders: [
+        {
+          key: "X-Team",
+          value: Buffer.from("'a'").toString("base64"),
+          headerType: "LLM_INTEGRATION_REQUEST_HEADER_TYPE_CEL_EXPRESSION",
+        },
+      ],
+    });
+    // GetLLMIntegration has no side effects, so Connect serves it over GET too.
+    const message = encodeURIComponent(JSON.stringify({ id }));
+    const res = await fetch(
+      `${server.baseUrl}/api/gitpod.v1.RunnerConfigurationService/GetLLMIntegration?connect=v1&encoding=json&message=${message}`,
+      { headers: { authorization: `Bearer ${org.admin.token}` } },
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { integration: Record<string, unknown> };
+    responses.push(body);
+    expect(body.integration).toMatchObject({
+      id,
+      runnerId: runner.runnerId,
+      models: ["SUPPORTED_MODEL_SONNET_4_5", "SUPPORTED_MODEL_HAIKU_4_5"],
+      endpoint: "https://llm.example.com",
+      maxTokens: "9007199254740993",
+      phase: "LLM_INTEGRATION_PHASE_AVAILABLE",
+      provider: "LLM_PROVIDER_ANTHROPIC",
+      requestHeaders: [{ key: "X-Team", headerType: "LLM_INTEGRATION_REQUEST_HEADER_TYPE_CEL_EXPRESSION" }],
+    });
+    const sealed = Buffer.from(body.integration.encryptedApiKey as string, "base64");
+    expect(await openSealed(runner, new Uint8Array(sealed))).toBe(apiKey);
+
+    const typo = await post("RunnerConfigurationService/CreateLLMIntegration", {
+      runnerId: runner.runnerId,
+      models: ["SUPPORTED_MODEL_TYPO"],
+      endpoint: "https://llm.example.com",
+      apiKey: freshKey(),
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.code).toBe("invalid_argument");
+  });
+});
+
 describe("the change event", () => {
   it("reaches the connected runner on create, update and delete, naming the integration", async () => {
     const watched = await createTestRunner(server.baseUrl, org.admin.token, { name: "watched runner" });
