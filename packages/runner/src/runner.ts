@@ -70,7 +70,9 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
   };
   const llm = createLlmIntegrations(client, runnerId, state, log);
   await register();
-  await llm.loadAll();
+  // Not fatal: a runner without its LLM integrations still answers every other call, and it
+  // reads them again on the next reconnect.
+  await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
 
   const heartbeat = setInterval(() => {
     reportStatus().catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
@@ -111,7 +113,12 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       return;
     }
     if (request.case === "eventLlmIntegrationChange") {
-      await llm.refresh(request.value.llmIntegrationId);
+      const id = request.value.llmIntegrationId;
+      await llm
+        .refresh(id)
+        .catch((e: unknown) =>
+          log("could not read a changed LLM integration", { llm_integration_id: id, error: String(e) }),
+        );
       return;
     }
     if (request.case === "eventRunnerConfigurationChange") {
