@@ -221,6 +221,21 @@ describe.each(formats)("over %s", (_format, options) => {
       expect(await openSealed(runner, after.encryptedApiKey)).toBe(newKey);
     });
 
+    it("keeps both of two concurrent updates of different fields", async () => {
+      const id = await make();
+      const admin = as(org.admin.token).configuration;
+      await Promise.all([
+        admin.updateLLMIntegration({ id, endpoint: "https://concurrent.example.com" }),
+        admin.updateLLMIntegration({ id, maxTokens: 777n }),
+        admin.updateLLMIntegration({ id, phase: LLMIntegrationPhase.LLM_INTEGRATION_PHASE_UNAVAILABLE }),
+      ]);
+      expect(await read(id)).toMatchObject({
+        endpoint: "https://concurrent.example.com",
+        maxTokens: 777n,
+        phase: LLMIntegrationPhase.LLM_INTEGRATION_PHASE_UNAVAILABLE,
+      });
+    });
+
     it("stores literal and CEL request headers, and an empty list leaves them as they are", async () => {
       const id = await make();
       const headers = [
