@@ -65,9 +65,8 @@ async function newAccount(name: string, init: { validDays?: number; description?
 }
 
 /**
- * A service account with a first token. The API has no way for anyone but the account itself
- * to make one (CreateServiceAccountAccessToken is not built), so the first comes as the CLI
- * makes it.
+ * A service account with a first token, made as the CLI makes it (CreateServiceAccountAccessToken,
+ * the API's way, has tests of its own below).
  */
 async function newAccountWithToken(name: string, init: { validDays?: number } = {}) {
   const account = await newAccount(name, init);
@@ -402,6 +401,59 @@ describe("CreateServiceAccountToken", () => {
     }
     expectNoPlaintext(await server.sql`select * from tokens`, [token, secretPart]);
     expectNoPlaintext(await server.sql`select * from members`, [token, secretPart]);
+  });
+});
+
+describe("CreateServiceAccountAccessToken", () => {
+  it("gives an org admin a token that authenticates at once as the account, until its valid_until", async () => {
+    for (const binary of [false, true]) {
+      const account = await newAccount(`first token ${binary}`, { validDays: 3 });
+      const { token } = await accounts(fx.tokens["A admin"], binary).createServiceAccountAccessToken({
+        serviceAccountId: account.id.toUpperCase(),
+      });
+      expect(token).toMatch(/^rp_pat_/);
+      const { subject } = await identity(token).getAuthenticatedIdentity({});
+      expect(subject).toMatchObject({ id: account.id, principal: Principal.SERVICE_ACCOUNT });
+      const { tokens } = await accounts(token).listServiceAccountTokens({});
+      expect(tokens).toHaveLength(1);
+      const expiresAt = timestampDate(tokens[0]?.expiresAt as Timestamp).getTime();
+      expect(Math.abs(expiresAt - (clock.now().getTime() + 3 * dayMs))).toBeLessThan(1000);
+      expectNoPlaintext(await server.sql`select * from tokens`, [token, token.slice("rp_pat_".length)]);
+    }
+  });
+
+  it("is permission_denied for a member on an account it can see; not_found for what it cannot", async () => {
+    const account = await newAccount("guarded");
+    for (const name of ["A member", "A service account"] as const) {
+      const error = await callError(as(name).createServiceAccountAccessToken({ serviceAccountId: account.id }));
+      expect(error.code).toBe(Code.PermissionDenied);
+    }
+    for (const id of [account.id, idOf("A member")]) {
+      const error = await callError(as("B admin").createServiceAccountAccessToken({ serviceAccountId: id }));
+      expect(error.code).toBe(Code.NotFound);
+    }
+    for (const id of [idOf("A member"), unknownId]) {
+      const error = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: id }));
+      expect(error.code).toBe(Code.NotFound);
+    }
+    expect(
+      (await callError(as("A org runner itself").createServiceAccountAccessToken({ serviceAccountId: account.id })))
+        .code,
+    ).toBe(Code.PermissionDenied);
+  });
+
+  it("validates service_account_id and refuses an account whose validity is over", async () => {
+    const invalid = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: "nope" }));
+    expect(invalid.code).toBe(Code.InvalidArgument);
+    expect(invalid.rawMessage).toBe("service_account_id: value must be a valid UUID");
+    const account = await newAccount("expiring", { validDays: 1 });
+    clock.advance(dayMs + 1);
+    try {
+      const error = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: account.id }));
+      expect(error.code).toBe(Code.FailedPrecondition);
+    } finally {
+      clock.advance(-dayMs - 1);
+    }
   });
 });
 
