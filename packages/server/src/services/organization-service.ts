@@ -12,6 +12,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
+import { setRoleKeepingAnAdmin } from "../admin/organization-admins.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -20,9 +21,7 @@ import {
   countOrganizationUsers,
   type DbUserStatus,
   listOrganizationUsers,
-  lockOrganizationAdmins,
   type OrganizationUserFilter,
-  setOrganizationUserRole,
 } from "../db/organization-members.js";
 import { findOrganization, updateOrganization } from "../db/organizations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
@@ -156,27 +155,16 @@ export function createOrganizationService({
     },
 
     /**
-     * An admin sets a user's role; an active (not suspended) admin user must remain. A
-     * demotion first locks the org's admins
-     * (lockOrganizationAdmins), so of two concurrent demotions of the last two admins one
-     * waits for the other and then finds itself demoting the last one.
+     * An admin sets a user's role; an active (not suspended) admin user must remain
+     * (admin/organization-admins.ts: a demotion first locks the org's admins, so of two
+     * concurrent demotions of the last two admins one waits and then finds the last one).
      */
     async setRole(req, ctx) {
       const role = roleOf(req.role);
       const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
       const userId = req.userId.toLowerCase();
       await sql.begin(async (tx) => {
-        if (role === "member") {
-          const admins = await lockOrganizationAdmins(tx, organizationId);
-          const othersActive = admins.some((a) => a.id !== userId && a.active);
-          if (admins.some((a) => a.id === userId) && !othersActive) {
-            throw new ConnectError(
-              "the organization's last active admin cannot be demoted; make another user admin first",
-              Code.FailedPrecondition,
-            );
-          }
-        }
-        if (!(await setOrganizationUserRole(tx, organizationId, userId, role))) {
+        if (!(await setRoleKeepingAnAdmin(tx, organizationId, userId, role))) {
           throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
         }
       });
