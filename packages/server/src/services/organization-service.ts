@@ -111,8 +111,9 @@ export function createOrganizationService({
 
     /**
      * The org's users (service accounts are listed by ServiceAccountService), in the order
-     * they joined, oldest first unless `sort.order` is DESC. Sorting by name is not offered:
-     * page tokens continue after a (time, id) position (pagination/page-token.ts).
+     * they joined (SORT_FIELD_DATE_JOINED, the default) or by name, case-insensitively, equal
+     * names in join order (SORT_FIELD_NAME); ascending unless `sort.order` is DESC. Keyset
+     * pages either way: the name order's page token carries the last name too.
      */
     async listMembers(req, ctx) {
       const f = req.filter;
@@ -120,12 +121,6 @@ export function createOrganizationService({
       const statuses = f?.statuses.length
         ? mapAll(f.statuses, statusMap, "filter.statuses").filter((s): s is DbUserStatus => s !== "left")
         : undefined;
-      if (req.sort?.field === ListMembersRequest_SortField.NAME) {
-        throw new ConnectError(
-          "sort.field: SORT_FIELD_NAME is not supported; members list in the order they joined (SORT_FIELD_DATE_JOINED)",
-          Code.Unimplemented,
-        );
-      }
       const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
       const filter: OrganizationUserFilter = {
         organizationId,
@@ -137,13 +132,18 @@ export function createOrganizationService({
         excludeMembersInAnyGroup: f?.excludeMembersInAnyTeam ?? false,
       };
       const order = req.sort?.order === SortOrder.DESC ? "desc" : "asc";
+      const sort = req.sort?.field === ListMembersRequest_SortField.NAME ? "name" : "joined";
       const page = await paginate({
         tokens: await pageTokens(),
         method: "gitpod.v1.OrganizationService/ListMembers",
-        filter: { ...filter, order },
+        filter: { ...filter, order, sort },
         pagination: req.pagination,
-        fetch: (after, limit) => listOrganizationUsers(sql, { ...filter, order, after, limit }),
-        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+        fetch: (after, limit) => listOrganizationUsers(sql, { ...filter, sort, order, after, limit }),
+        cursorOf: (row) => ({
+          createdAt: row.created_at,
+          id: row.id,
+          ...(sort === "name" ? { key: row.name } : {}),
+        }),
       });
       return {
         members: page.rows.map(toOrganizationMember),
