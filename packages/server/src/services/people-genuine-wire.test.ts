@@ -5,10 +5,26 @@
  * Postgres, in Connect binary and JSON: every method these services serve, at least once,
  * with its answer read back through the genuine descriptors.
  */
-import { type DescMethodUnary, fromJson, type JsonObject, type JsonValue, toJson } from "@bufbuild/protobuf";
+import {
+  createRegistry,
+  type DescField,
+  type DescMethodUnary,
+  fromJson,
+  type JsonObject,
+  type JsonValue,
+  toJson,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { file_gitpod_v1_count } from "@runnerplane/api/gitpod/v1/count_pb";
+import { file_gitpod_v1_event } from "@runnerplane/api/gitpod/v1/event_pb";
+import { file_gitpod_v1_group } from "@runnerplane/api/gitpod/v1/group_pb";
+import { file_gitpod_v1_identity } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { file_gitpod_v1_organization } from "@runnerplane/api/gitpod/v1/organization_pb";
+import { file_gitpod_v1_pagination } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { file_gitpod_v1_service_account } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { file_gitpod_v1_user } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { genuineRegistry, genuineService } from "../testing/genuine-descriptors.js";
 import {
@@ -85,6 +101,44 @@ async function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
 const obj = (v: JsonValue | undefined) => v as Answer;
 const list = (v: JsonValue | undefined) => v as Answer[];
 const str = (v: JsonValue | undefined) => v as string;
+
+/** A field as the wire sees it: number, name, kind, its scalar or named type, its oneof. */
+function wireShape(f: DescField): string {
+  const kind =
+    f.fieldKind === "list"
+      ? `list of ${f.listKind}`
+      : f.fieldKind === "map"
+        ? `map ${f.mapKey} to ${f.mapKind}`
+        : f.fieldKind;
+  const type = f.message?.typeName ?? f.enum?.typeName ?? `scalar ${f.scalar}`;
+  return `${f.number} ${f.name} ${kind} ${type} ${f.oneof?.name ?? ""}${f.proto.proto3Optional ? " optional" : ""}`;
+}
+
+describe("the genuine descriptors", () => {
+  it("describe every message the four services use as the contract does, and so as ours declare them", () => {
+    // Ours: the generated files (packages/api/test/wire-contract-admin.test.ts compares them with
+    // the contract). A builder that misread the contract would show here, not pass vacuously.
+    const ours = createRegistry(
+      file_gitpod_v1_user,
+      file_gitpod_v1_organization,
+      file_gitpod_v1_group,
+      file_gitpod_v1_service_account,
+      file_gitpod_v1_event,
+      file_gitpod_v1_identity,
+      file_gitpod_v1_pagination,
+      file_gitpod_v1_count,
+    );
+    let messages = 0;
+    for (const genuine of registry) {
+      if (genuine.kind !== "message" || !genuine.typeName.startsWith("gitpod.v1.")) continue;
+      const our = ours.getMessage(genuine.typeName);
+      expect(our, genuine.typeName).toBeDefined();
+      expect(genuine.fields.map(wireShape), genuine.typeName).toEqual(our?.fields.map(wireShape));
+      messages++;
+    }
+    expect(messages).toBeGreaterThan(60);
+  });
+});
 
 describe.each([
   ["Connect binary (h2c)", true],
