@@ -8,7 +8,6 @@ import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
-import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { services } from "./routes.js";
@@ -61,13 +60,6 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
       () =>
         createClient(OrganizationService, transport()).joinOrganization({
           joinId: { case: "inviteId", value: validId },
-        }),
-    ],
-    [
-      "ServiceAccountService.CreateServiceAccountAccessToken",
-      () =>
-        createClient(ServiceAccountService, transport()).createServiceAccountAccessToken({
-          serviceAccountId: validId,
         }),
     ],
     ["EventService.ListAuditLogs", () => createClient(EventService, transport()).listAuditLogs({})],

@@ -154,6 +154,92 @@ describe("runnerplane CLI", () => {
     expect(again).toMatchObject({ code: 1, stderr: `runnerplane: token ${token.id} was already revoked\n` });
   });
 
+  describe("people: roles, suspension and group membership, by the services' rules", () => {
+    interface Member {
+      id: string;
+      role: string;
+      name: string;
+    }
+    const roleOf = async (id: string) =>
+      (await cliJson<Member[]>("users", "list", "--org", boot.organization.id)).find((m) => m.id === id)?.role;
+
+    it("changes a user's role, and never demotes the organization's last active admin", async () => {
+      const org = boot.organization.id;
+      const dana = await cliJson<Member>("users", "create", "--org", org, "--name", "Dana");
+      const promoted = await cliJson<Member & { previousRole: string }>(
+        "users",
+        "set-role",
+        "--user",
+        dana.id,
+        "--role",
+        "admin",
+      );
+      expect(promoted).toMatchObject({ id: dana.id, role: "admin", previousRole: "member" });
+      expect(await roleOf(dana.id)).toBe("admin");
+
+      // Gina may step down while Dana is admin; then Dana is the last one and stays.
+      await cliJson("users", "set-role", "--user", boot.admin.id, "--role", "member");
+      const refused = await cli("users", "set-role", "--user", dana.id, "--role", "member");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("last active admin cannot be demoted");
+      expect(await roleOf(dana.id)).toBe("admin");
+      const asJson = await cli("users", "set-role", "--user", dana.id, "--role", "member", "--json");
+      expect(JSON.parse(asJson.stdout)).toEqual({
+        error: "the organization's last active admin cannot be demoted; make another user admin first",
+      });
+
+      await cliJson("users", "set-role", "--user", boot.admin.id, "--role", "admin");
+      await cliJson("users", "set-role", "--user", dana.id, "--role", "member");
+      expect([await roleOf(boot.admin.id), await roleOf(dana.id)]).toEqual(["admin", "member"]);
+      const bad = await cli("users", "set-role", "--user", dana.id, "--role", "owner");
+      expect(bad).toMatchObject({ code: 1, stderr: "runnerplane: --role must be admin or member\n" });
+    });
+
+    it("suspends a user, whose tokens fail on the next request, and lifts the suspension", async () => {
+      const erin = await cliJson<Member>("users", "create", "--org", boot.organization.id, "--name", "Erin");
+      const token = await cliJson<{ value: string }>("tokens", "create", "--member", erin.id);
+      expect((await whoAmI(token.value)).status).toBe(200);
+
+      expect(await cliJson("users", "suspend", "--user", erin.id)).toMatchObject({ id: erin.id, suspended: true });
+      expect((await whoAmI(token.value)).status).toBe(401);
+      expect(await cliJson("users", "unsuspend", "--user", erin.id)).toMatchObject({ suspended: false });
+      expect((await whoAmI(token.value)).status).toBe(200);
+    });
+
+    it("never suspends the last active admin, nor a service account or an unknown id", async () => {
+      const last = await cli("users", "suspend", "--user", boot.admin.id);
+      expect(last).toMatchObject({ code: 1, stderr: "runnerplane: the organization must keep an active admin\n" });
+      expect((await whoAmI(boot.token.value)).status).toBe(200);
+
+      const bot = await cliJson<Member>("service-accounts", "create", "--org", boot.organization.id, "--name", "b");
+      const robot = await cli("users", "suspend", "--user", bot.id);
+      expect(robot).toMatchObject({ code: 1, stderr: `runnerplane: b (${bot.id}) is a service account, not a user\n` });
+      const unknown = await cli("users", "suspend", "--user", "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01");
+      expect(unknown.stderr).toContain("no user 0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01");
+    });
+
+    it("removes a member from a group, once", async () => {
+      const org = boot.organization.id;
+      const fay = await cliJson<Member>("users", "create", "--org", org, "--name", "Fay");
+      const group = await cliJson<{ id: string }>("groups", "create", "--org", org, "--name", "release");
+      await cliJson("groups", "add-member", "--group", group.id, "--member", fay.id);
+      const memberIds = async () =>
+        (await cliJson<{ id: string; memberIds: string[] }[]>("groups", "list", "--org", org)).find(
+          (g) => g.id === group.id,
+        )?.memberIds;
+      expect(await memberIds()).toEqual([fay.id]);
+
+      expect(await cliJson("groups", "remove-member", "--group", group.id, "--member", fay.id)).toEqual({
+        groupId: group.id,
+        memberId: fay.id,
+        removed: true,
+      });
+      expect(await memberIds()).toEqual([]);
+      const again = await cli("groups", "remove-member", "--group", group.id, "--member", fay.id);
+      expect(again).toMatchObject({ code: 1, stderr: `runnerplane: ${fay.id} is not a member of group ${group.id}\n` });
+    });
+  });
+
   describe("bad input gets a clear error and writes nothing", () => {
     it.each([
       [["users", "create", "--org", "nope", "--name", "X"], 1, '--org must be an id (a UUID), got "nope"'],
@@ -219,7 +305,17 @@ describe("runnerplane CLI", () => {
 
   it("lists every command with --help", async () => {
     const result = await cli("--help");
-    for (const name of ["bootstrap", "users create", "service-accounts create", "groups add-member", "tokens revoke"]) {
+    for (const name of [
+      "bootstrap",
+      "users create",
+      "users set-role",
+      "users suspend",
+      "users unsuspend",
+      "service-accounts create",
+      "groups add-member",
+      "groups remove-member",
+      "tokens revoke",
+    ]) {
       expect(result.stdout).toContain(name);
     }
   });

@@ -5,11 +5,12 @@
  * transaction.
  */
 import { bootstrap } from "../admin/bootstrap.js";
+import { setRoleKeepingAnAdmin, setSuspendedKeepingAnAdmin } from "../admin/organization-admins.js";
 import type { OrgRole } from "../auth/index.js";
 import type { Clock } from "../clock.js";
-import { addGroupMember, createGroup, findGroup, listGroups } from "../db/groups.js";
+import { addGroupMember, createGroup, deleteMembership, findGroup, findMembership, listGroups } from "../db/groups.js";
 import type { Sql } from "../db/index.js";
-import { createMember, findMember, listMembers, type MemberKind } from "../db/members.js";
+import { createMember, type DbMember, findMember, listMembers, type MemberKind } from "../db/members.js";
 import { listOrganizations } from "../db/organizations.js";
 import { findToken, issueToken, listTokens, revokeToken } from "../db/tokens.js";
 
@@ -104,6 +105,31 @@ export const commands: Command[] = [
     },
   },
   {
+    name: "users set-role",
+    summary: "Change a user's org role; the organization keeps an active admin",
+    options: {
+      user: { type: "string", required: true, description: "user id" },
+      role: { type: "string", required: true, description: "admin or member" },
+    },
+    async run({ sql }, v) {
+      const userId = uuid(v, "user");
+      const role = optional(v, "role");
+      if (role !== "admin" && role !== "member") throw new CliError("--role must be admin or member");
+      const user = await sql.begin(async (tx) => {
+        const found = await userOf(tx, userId);
+        // The same rule and lock as OrganizationService.SetRole.
+        await setRoleKeepingAnAdmin(tx, found.organization_id, found.id, role);
+        return found;
+      });
+      return {
+        json: { ...memberJson({ ...user, role }), previousRole: user.role },
+        text: `${user.name} (${user.id}) is now ${role}${user.role === role ? " (unchanged)" : ""}.`,
+      };
+    },
+  },
+  suspension("users suspend", true),
+  suspension("users unsuspend", false),
+  {
     name: "groups create",
     summary: "Create a group in an organization",
     options: {
@@ -138,6 +164,34 @@ export const commands: Command[] = [
         json: { groupId, memberId, added },
         text: added ? `Added ${memberId} to group ${groupId}.` : `${memberId} was already in group ${groupId}.`,
       };
+    },
+  },
+  {
+    name: "groups remove-member",
+    summary: "Remove a user or service account from a group",
+    options: {
+      group: { type: "string", required: true, description: "group id" },
+      member: { type: "string", required: true, description: "user or service account id" },
+    },
+    async run({ sql }, v) {
+      const groupId = uuid(v, "group");
+      const memberId = uuid(v, "member");
+      await sql.begin(async (tx) => {
+        const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
+        if (!group) throw new CliError(`no group ${groupId}`);
+        // The same lookup and removal as GroupService.DeleteMembership.
+        const membership =
+          member &&
+          (await findMembership(tx, {
+            organizationId: group.organization_id,
+            groupId,
+            memberId,
+            kind: member.kind,
+          }));
+        if (!membership) throw new CliError(`${memberId} is not a member of group ${groupId}`);
+        await deleteMembership(tx, group.organization_id, membership.id);
+      });
+      return { json: { groupId, memberId, removed: true }, text: `Removed ${memberId} from group ${groupId}.` };
     },
   },
   {
@@ -255,6 +309,37 @@ function memberCreate(commandName: string, kind: MemberKind, summary: string): C
       };
     },
   };
+}
+
+/** `users suspend` / `users unsuspend`: what UserService.SetSuspended does, without a caller. */
+function suspension(commandName: string, suspended: boolean): Command {
+  return {
+    name: commandName,
+    summary: suspended
+      ? "Suspend a user: its tokens stop working on the next request; the organization keeps an active admin"
+      : "Lift a user's suspension: its tokens work again",
+    options: { user: { type: "string", required: true, description: "user id" } },
+    async run({ sql, clock }, v) {
+      const userId = uuid(v, "user");
+      const user = await sql.begin(async (tx) => {
+        const found = await userOf(tx, userId);
+        await setSuspendedKeepingAnAdmin(tx, found.organization_id, found.id, suspended, clock.now());
+        return found;
+      });
+      return {
+        json: { ...memberJson(user), suspended },
+        text: `${suspended ? "Suspended" : "Lifted the suspension of"} ${user.name} (${user.id}).`,
+      };
+    },
+  };
+}
+
+/** The user with this id; a service account or an unknown id is an error to fix. */
+async function userOf(sql: Parameters<typeof findMember>[0], id: string): Promise<DbMember> {
+  const member = await findMember(sql, id);
+  if (!member) throw new CliError(`no user ${id}`);
+  if (member.kind !== "user") throw new CliError(`${member.name} (${id}) is a service account, not a user`);
+  return member;
 }
 
 function memberJson(m: {

@@ -5,6 +5,7 @@
  * command). Every command takes --json for scripts. Exit codes: 0 done, 1 failed, 2 usage.
  */
 import { parseArgs } from "node:util";
+import { ConnectError } from "@connectrpc/connect";
 import { systemClock } from "../clock.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { migrate, openDatabase } from "../db/index.js";
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) return fail(error.message, 1);
+    // A rule the services share (admin/), broken: its message says what to do.
+    if (error instanceof ConnectError) return fail(error.rawMessage, 1);
     const described = describeDatabaseError(error);
     if (described) return fail(described, 1);
     return fail(`unexpected failure: ${(error as Error)?.stack ?? error}`, 1);
