@@ -32,6 +32,11 @@ const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([
   ...[Health, ServerReflection, ServerReflectionV1alpha].flatMap((s) => s.methods),
 ]);
 
+/** Whether a method may be called without a bearer token (also what /openapi.json says of it). */
+export function isPublicMethod(method: DescMethod): boolean {
+  return publicMethods.has(method);
+}
+
 /** Token kinds that authenticate API calls; exchange and logs tokens serve one purpose only. */
 const apiTokenKinds: ReadonlySet<TokenKind> = new Set(["personal_access", "runner_access"]);
 
@@ -45,7 +50,7 @@ export interface AuthenticationDeps {
 
 export function createAuthenticationInterceptor({ sql, clock, log }: AuthenticationDeps): Interceptor {
   return (next) => async (req) => {
-    if (publicMethods.has(req.method)) return next(req);
+    if (isPublicMethod(req.method)) return next(req);
     const now = clock.now();
     const authenticated = await authenticate(sql, now, req.header.get("authorization"));
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
