@@ -128,7 +128,8 @@ function parseOptions(): Options {
   if (values.help) {
     const names = [...new Set(scenarios.map((s) => s.name))].join(", ");
     console.log(
-      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\nscenarios: ${names}`,
+      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\n` +
+        `       pnpm bench --observability [--quick] [--duration seconds] [--rounds n] [--concurrency n]\nscenarios: ${names}`,
     );
     process.exit(0);
   }
