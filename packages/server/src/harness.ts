@@ -25,6 +25,6 @@ export { createMetrics } from "./observability/index.js";
 export type { Tracing } from "./observability/tracing.js";
 export { startTracing } from "./observability/tracing.js";
 export { createPageTokens } from "./pagination/index.js";
+export { servedServices } from "./routes.js";
 export type { Server, ServerConfig } from "./server.js";
 export { build } from "./server.js";
-export { servedServices } from "./routes.js";
