@@ -61,6 +61,16 @@ describe("the OpenAPI document", () => {
     expect(await readFile(openApiFile, "utf8")).toBe(openApiText(servedOpenApiDocument()));
   });
 
+  it("is served without a token to GET and HEAD, and refuses other HTTP methods with 405", async () => {
+    const head = await fetch(`${server.baseUrl}/openapi.json`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBe(Buffer.byteLength(openApiText(doc as unknown as Json)));
+    const post = await fetch(`${server.baseUrl}/openapi.json`, { method: "POST" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    expect(((await post.json()) as { code: string }).code).toBe("unimplemented");
+  });
+
   it("validates as OpenAPI 3.1", async () => {
     const validator = new Validator();
     const result = await validator.validate(structuredClone(doc) as unknown as Json);

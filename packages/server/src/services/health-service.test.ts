@@ -55,6 +55,14 @@ describe("Health.Check", () => {
     }
   });
 
+  it("logs its calls at debug level, as /healthz and /readyz, since probes come every few seconds", async () => {
+    await healthClient(server.baseUrl).check({ service: "" });
+    const lines = () => server.logs.filter((l) => l.procedure === "grpc.health.v1.Health/Check");
+    // The line is written when the response closes, which may be just after the client has it.
+    await expect.poll(() => lines().length).toBeGreaterThan(0);
+    expect(lines().every((l) => l.level === "debug")).toBe(true);
+  });
+
   it("answers NOT_FOUND for a service this server does not serve", async () => {
     const error = await callError(healthClient(server.baseUrl).check({ service: "gitpod.v1.EnvironmentService" }));
     expect(error.code).toBe(Code.NotFound);
