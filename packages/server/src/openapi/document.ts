@@ -17,7 +17,15 @@
  *   authentication interceptor lets through, which say `security: []`.
  * - Every error is the Connect error body (`{"code", "message", "details"}`) under `default`.
  */
-import { type DescEnum, type DescField, type DescMessage, type DescService, ScalarType } from "@bufbuild/protobuf";
+import {
+  type DescEnum,
+  type DescEnumValue,
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  ScalarType,
+} from "@bufbuild/protobuf";
 
 export interface OpenApiOptions {
   /** The services served (routes.ts `servedServices`). */
@@ -26,6 +34,10 @@ export interface OpenApiOptions {
   isPublic: (service: DescService, method: DescService["methods"][number]) => boolean;
   /** The document's `info.version`: the server's version. */
   version: string;
+  /** The comment of an element in the .proto files (proto-comments.ts), for descriptions. */
+  describe?: (
+    desc: DescMessage | DescField | DescEnum | DescEnumValue | DescService | DescMethod,
+  ) => string | undefined;
 }
 
 type Schema = Record<string, unknown>;
@@ -50,14 +62,27 @@ const connectCodes = [
   "unauthenticated",
 ];
 
-export function openApiDocument({ services, isPublic, version }: OpenApiOptions): Schema {
+export function openApiDocument({ services, isPublic, version, describe = () => undefined }: OpenApiOptions): Schema {
+  const described = (desc: Parameters<typeof describe>[0]) => {
+    const text = describe(desc);
+    return text === undefined ? {} : { description: text };
+  };
   const schemas = new Map<string, Schema>();
   const refTo = (typeName: string) => ({ $ref: `#/components/schemas/${typeName}` });
 
   const addEnum = (desc: DescEnum): Schema => {
     if (desc.typeName === "google.protobuf.NullValue") return { type: "null" };
     if (!schemas.has(desc.typeName)) {
-      schemas.set(desc.typeName, { type: "string", enum: desc.values.map((v) => v.name) });
+      const values = desc.values.map((v) => [v.name, describe(v)] as const);
+      const lines = [
+        describe(desc),
+        ...values.filter(([, text]) => text !== undefined).map(([name, text]) => `- \`${name}\`: ${text}`),
+      ].filter((line) => line !== undefined);
+      schemas.set(desc.typeName, {
+        type: "string",
+        enum: values.map(([name]) => name),
+        ...(lines.length ? { description: lines.join("\n") } : {}),
+      });
     }
     return refTo(desc.typeName);
   };
@@ -65,7 +90,7 @@ export function openApiDocument({ services, isPublic, version }: OpenApiOptions)
   const addMessage = (desc: DescMessage): Schema => {
     if (!schemas.has(desc.typeName)) {
       schemas.set(desc.typeName, {}); // placeholder: recursive messages refer to themselves
-      schemas.set(desc.typeName, wellKnown(desc) ?? messageSchema(desc));
+      schemas.set(desc.typeName, wellKnown(desc) ?? { ...described(desc), ...messageSchema(desc) });
     }
     return refTo(desc.typeName);
   };
@@ -103,7 +128,8 @@ export function openApiDocument({ services, isPublic, version }: OpenApiOptions)
   };
 
   const messageSchema = (desc: DescMessage): Schema => {
-    const properties = Object.fromEntries(desc.fields.map((f) => [f.jsonName, singular(f)]));
+    // OpenAPI 3.1 schemas may put a description beside a $ref.
+    const properties = Object.fromEntries(desc.fields.map((f) => [f.jsonName, { ...singular(f), ...described(f) }]));
     const schema: Schema = { type: "object", properties };
     // At most one member of each oneof: exactly one of the members, or none of them.
     const groups = desc.oneofs.map((oneof) => {
@@ -119,12 +145,13 @@ export function openApiDocument({ services, isPublic, version }: OpenApiOptions)
   for (const service of services) {
     const unary = service.methods.filter((m) => m.methodKind === "unary");
     if (unary.length === 0) continue;
-    tags.push({ name: service.typeName });
+    tags.push({ name: service.typeName, ...described(service) });
     for (const method of unary) {
       const operation = (operationId: string): Schema => ({
         operationId,
         tags: [service.typeName],
         summary: method.name,
+        ...described(method),
         ...(isPublic(service, method) ? { security: [] } : {}),
         parameters: [
           { $ref: "#/components/parameters/ConnectProtocolVersion" },

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { servedServices } from "../routes.js";
 import { type SeededOrganization, seedOrganization, startTestServer, type TestServer } from "../testing/index.js";
 import { openApiFile } from "./openapi-route.js";
+import { protoComments } from "./proto-comments.js";
 import { openApiText, servedOpenApiDocument } from "./served-document.js";
 
 type Json = Record<string, unknown>;
@@ -58,7 +59,7 @@ function validatorFor(path: string, which: "request" | "response") {
 
 describe("the OpenAPI document", () => {
   it("is current: regenerating it from the descriptors changes nothing (run `pnpm generate` if this fails)", async () => {
-    expect(await readFile(openApiFile, "utf8")).toBe(openApiText(servedOpenApiDocument()));
+    expect(await readFile(openApiFile, "utf8")).toBe(openApiText(servedOpenApiDocument(protoComments())));
   });
 
   it("is served without a token to GET and HEAD, and refuses other HTTP methods with 405", async () => {
@@ -69,6 +70,16 @@ describe("the OpenAPI document", () => {
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
     expect(((await post.json()) as { code: string }).code).toBe("unimplemented");
+  });
+
+  it("carries the .proto files' comments as descriptions", () => {
+    const create = doc.paths["/gitpod.v1.RunnerService/CreateRunner"]?.post as unknown as { description?: string };
+    expect(create.description).toMatch(/\S/);
+    const request = doc.components.schemas["gitpod.v1.CreateRunnerRequest"] as { properties: Record<string, Json> };
+    expect(request.properties.name?.description).toBe("Human-readable name of the runner, 3 to 127 characters.");
+    expect(doc.components.schemas["gitpod.v1.RunnerProvider"]?.description).toContain(
+      "- `RUNNER_PROVIDER_AWS_EC2`: Amazon EC2 in the organization's AWS account.",
+    );
   });
 
   it("validates as OpenAPI 3.1", async () => {
@@ -119,8 +130,8 @@ describe("the OpenAPI document", () => {
     expect(schemas["gitpod.v1.RunnerProvider"]).toMatchObject({ type: "string" });
     expect(schemas["gitpod.v1.RunnerProvider"]?.enum).toContain("RUNNER_PROVIDER_AWS_EC2");
     const runner = schemas["gitpod.v1.Runner"] as { properties: Record<string, Json> };
-    expect(runner.properties.createdAt).toEqual({ $ref: "#/components/schemas/google.protobuf.Timestamp" });
-    expect(runner.properties.runnerId).toEqual({ type: "string" });
+    expect(runner.properties.createdAt).toMatchObject({ $ref: "#/components/schemas/google.protobuf.Timestamp" });
+    expect(runner.properties.runnerId).toMatchObject({ type: "string" });
     const int64Fields = Object.values(schemas).flatMap((s) =>
       Object.values((s.properties ?? {}) as Record<string, Json>).filter((p) => p.format === "int64"),
     );

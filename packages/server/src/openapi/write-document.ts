@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { protoComments } from "./proto-comments.js";
 import { openApiFile, openApiText, servedOpenApiDocument } from "./served-document.js";
 
-writeFileSync(openApiFile, openApiText(servedOpenApiDocument()));
+writeFileSync(openApiFile, openApiText(servedOpenApiDocument(protoComments())));
 process.stdout.write(`wrote ${fileURLToPath(openApiFile)}\n`);
