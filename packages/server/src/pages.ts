@@ -5,8 +5,9 @@
  * after its probes, before answering "no such path").
  */
 import type { PageRoute } from "./http/front-door.js";
+import { openApiRoute } from "./openapi/index.js";
 import type { ServiceDeps } from "./routes.js";
 
 export function pages(_deps: ServiceDeps): PageRoute[] {
-  return [];
+  return [openApiRoute()];
 }

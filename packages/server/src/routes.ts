@@ -14,10 +14,13 @@ import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_inte
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
+import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
-import type { Sql } from "./db/index.js";
+import type { Readiness, Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
@@ -29,8 +32,10 @@ import {
   createRequestScopeInterceptor,
 } from "./rpc/index.js";
 import { createGroupService } from "./services/group-service.js";
+import { createHealthService } from "./services/health-service.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
+import { createReflectionServices } from "./services/reflection-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
@@ -50,6 +55,15 @@ export const services = [
   EventService,
 ];
 
+/**
+ * The operator's services beside the contract (docs/operations.md): gRPC health and server
+ * reflection. Callable without a bearer token (auth/authentication-interceptor.ts).
+ */
+export const operationServices = [Health, ServerReflection, ServerReflectionV1alpha];
+
+/** Every service this server serves: the procedure labels of its metrics, what reflection lists. */
+export const servedServices = [...services, ...operationServices];
+
 export interface ServiceDeps {
   sql: Sql;
   clock: Clock;
@@ -62,6 +76,13 @@ export interface ServiceDeps {
   /** Calls to runners and their streams (docs/relay.md). */
   relay: Relay;
   notifier: RunnerNotifier;
+}
+
+/** What the health service reports (services/health-service.ts). */
+export interface HealthDeps {
+  ready: Readiness;
+  /** Aborted when the server begins to shut down. */
+  shutdown: AbortSignal;
 }
 
 export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
@@ -89,7 +110,7 @@ export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
   ];
 }
 
-export function routes(router: ConnectRouter, deps: ServiceDeps): void {
+export function routes(router: ConnectRouter, deps: ServiceDeps, health: HealthDeps): void {
   router.service(RunnerService, createRunnerService(deps));
   router.service(RunnerConfigurationService, createRunnerConfigurationService(deps));
   router.service(IdentityService, createIdentityService(deps));
@@ -101,4 +122,8 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(GroupService, createGroupService(deps));
   router.service(ServiceAccountService, createServiceAccountService(deps));
   router.service(EventService, {});
+  router.service(Health, createHealthService({ ...health, services: servedServices.map((s) => s.typeName) }));
+  const reflection = createReflectionServices(servedServices);
+  router.service(ServerReflection, reflection.v1);
+  router.service(ServerReflectionV1alpha, reflection.v1alpha);
 }

@@ -1,5 +1,6 @@
 /**
- * Authenticates every call but `IdentityService.ExchangeToken` from its
+ * Authenticates every call but `IdentityService.ExchangeToken` and the operator's gRPC
+ * health and reflection services (routes.ts `operationServices`) from its
  * `Authorization: Bearer <token>` header and puts the Caller in the context values.
  * Missing, malformed, unknown, expired and revoked tokens, tokens whose subject is gone and
  * tokens of a suspended member all get the same `unauthenticated` answer, so a caller learns
@@ -9,6 +10,9 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
+import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
 import type { Clock } from "../clock.js";
 import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
@@ -18,8 +22,20 @@ import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
 import { type Caller, callerKey, principalFromDb } from "./caller.js";
 
-/** Methods callable without a bearer token. */
-const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([IdentityService.method.exchangeToken]);
+/**
+ * Methods callable without a bearer token: the runner's token exchange, and health and
+ * reflection, which probes and schema tools call before they have any credential (they tell
+ * nothing the published .proto files and /readyz do not).
+ */
+const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([
+  IdentityService.method.exchangeToken,
+  ...[Health, ServerReflection, ServerReflectionV1alpha].flatMap((s) => s.methods),
+]);
+
+/** Whether a method may be called without a bearer token (also what /openapi.json says of it). */
+export function isPublicMethod(method: DescMethod): boolean {
+  return publicMethods.has(method);
+}
 
 /** Token kinds that authenticate API calls; exchange and logs tokens serve one purpose only. */
 const apiTokenKinds: ReadonlySet<TokenKind> = new Set(["personal_access", "runner_access"]);
@@ -34,7 +50,7 @@ export interface AuthenticationDeps {
 
 export function createAuthenticationInterceptor({ sql, clock, log }: AuthenticationDeps): Interceptor {
   return (next) => async (req) => {
-    if (publicMethods.has(req.method)) return next(req);
+    if (isPublicMethod(req.method)) return next(req);
     const now = clock.now();
     const authenticated = await authenticate(sql, now, req.header.get("authorization"));
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);

@@ -4,7 +4,7 @@
  */
 import { createRouterTransport } from "@connectrpc/connect";
 import { type Clock, systemClock } from "../clock.js";
-import type { Sql } from "../db/index.js";
+import { createReadiness, type Sql } from "../db/index.js";
 import { silentLogger } from "../logging/index.js";
 import { createRelay } from "../relay/index.js";
 import { interceptors, routes, serviceDeps } from "../routes.js";
@@ -21,9 +21,13 @@ export function inProcessClients(sql: Sql, token: string | undefined, clock: Clo
     publicUrl: testServerConfig.publicUrl,
     relay: createRelay({ sql, clock, log: silentLogger }),
   });
-  const transport = createRouterTransport((router) => routes(router, deps), {
-    router: { interceptors: interceptors(deps) },
-    transport: { interceptors: token ? [bearer(token)] : [] },
-  });
+  const transport = createRouterTransport(
+    (router) =>
+      routes(router, deps, { ready: createReadiness(sql, undefined), shutdown: new AbortController().signal }),
+    {
+      router: { interceptors: interceptors(deps) },
+      transport: { interceptors: token ? [bearer(token)] : [] },
+    },
+  );
   return clientsOver(transport);
 }
