@@ -6,7 +6,8 @@
  */
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
+import { logoutPage, tokenSignInPage } from "./sign-in/index.js";
 
-export function pages(_deps: ServiceDeps): PageRoute[] {
-  return [];
+export function pages(deps: ServiceDeps): PageRoute[] {
+  return [tokenSignInPage(deps), logoutPage(deps)];
 }
