@@ -6,8 +6,8 @@
  */
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
-import { logoutPage, tokenSignInPage } from "./sign-in/index.js";
+import { logoutPage, oidcCallbackPage, oidcStartPage, tokenSignInPage } from "./sign-in/index.js";
 
 export function pages(deps: ServiceDeps): PageRoute[] {
-  return [tokenSignInPage(deps), logoutPage(deps)];
+  return [tokenSignInPage(deps), logoutPage(deps), oidcStartPage(deps), oidcCallbackPage(deps)];
 }
