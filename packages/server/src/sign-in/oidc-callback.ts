@@ -81,11 +81,13 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
         });
       } catch (error) {
         const e = error as Error & { code?: string };
+        // The library's reason (which check failed), never the token itself.
         log.info("OIDC login not verified", {
           request_id: info.id,
           error_name: e.name,
           error_code: e.code,
           error: e.message,
+          cause: e.cause instanceof Error ? e.cause.message : undefined,
         });
         return refuse(
           400,
