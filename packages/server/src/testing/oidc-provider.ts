@@ -99,6 +99,7 @@ export async function startTestIdp(options: { redirectUri: string; host?: string
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true } },
     pkce: { required: () => true },
+    ttl: { AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 300, IdToken: 300 },
     async findAccount(_ctx, id) {
       const account = accounts.get(id);
       if (!account) return undefined;
