@@ -35,6 +35,8 @@ export interface StartSessionInput {
 /** Stores a new session and returns its row and the cookie value (handed to the browser only). */
 export async function startSession(sql: Db, input: StartSessionInput): Promise<{ row: DbSession; secret: string }> {
   const { token, hash } = generateSessionSecret();
+  // Sessions past their absolute end can never work again (sessions_expires_idx).
+  await sql`delete from sessions where expires_at <= ${input.now}`;
   const [row] = await sql<DbSession[]>`
     insert into sessions (organization_id, member_id, hash, method, sso_configuration_id, read_only,
                           created_at, last_seen_at, expires_at)
