@@ -93,7 +93,9 @@ export async function endSession(sql: Db, secret: string, now: Date): Promise<Db
 }
 
 /** Ends every live session of a member (suspension: lifting it later does not revive them). */
-export async function endMemberSessions(sql: Db, organizationId: string, memberId: string, now: Date): Promise<void> {
-  await sql`update sessions set ended_at = ${now}
-             where member_id = ${memberId} and organization_id = ${organizationId} and ended_at is null`;
+export async function endMemberSessions(sql: Db, organizationId: string, memberId: string, now: Date): Promise<number> {
+  const rows = await sql`update sessions set ended_at = ${now}
+             where member_id = ${memberId} and organization_id = ${organizationId} and ended_at is null
+               and expires_at > ${now}`;
+  return rows.count;
 }
