@@ -202,7 +202,7 @@ export const commands: Command[] = [
     async run({ sql, clock }, v) {
       const id = uuid(v, "member");
       const member = await findMember(sql, id);
-      if (!member || member.kind !== "user") throw new CliError(`no user ${id}`);
+      if (member?.kind !== "user") throw new CliError(`no user ${id}`);
       const ended = await sql.begin((tx) => endMemberSessions(tx, member.organization_id, id, clock.now()));
       return { json: { memberId: id, ended }, text: `Ended ${ended} session(s) of ${member.name}.` };
     },
