@@ -7,7 +7,8 @@
 import type { PageRoute } from "./http/front-door.js";
 import { openApiRoute } from "./openapi/index.js";
 import type { ServiceDeps } from "./routes.js";
+import { logoutPage, oidcCallbackPage, oidcStartPage, tokenSignInPage } from "./sign-in/index.js";
 
-export function pages(_deps: ServiceDeps): PageRoute[] {
-  return [openApiRoute()];
+export function pages(deps: ServiceDeps): PageRoute[] {
+  return [openApiRoute(), tokenSignInPage(deps), logoutPage(deps), oidcStartPage(deps), oidcCallbackPage(deps)];
 }

@@ -13,6 +13,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Db } from "../db/index.js";
 import type { OrgRole } from "../db/members.js";
 import { lockOrganizationAdmins, setOrganizationUserRole } from "../db/organization-members.js";
+import { endMemberSessions } from "../db/sessions.js";
 import { setUserSuspended } from "../db/users.js";
 
 /** Sets a user's org role; false when the org has no such user. */
@@ -37,7 +38,8 @@ export async function setRoleKeepingAnAdmin(
 
 /**
  * Suspends a user (keeping the first suspension's time) or lifts the suspension; false when
- * the org has no such user. Suspending an admin needs another active admin.
+ * the org has no such user. Suspending an admin needs another active admin. A suspension
+ * ends the user's sessions for good (docs/sign-in.md); lifting it brings none back.
  */
 export async function setSuspendedKeepingAnAdmin(
   tx: Db,
@@ -51,6 +53,7 @@ export async function setSuspendedKeepingAnAdmin(
     if (admins.some((a) => a.id === userId) && !admins.some((a) => a.active && a.id !== userId)) {
       throw new ConnectError("the organization must keep an active admin", Code.FailedPrecondition);
     }
+    await endMemberSessions(tx, organizationId, userId, now);
   }
   return setUserSuspended(tx, organizationId, userId, suspended, now);
 }
