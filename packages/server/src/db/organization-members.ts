@@ -41,8 +41,10 @@ export interface OrganizationUserPage extends OrganizationUserFilter {
  * descending) and the row comparison with the cursor, so page N costs what page 1 costs;
  * the other filters are checked on the rows it yields. By name, the cursor is the row
  * (lower(name), created_at, id), compared as a whole so that equal names continue in join
- * order; the index narrows to the org and Postgres sorts its users (no name index yet: it
- * needs a migration, docs/identity.md).
+ * order; members_organization_name_idx (organization_id, lower(name), created_at, id), partial
+ * on kind = 'user' (migration 0014), holds exactly these expressions, so the page is read from
+ * it from the cursor on, either way, with no sort: keep the order, the cursor's row and the
+ * literal `kind = 'user'` in step with it (db/organization-members.test.ts checks the plan).
  */
 export function listOrganizationUsers(sql: Db, q: OrganizationUserPage): Promise<DbUser[]> {
   const op = q.order === "asc" ? sql`>` : sql`<`;

@@ -7,7 +7,6 @@
  */
 import {
   createRegistry,
-  type DescField,
   type DescMethodUnary,
   fromJson,
   type JsonObject,
@@ -26,7 +25,7 @@ import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_
 import { file_gitpod_v1_service_account } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { file_gitpod_v1_user } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { genuineRegistry, genuineService } from "../testing/genuine-descriptors.js";
+import { genuineRegistry, genuineService, wireShape } from "../testing/genuine-descriptors.js";
 import {
   bearer,
   inProcessClients,
@@ -101,18 +100,6 @@ async function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
 const obj = (v: JsonValue | undefined) => v as Answer;
 const list = (v: JsonValue | undefined) => v as Answer[];
 const str = (v: JsonValue | undefined) => v as string;
-
-/** A field as the wire sees it: number, name, kind, its scalar or named type, its oneof. */
-function wireShape(f: DescField): string {
-  const kind =
-    f.fieldKind === "list"
-      ? `list of ${f.listKind}`
-      : f.fieldKind === "map"
-        ? `map ${f.mapKey} to ${f.mapKind}`
-        : f.fieldKind;
-  const type = f.message?.typeName ?? f.enum?.typeName ?? `scalar ${f.scalar}`;
-  return `${f.number} ${f.name} ${kind} ${type} ${f.oneof?.name ?? ""}${f.proto.proto3Optional ? " optional" : ""}`;
-}
 
 describe("the genuine descriptors", () => {
   it("describe every message the four services use as the contract does, and so as ours declare them", () => {

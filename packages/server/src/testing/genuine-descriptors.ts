@@ -10,11 +10,16 @@
  * (packages/api/test/contract). The api package's own reader there (tables.ts) is test code
  * outside this package's sources, and it reads the validation rules too; what is needed here
  * is only a table's structure, so these few lines read just that. The four types the admin
- * contract lists as "see wire-contract.md" are given below in the first contract's words.
+ * contract lists as "see wire-contract.md" are given below in the first contract's words, and
+ * so is what it lists only in part: the admin contract's runner_interaction.proto section names
+ * just the runner-facing LLM calls and the LLM member of WatchRequestsResponse, and the first
+ * contract adds the stream (WatchRequests, its request, the response's envelope). The other
+ * members of WatchRequestsResponse's oneof are left out, so a client made from these
+ * descriptors keeps them as unknown fields.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { create, createFileRegistry, type DescService, type FileRegistry } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type DescField, type DescService, type FileRegistry } from "@bufbuild/protobuf";
 import {
   type DescriptorProto,
   DescriptorProtoSchema,
@@ -71,7 +76,36 @@ const firstContract = `
 | # | field | type | label | rules / notes |
 |---|---|---|---|---|
 | 1 | next_token | string |  |  |
+
+## gitpod/v1/runner_interaction.proto (the stream only)
+
+**service gitpod.v1.RunnerInteractionService**
+
+| rpc | request | response | side effects |
+|---|---|---|---|
+| WatchRequests | WatchRequestsRequest | stream WatchRequestsResponse |  |
+
+**message WatchRequestsRequest**
+
+| # | field | type | label | rules / notes |
+|---|---|---|---|---|
+| 1 | runner_id | string |  | {string:{uuid:true}} |
+| 2 | shard_ids | int32 | repeated | {repeated:{items:{int32:{lte:63,gte:0}}}} |
+| 3 | worker_id | string |  |  |
+
+**message WatchRequestsResponse**
+
+| # | field | type | label | rules / notes |
+|---|---|---|---|---|
+| 1 | request_id | string |  | {string:{uuid:true}} |
+| 2 | trace_context | map<string, string> |  |  |
 `;
+
+/**
+ * The types the first contract completes (see above): the genuine descriptors hold more of
+ * them than these tables, so a comparison with ours can only ask that what they hold agrees.
+ */
+export const partialTypes: ReadonlySet<string> = new Set(["gitpod.v1.WatchRequestsResponse"]);
 
 interface Block {
   kind: "message" | "enum" | "service";
@@ -133,9 +167,19 @@ const pascal = (name: string) => camel(name).replace(/^./, (c) => c.toUpperCase(
  * nothing else of it), in one file of package gitpod.v1.
  */
 export function genuineRegistry(serviceNames: string[]): FileRegistry {
-  const all = new Map(
-    [...blocks(readFileSync(contractPath, "utf8")), ...blocks(firstContract)].map((b) => [b.name, b]),
-  );
+  const all = new Map<string, Block>();
+  for (const block of [...blocks(readFileSync(contractPath, "utf8")), ...blocks(firstContract)]) {
+    const listed = all.get(block.name);
+    if (!listed) {
+      all.set(block.name, block);
+      continue;
+    }
+    // Listed in both contracts, in part in each: one type, its rows together, fields in
+    // number order (as the genuine file declares them).
+    listed.rows.push(...block.rows);
+    if (listed.kind === "message") listed.rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+  }
+  const streamed = /^stream /;
   const wanted = new Set<string>();
   const dependencies = new Set<string>();
   const reach = (name: string) => {
@@ -148,7 +192,7 @@ export function genuineRegistry(serviceNames: string[]): FileRegistry {
     if (block.kind === "service") {
       for (const [, request = "", response = ""] of block.rows) {
         reach(request);
-        reach(response);
+        reach(response.replace(streamed, ""));
       }
     }
     if (block.kind === "message") {
@@ -248,7 +292,8 @@ export function genuineRegistry(serviceNames: string[]): FileRegistry {
             create(MethodDescriptorProtoSchema, {
               name: rpc.replace(/\s*\(optional\)$/, ""),
               inputType: typeRef(request),
-              outputType: typeRef(response),
+              outputType: typeRef(response.replace(streamed, "")),
+              serverStreaming: streamed.test(response),
               ...(effects === "NO_SIDE_EFFECTS"
                 ? { options: { idempotencyLevel: MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS } }
                 : {}),
@@ -267,4 +312,19 @@ export function genuineService(registry: FileRegistry, name: string): DescServic
   const service = registry.getService(`gitpod.v1.${name}`);
   if (!service) throw new Error(`no service ${name} in the genuine registry`);
   return service;
+}
+
+/**
+ * A field as the wire sees it: number, name, kind, its scalar or named type, its oneof. Two
+ * descriptors whose fields have the same shapes encode and decode the same bytes and JSON.
+ */
+export function wireShape(f: DescField): string {
+  const kind =
+    f.fieldKind === "list"
+      ? `list of ${f.listKind}`
+      : f.fieldKind === "map"
+        ? `map ${f.mapKey} to ${f.mapKind}`
+        : f.fieldKind;
+  const type = f.message?.typeName ?? f.enum?.typeName ?? `scalar ${f.scalar}`;
+  return `${f.number} ${f.name} ${kind} ${type} ${f.oneof?.name ?? ""}${f.proto.proto3Optional ? " optional" : ""}`;
 }
