@@ -6,7 +6,11 @@
  */
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
+import { oauthPages } from "./services/scm-oauth/index.js";
 
-export function pages(_deps: ServiceDeps): PageRoute[] {
-  return [];
+export function pages(deps: ServiceDeps): PageRoute[] {
+  return [
+    // GET /auth/oauth2/start, GET /auth/oauth2/callback (docs/scm-oauth.md)
+    ...oauthPages(deps),
+  ];
 }

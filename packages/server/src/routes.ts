@@ -14,6 +14,7 @@ import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_inte
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { RunnerExtensionService } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
@@ -21,7 +22,13 @@ import type { Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
-import { createRunnerNotifier, type Relay, type RunnerNotifier } from "./relay/index.js";
+import {
+  createExtensionRelay,
+  createRunnerNotifier,
+  type ExtensionRelay,
+  type Relay,
+  type RunnerNotifier,
+} from "./relay/index.js";
 import {
   createDeadlineInterceptor,
   createErrorInterceptor,
@@ -32,6 +39,7 @@ import { createGroupService } from "./services/group-service.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
+import { createRunnerExtensionService } from "./services/runner-extension-service.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
 import { createServiceAccountService } from "./services/service-account-service.js";
@@ -50,6 +58,9 @@ export const services = [
   EventService,
 ];
 
+/** runnerplane's own services beside the contract's (docs/relay.md, "Protocol extensions"). */
+export const ownServices = [RunnerExtensionService];
+
 export interface ServiceDeps {
   sql: Sql;
   clock: Clock;
@@ -61,12 +72,17 @@ export interface ServiceDeps {
   publicUrl: string;
   /** Calls to runners and their streams (docs/relay.md). */
   relay: Relay;
+  /** The relay's lane for runnerplane's protocol extensions (the OAuth flow's calls). */
+  extensionRelay: ExtensionRelay;
   notifier: RunnerNotifier;
 }
 
-export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
+export function serviceDeps(
+  base: Omit<ServiceDeps, "pageTokens" | "notifier" | "extensionRelay"> & { extensionRelay?: ExtensionRelay },
+): ServiceDeps {
   return {
     ...base,
+    extensionRelay: base.extensionRelay ?? createExtensionRelay(base),
     pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")),
     notifier: createRunnerNotifier(base.relay, base.log),
   };
@@ -101,4 +117,5 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(GroupService, createGroupService(deps));
   router.service(ServiceAccountService, createServiceAccountService(deps));
   router.service(EventService, {});
+  router.service(RunnerExtensionService, createRunnerExtensionService(deps));
 }
