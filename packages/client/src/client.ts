@@ -24,6 +24,7 @@ import {
 } from "./gen/gitpod/v1/runner_pb.js";
 import { ServiceAccountService } from "./gen/gitpod/v1/service_account_pb.js";
 import { UserService } from "./gen/gitpod/v1/user_pb.js";
+import { RunnerExtensionService } from "./gen/runnerplane/runner/v1/runner_extension_pb.js";
 import type { RunnerplaneClientOptions } from "./options.js";
 import { listAll } from "./pagination.js";
 import { retryInterceptor } from "./retry.js";
@@ -53,6 +54,8 @@ export interface RunnerplaneClient {
   serviceAccounts: Client<typeof ServiceAccountService>;
   /** gitpod.v1.EventService: the audit log. */
   events: Client<typeof EventService>;
+  /** runnerplane.runner.v1.RunnerExtensionService: runnerplane's own runner-protocol extensions (runner tokens only). */
+  runnerExtensions: Client<typeof RunnerExtensionService>;
   /** Every list as an async iterator over all its items, pages fetched lazily. */
   iterate: {
     runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
@@ -105,6 +108,7 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
     groups: createClient(GroupService, transport),
     serviceAccounts: createClient(ServiceAccountService, transport),
     events: createClient(EventService, transport),
+    runnerExtensions: createClient(RunnerExtensionService, transport),
     iterate: {
       runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
       runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),

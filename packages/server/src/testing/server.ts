@@ -42,6 +42,8 @@ export async function startTestServer(
     health?: DatabaseHealth;
     metrics?: Metrics;
     tracer?: RpcTracer;
+    /** Listen on this port (default: any free one), e.g. to make it part of `config.publicUrl`. */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
   const db = options.sql ? undefined : await createTestDatabase();
@@ -58,7 +60,7 @@ export async function startTestServer(
     metrics: options.metrics,
     tracer: options.tracer,
   });
-  const address = await server.listen(0, "127.0.0.1");
+  const address = await server.listen(options.port ?? 0, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,

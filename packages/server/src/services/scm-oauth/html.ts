@@ -2,7 +2,7 @@
 import type { NodeResponse } from "../../http/error-response.js";
 
 const escapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => escapes[c] ?? c);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => escapes[c] ?? c);
 
 /** Headers every OAuth page carries: nothing cached, nothing loaded, no referrer (URLs hold codes). */
 export const pageHeaders = {
@@ -21,9 +21,9 @@ export function sendPage(
 ): void {
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${escape(title)} · runnerplane</title>
+<title>${escapeHtml(title)} · runnerplane</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style>
-</head><body><main><h1>${escape(title)}</h1><p>${escape(message)}</p></main></body></html>
+</head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>
 `;
   res.writeHead(status, { ...pageHeaders, ...headers, "content-type": "text/html; charset=utf-8" }).end(body);
 }
