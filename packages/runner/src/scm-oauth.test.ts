@@ -283,6 +283,23 @@ describe("connecting a GitHub account in a real browser", () => {
 });
 
 describe("the OAuth pages over plain HTTP", () => {
+  it("the runner's schema names the server's one callback URL for every SCM", async () => {
+    const { schema } = await admin.configuration.getRunnerConfigurationSchema({ runnerId });
+    expect(schema?.scm.map((s) => s.scmId)).toEqual(["github", "gitlab", "bitbucket", "azuredevops"]);
+    for (const s of schema?.scm ?? []) expect(s.oauth?.callbackUrl).toBe(`${publicUrl}/auth/oauth2/callback`);
+  });
+
+  it("a user without an OAuth app for the host gets the PAT guidance, no link", async () => {
+    const user = await newUser("Pat");
+    const answer = await user.client.runners.checkAuthenticationForHost({ runnerId, host: "bitbucket.org" });
+    expect(answer.authenticated).toBe(false);
+    expect(answer.supportsOauth2).toBeUndefined();
+    expect(answer.authenticationUrl).toBe(answer.supportsPat?.createUrl);
+    expect(
+      await server.sql`select id from scm_login_attempts where subject_id = ${user.seeded.member.id}`,
+    ).toHaveLength(0);
+  });
+
   it("completes a GitLab flow, and redirects to an own-origin return_to", async () => {
     const bob = await newUser("Bob");
     const link = await linkFor(bob.client, gitlab);
