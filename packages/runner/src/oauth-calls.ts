@@ -37,7 +37,7 @@ export interface RunnerIntegration {
   id: string;
   host: string;
   scmId: string;
-  oauth?: { clientId: string; encryptedClientSecret: Uint8Array } | undefined;
+  oauth?: { clientId: string; encryptedClientSecret: Uint8Array; issuerUrl: string } | undefined;
 }
 
 export interface OAuthContext {
@@ -190,7 +190,7 @@ async function oauthClient(ctx: OAuthContext, integrationId: string, host: strin
     throw new CallError(ErrorCode.FAILED_PRECONDITION, `the SCM integration for ${host} has no OAuth app`);
   }
   const scmId = integration.scmId as ScmInfo["id"];
-  const endpoints = oauthEndpointsFor(scmId, integration.host, ctx.oauthEndpoints);
+  const endpoints = oauthEndpointsFor(scmId, integration.host, ctx.oauthEndpoints, integration.oauth.issuerUrl);
   await sodium.ready;
   let secret: string;
   try {

@@ -223,7 +223,11 @@ async function loadIntegrations(client: RunnerplaneClient, runnerId: string): Pr
       scmId: i.scmId,
       oauth:
         i.oauth?.clientId && i.oauth.encryptedClientSecret.length > 0
-          ? { clientId: i.oauth.clientId, encryptedClientSecret: i.oauth.encryptedClientSecret }
+          ? {
+              clientId: i.oauth.clientId,
+              encryptedClientSecret: i.oauth.encryptedClientSecret,
+              issuerUrl: i.oauth.issuerUrl,
+            }
           : undefined,
     });
   }

@@ -28,6 +28,13 @@ describe("oauthEndpointsFor", () => {
     expect(oauthEndpointsFor(scmId, host, {})).toEqual({ authorizeUrl: authorize, tokenUrl: token });
   });
 
+  it("puts the SCM's paths on the integration's issuer URL when it has one", () => {
+    expect(oauthEndpointsFor("gitlab", "git.corp.example", {}, "https://sso.corp.example/gitlab/")).toEqual({
+      authorizeUrl: "https://sso.corp.example/gitlab/oauth/authorize",
+      tokenUrl: "https://sso.corp.example/gitlab/oauth/token",
+    });
+  });
+
   it("takes the operator's endpoints for a host over the SCM's own", () => {
     const mine = { authorizeUrl: "http://127.0.0.1:1/a", tokenUrl: "http://127.0.0.1:1/t" };
     expect(oauthEndpointsFor("github", "GitHub.com", { "github.com": mine })).toEqual(mine);

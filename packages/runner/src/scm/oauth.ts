@@ -17,7 +17,8 @@ interface OAuthScm {
   scopes: string[];
   /** How the client authenticates at the token endpoint. */
   clientAuth: "post" | "basic";
-  endpoints(host: string): OAuthEndpoints;
+  /** `base`: `https://<host>`, or the integration's issuer URL when it has one. */
+  endpoints(base: string): OAuthEndpoints;
 }
 
 /** Azure DevOps' resource id in Microsoft Entra ID: its `.default` scope is "what the app was granted". */
@@ -32,15 +33,15 @@ export const oauthScms: Record<ScmInfo["id"], OAuthScm> = {
   github: {
     scopes: ["repo", "read:user"],
     clientAuth: "post",
-    endpoints: (host) => ({
-      authorizeUrl: `https://${host}/login/oauth/authorize`,
-      tokenUrl: `https://${host}/login/oauth/access_token`,
+    endpoints: (base) => ({
+      authorizeUrl: `${base}/login/oauth/authorize`,
+      tokenUrl: `${base}/login/oauth/access_token`,
     }),
   },
   gitlab: {
     scopes: ["api", "read_user"],
     clientAuth: "post",
-    endpoints: (host) => ({ authorizeUrl: `https://${host}/oauth/authorize`, tokenUrl: `https://${host}/oauth/token` }),
+    endpoints: (base) => ({ authorizeUrl: `${base}/oauth/authorize`, tokenUrl: `${base}/oauth/token` }),
   },
   bitbucket: {
     scopes: ["repository", "account"],
@@ -60,13 +61,18 @@ export const oauthScms: Record<ScmInfo["id"], OAuthScm> = {
   },
 };
 
-/** The endpoints for a host: the operator's override (`--scm-oauth`), else the SCM's. */
+/**
+ * The endpoints for a host: the operator's override (`--scm-oauth`), else the SCM's own on the
+ * integration's `issuer_url` (when the SCM's sign-in lives elsewhere), else on the host.
+ */
 export function oauthEndpointsFor(
   scmId: ScmInfo["id"],
   host: string,
   overrides: Record<string, OAuthEndpoints>,
+  issuerUrl = "",
 ): OAuthEndpoints {
-  return overrides[host.toLowerCase()] ?? oauthScms[scmId].endpoints(host.toLowerCase());
+  const base = issuerUrl ? issuerUrl.replace(/\/+$/, "") : `https://${host.toLowerCase()}`;
+  return overrides[host.toLowerCase()] ?? oauthScms[scmId].endpoints(base);
 }
 
 export interface OAuthClient {
