@@ -338,6 +338,8 @@ describe("the OAuth pages over plain HTTP", () => {
     expect(res.status).toBe(403);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await res.text()).toContain("You declined access");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     expect(await hostTokensOf(user.seeded.member.id)).toHaveLength(0);
   });
 
@@ -365,6 +367,7 @@ describe("the OAuth pages over plain HTTP", () => {
     const unknown = await callback(`${publicUrl}/auth/oauth2/callback?code=x&state=nope`, cookie);
     expect(unknown.status).toBe(400);
     expect((await fetch(`${publicUrl}/auth/oauth2/start?attempt=not-a-uuid`)).status).toBe(400);
+    expect((await fetch(link, { method: "POST" })).status).toBe(405);
   });
 
   it("an expired attempt → 400 at start and at the callback, nothing stored", async () => {

@@ -285,8 +285,9 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
   return [start, callback];
 }
 
+/** GET only: both pages change state, so not even HEAD (a link preview must not start a flow). */
 function onlyGet(req: NodeRequest, res: NodeResponse): boolean {
-  if (req.method === "GET" || req.method === "HEAD") return true;
+  if (req.method === "GET") return true;
   res.writeHead(405, { allow: "GET", "content-type": "text/plain; charset=utf-8" }).end("method not allowed");
   return false;
 }
