@@ -11,7 +11,7 @@ import type { SendExtensionResponseRequest } from "@runnerplane/api/runnerplane/
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
-import type { Sql } from "../../db/index.js";
+import { isConnectionError, type Sql } from "../../db/index.js";
 import {
   type DbScmLoginAttempt,
   findOpenScmLoginAttempt,
@@ -282,7 +282,31 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
     }
   }
 
-  return [start, callback];
+  return [start, callback].map((page) => ({ ...page, handle: guarded(page.handle, log) }));
+}
+
+/**
+ * Failures the pages did not foresee still end in an HTML page: the database unreachable → 503
+ * (behaviour.md §9: a normal event), anything else → 500, logged with the request id.
+ */
+function guarded(handle: PageRoute["handle"], log: Logger): PageRoute["handle"] {
+  return async (req, res, info) => {
+    try {
+      await handle(req, res, info);
+    } catch (error) {
+      if (res.headersSent) throw error;
+      if (isConnectionError(error)) {
+        return sendPage(
+          res,
+          503,
+          "Try again shortly",
+          "The server cannot reach its database right now. Nothing was stored.",
+        );
+      }
+      log.error("an OAuth page failed", { request_id: info.id, error });
+      sendPage(res, 500, "Something went wrong", `Nothing was connected. Request id: ${info.id}.`);
+    }
+  };
 }
 
 /** GET only: both pages change state, so not even HEAD (a link preview must not start a flow). */
