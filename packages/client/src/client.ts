@@ -46,6 +46,7 @@ import {
   type PersonalAccessToken,
   UserService,
 } from "./gen/gitpod/v1/user_pb.js";
+import { RunnerExtensionService } from "./gen/runnerplane/runner/v1/runner_extension_pb.js";
 import type { RunnerplaneClientOptions } from "./options.js";
 import { listAll } from "./pagination.js";
 import { retryInterceptor } from "./retry.js";
@@ -75,6 +76,8 @@ export interface RunnerplaneClient {
   serviceAccounts: Client<typeof ServiceAccountService>;
   /** gitpod.v1.EventService: the audit log. */
   events: Client<typeof EventService>;
+  /** runnerplane.runner.v1.RunnerExtensionService: runnerplane's own runner-protocol extensions (runner tokens only). */
+  runnerExtensions: Client<typeof RunnerExtensionService>;
   /** Every list as an async iterator over all its items, pages fetched lazily. */
   iterate: {
     runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
@@ -156,6 +159,7 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
     groups,
     serviceAccounts,
     events: createClient(EventService, transport),
+    runnerExtensions: createClient(RunnerExtensionService, transport),
     iterate: {
       runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
       runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),

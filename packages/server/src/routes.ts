@@ -17,6 +17,7 @@ import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
 import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
 import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
+import { RunnerExtensionService } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
@@ -24,7 +25,13 @@ import type { Readiness, Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
-import { createRunnerNotifier, type Relay, type RunnerNotifier } from "./relay/index.js";
+import {
+  createExtensionRelay,
+  createRunnerNotifier,
+  type ExtensionRelay,
+  type Relay,
+  type RunnerNotifier,
+} from "./relay/index.js";
 import {
   createDeadlineInterceptor,
   createErrorInterceptor,
@@ -37,6 +44,7 @@ import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
+import { createRunnerExtensionService } from "./services/runner-extension-service.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
 import { createServiceAccountService } from "./services/service-account-service.js";
@@ -56,6 +64,9 @@ export const services = [
   EventService,
 ];
 
+/** runnerplane's own services beside the contract's (docs/relay.md, "Protocol extensions"). */
+export const ownServices = [RunnerExtensionService];
+
 /**
  * The operator's services beside the contract (docs/operations.md): gRPC health and server
  * reflection. Callable without a bearer token (auth/authentication-interceptor.ts).
@@ -63,7 +74,7 @@ export const services = [
 export const operationServices = [Health, ServerReflection, ServerReflectionV1alpha];
 
 /** Every service this server serves: the procedure labels of its metrics, what reflection lists. */
-export const servedServices = [...services, ...operationServices];
+export const servedServices = [...services, ...ownServices, ...operationServices];
 
 export interface ServiceDeps {
   sql: Sql;
@@ -76,6 +87,8 @@ export interface ServiceDeps {
   publicUrl: string;
   /** Calls to runners and their streams (docs/relay.md). */
   relay: Relay;
+  /** The relay's lane for runnerplane's protocol extensions (the OAuth flow's calls). */
+  extensionRelay: ExtensionRelay;
   notifier: RunnerNotifier;
   /** Sessions, their cookie, return paths, OIDC issuers (docs/sign-in.md). */
   signIn: SignInSettings;
@@ -88,9 +101,12 @@ export interface HealthDeps {
   shutdown: AbortSignal;
 }
 
-export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
+export function serviceDeps(
+  base: Omit<ServiceDeps, "pageTokens" | "notifier" | "extensionRelay"> & { extensionRelay?: ExtensionRelay },
+): ServiceDeps {
   return {
     ...base,
+    extensionRelay: base.extensionRelay ?? createExtensionRelay(base),
     pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")),
     notifier: createRunnerNotifier(base.relay, base.log),
   };
@@ -129,4 +145,5 @@ export function routes(router: ConnectRouter, deps: ServiceDeps, health: HealthD
   const reflection = createReflectionServices(servedServices);
   router.service(ServerReflection, reflection.v1);
   router.service(ServerReflectionV1alpha, reflection.v1alpha);
+  router.service(RunnerExtensionService, createRunnerExtensionService(deps));
 }

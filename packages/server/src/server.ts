@@ -100,6 +100,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
       sweeper.stop();
       // Runner streams never end on their own: end them first, then wait for the rest.
       await relay.close();
+      await deps.extensionRelay.close();
       await listener.close(config.shutdownTimeoutMs);
     },
   };

@@ -571,6 +571,8 @@ const rows: AccessRow[] = [
       "A member": "ok",
       "A admin": Code.PermissionDenied,
       "A policy admin": Code.PermissionDenied,
+      // It refreshes its users' OAuth tokens (docs/scm-oauth.md).
+      "A org runner itself": "ok",
     },
   },
   {

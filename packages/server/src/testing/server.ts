@@ -48,6 +48,8 @@ export async function startTestServer(
      * must match what the browser sees). A free port is found first, then listened on.
      */
     publicUrlIsBaseUrl?: boolean;
+    /** Listen on this port (default: any free one), e.g. to make it part of `config.publicUrl`. */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
   const port = options.publicUrlIsBaseUrl ? await freePort() : 0;
@@ -69,7 +71,7 @@ export async function startTestServer(
     metrics: options.metrics,
     tracer: options.tracer,
   });
-  const address = await server.listen(port, "127.0.0.1");
+  const address = await server.listen(options.port ?? port, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,
