@@ -10,7 +10,7 @@ export { createKeyRing } from "./crypto/index.js";
 export type { EmbeddedPostgres, Sql } from "./db/index.js";
 export { createDatabaseIfMissing, createSql, dropDatabase, migrate, startEmbeddedPostgres } from "./db/index.js";
 export { serverSecret } from "./db/server-secrets.js";
-export { issueToken, touchIntervalMs } from "./db/tokens.js";
+export { issueRunnerAccessTokens, issueToken, touchIntervalMs } from "./db/tokens.js";
 export { createLogger } from "./logging/index.js";
 export { createPageTokens } from "./pagination/index.js";
 export type { Server, ServerConfig } from "./server.js";
