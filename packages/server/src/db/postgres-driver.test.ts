@@ -134,7 +134,12 @@ describe("postgres.js, as patched", () => {
     const running = sql`select pg_sleep(0.3), 'running' as who`;
     const cancelled = sql`select 'cancelled' as who`;
     const after = sql`select 'after' as who`;
-    const outcomes = [running, cancelled, after].map((q) => q.then((rows) => rows[0]?.who, (e: Error) => e));
+    const outcomes = [running, cancelled, after].map((q) =>
+      q.then(
+        (rows) => rows[0]?.who,
+        (e: Error) => e,
+      ),
+    );
     for (const q of [running, cancelled, after]) q.execute();
     await sleep(100); // all three sent; the first is running
     const cancelling = cancelled.cancel();
