@@ -94,7 +94,6 @@ class Fleet {
   constructor(job: FleetJob) {
     this.baseUrl = new URL(job.baseUrl);
     const http1Count = Math.round(job.runners.length * job.http1Share);
-    let session: http2.ClientHttp2Session | undefined;
     let sessionClient: ReturnType<typeof wireClient> | undefined;
     let onSession = 0;
     this.runners = job.runners.map((r, i) => {
@@ -102,11 +101,19 @@ class Fleet {
       const http1 =
         Math.floor(((i + 1) * http1Count) / job.runners.length) > Math.floor((i * http1Count) / job.runners.length);
       if (http1) return { ...r, http1, client: wireClient("connect", job.baseUrl, { connections: 1, binary: true }) };
-      if (!session || onSession >= job.streamsPerSession) {
-        session = http2.connect(job.baseUrl, { peerMaxConcurrentStreams: job.streamsPerSession + 50 });
-        session.on("error", (error) => this.lost(`session: ${error.message}`));
-        this.sessions.push(session);
-        sessionClient = wireClient("grpc", job.baseUrl, { connections: 1, session });
+      if (!sessionClient || onSession >= job.streamsPerSession) {
+        // Connected when its first runner opens its stream: the server closes a connection
+        // that opens no stream within its headers timeout.
+        let session: http2.ClientHttp2Session | undefined;
+        const shared = () => {
+          if (!session) {
+            session = http2.connect(job.baseUrl, { peerMaxConcurrentStreams: job.streamsPerSession + 50 });
+            session.on("error", (error) => this.lost(`session: ${error.message}`));
+            this.sessions.push(session);
+          }
+          return session;
+        };
+        sessionClient = wireClient("grpc", job.baseUrl, { connections: 1, session: shared });
         onSession = 0;
       }
       onSession++;
@@ -315,12 +322,15 @@ async function runFleet(job: FleetJob): Promise<FleetResult> {
     // after a restart arrive spread out by their backoff, not all in one instant.
     for (let i = 0; i < fleet.runners.length; i += openBatch) {
       await Promise.all(fleet.runners.slice(i, i + openBatch).map((r) => fleet.openStream(r)));
-      const expected = Math.min(i + openBatch, ids.length);
-      await until(
-        "the server registered every stream",
-        120_000,
-        async () => (await registeredStreams(sql, ids)) >= expected,
-      );
+      // A stream refused while opening is an error (counted as lost), not a wait.
+      const expected = () => Math.min(i + openBatch, ids.length) - fleet.streamsLost;
+      let registered = 0;
+      await until("the server registered every stream", 60_000, async () => {
+        registered = await registeredStreams(sql, ids);
+        return registered >= expected();
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}: ${registered} of ${expected()}, ${[...fleet.errorSamples].join(" | ")}`);
+      });
     }
     const openMs = performance.now() - openedAt;
     debug(`${ids.length} streams registered in ${(openMs / 1000).toFixed(1)} s`);
@@ -363,7 +373,6 @@ async function runFleet(job: FleetJob): Promise<FleetResult> {
 
     await sleep(job.warmupMs);
     send({ type: "recording" });
-    const lostBefore = fleet.streamsLost;
     const answerErrorsBefore = fleet.answerErrors;
     recording = true;
     const started = performance.now();
@@ -378,7 +387,8 @@ async function runFleet(job: FleetJob): Promise<FleetResult> {
     await Promise.all(inFlight);
     const streamsAtEnd = await registeredStreams(sql, ids);
     const openAtEnd = { ...fleet.open };
-    const streamsLost = fleet.streamsLost - lostBefore;
+    // Streams refused while the fleet opened count too.
+    const streamsLost = fleet.streamsLost;
     const answerErrors = fleet.answerErrors - answerErrorsBefore;
     const c = calls.summary();
     const h = heartbeats.summary();

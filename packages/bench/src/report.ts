@@ -95,7 +95,8 @@ function mergeFleet(rounds: readonly FleetFacts[]): { fleet?: FleetFacts } {
 }
 
 export const mb = (bytes: number) => (Number.isNaN(bytes) ? "-" : `${(bytes / 1024 / 1024).toFixed(0)} MB`);
-const ms = (n: number) => (Number.isNaN(n) ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(1));
+/** NaN (nothing measured) arrives from a child process as null: JSON has no NaN. */
+const ms = (n: number | null) => (n === null || Number.isNaN(n) ? "-" : n < 10 ? n.toFixed(2) : n.toFixed(1));
 const percent = (n: number) => (Number.isNaN(n) ? "-" : `${n.toFixed(0)}%`);
 
 export function printTable(rows: readonly Row[]): void {

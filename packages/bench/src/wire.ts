@@ -41,7 +41,7 @@ export interface WireOptions {
   /** Connect: the binary format (application/proto) instead of JSON. */
   binary?: boolean;
   /** gRPC: calls go on this HTTP/2 session (shared with other clients) instead of one of its own. */
-  session?: http2.ClientHttp2Session;
+  session?: () => http2.ClientHttp2Session;
 }
 
 export function wireClient(
@@ -100,11 +100,11 @@ function connectClient(baseUrl: string, connections: number, binary: boolean): W
 
 function grpcClient(
   baseUrl: string,
-  shared: http2.ClientHttp2Session | undefined,
+  shared: (() => http2.ClientHttp2Session) | undefined,
 ): WireClient & { session(): http2.ClientHttp2Session } {
-  let session = shared;
+  let session: http2.ClientHttp2Session | undefined;
   const connect = () => {
-    if (shared) return shared;
+    if (shared) return shared();
     if (!session || session.closed || session.destroyed) {
       session = http2.connect(baseUrl);
       session.on("error", () => {}); // surfaces on the streams too
