@@ -86,6 +86,7 @@ function requestFor(job: LoadJob): { method: UnaryMethod; request: () => Message
         }),
       };
     case "heartbeat":
+    case "connectedFleet":
     case "postgres":
       throw new Error(`${job.target} is not a closed-loop RPC target`);
   }

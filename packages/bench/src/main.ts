@@ -27,7 +27,7 @@ import {
   defaultDbPoolSize,
   dropDatabase,
   type EmbeddedPostgres,
-  issueToken,
+  issueRunnerAccessTokens,
   migrate,
   type Server,
   type ServerConfig,
@@ -37,6 +37,8 @@ import {
   touchIntervalMs,
 } from "@runnerplane/server/harness";
 import {
+  type FleetJob,
+  type FleetResult,
   type FromLoad,
   heartbeatAtMs,
   type LoadJob,
@@ -46,7 +48,7 @@ import {
   type Target,
 } from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
-import { mb, mergeRounds, printTable, printTargets, type Row } from "./report.js";
+import { mb, mergeRounds, printFleet, printTable, printTargets, type Row } from "./report.js";
 
 interface Scenario {
   name: string;
@@ -80,11 +82,18 @@ const scenarios: Scenario[] = [
   { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "connect", on: "server" },
   { name: "ParseContextURL-relay", target: "parseContextUrl", protocol: "grpc", on: "server" },
   { name: "ParseContextURL-replicas", target: "parseContextUrl", protocol: "connect", on: "server", replica: true },
+  { name: "connected-fleet", target: "connectedFleet", protocol: "mixed", on: "server" },
 ];
 
 /** The heartbeat scenario: this many simulated runners, each reporting once per period. */
 const fleetSize = 1000;
 const heartbeatPeriodMs = 10_000;
+/**
+ * The connected fleet (fleet.ts): runners holding WatchRequests streams, a tenth of them over
+ * HTTP/1.1 (Connect, a socket each, as the reference runner), the rest 100 to an HTTP/2
+ * session; ParseContextURL to random members at a fixed rate.
+ */
+const connectedFleet = { http1Share: 0.1, streamsPerSession: 100, callsPerSecond: 50, callerConnections: 16 };
 /**
  * Added to the warm-up of a relay scenario that starts the reference runner: a runner
  * process that has just started spends its first seconds compiling its hot paths, which
@@ -92,10 +101,16 @@ const heartbeatPeriodMs = 10_000;
  */
 const freshRunnerWarmupMs = 2_000;
 
+/**
+ * The server's settings. The unary deadline is a third of the default (30 s), which makes
+ * Node's HTTP/1.1 request timeout (deadline + headers timeout, http/listener.ts) 20 s: the
+ * connected fleet's streams outlive it, the headers timeout (10 s) and the keep-alive
+ * timeout (5 s) within one scenario. No unary call of any scenario comes near 10 s.
+ */
 const serverConfig: ServerConfig = {
   corsOrigins: [],
   maxBodyBytes: 4 * 1024 * 1024,
-  requestTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
   shutdownTimeoutMs: 2_000,
   runnerDeleteGraceMs: 300_000,
   publicUrl: "http://localhost:8080",
@@ -109,6 +124,8 @@ interface Options {
   runners: number;
   /** Times the whole selection runs, interleaved; each row is the median of its rounds. */
   rounds: number;
+  /** Runners in the connected fleet (at most `runners`). */
+  fleet: number;
   selected: Scenario[];
 }
 
@@ -122,13 +139,14 @@ function parseOptions(): Options {
       concurrency: { type: "string", default: "64" },
       runners: { type: "string" },
       rounds: { type: "string" },
+      fleet: { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
   if (values.help) {
     const names = [...new Set(scenarios.map((s) => s.name))].join(", ");
     console.log(
-      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\n` +
+      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n] [--fleet n]\n` +
         `       pnpm bench --observability [--quick] [--duration seconds] [--rounds n] [--concurrency n]\nscenarios: ${names}`,
     );
     process.exit(0);
@@ -138,9 +156,16 @@ function parseOptions(): Options {
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   const concurrency = Number(values.concurrency);
   const runners = Number(values.runners ?? (quick ? 10_000 : 100_000));
+  const fleet = Number(values.fleet ?? (quick ? 1_000 : 10_000));
   const positiveInteger = (n: number) => Number.isInteger(n) && n >= 1;
-  if (!(durationS > 0) || !positiveInteger(concurrency) || !positiveInteger(runners) || !positiveInteger(rounds)) {
-    throw new Error("--duration must be positive, --concurrency, --runners and --rounds positive integers");
+  if (
+    !(durationS > 0) ||
+    !positiveInteger(concurrency) ||
+    !positiveInteger(runners) ||
+    !positiveInteger(rounds) ||
+    !positiveInteger(fleet)
+  ) {
+    throw new Error("--duration must be positive, --concurrency, --runners, --rounds and --fleet positive integers");
   }
   let selected = scenarios;
   if (values.scenarios) {
@@ -158,6 +183,7 @@ function parseOptions(): Options {
     concurrency,
     runners: Math.max(runners, 100),
     rounds,
+    fleet: Math.min(fleet, Math.max(runners, 100)),
     selected,
   };
 }
@@ -203,10 +229,12 @@ interface Seeded {
   deepPage: number;
   /** The heartbeat fleet: runners with their own access tokens. */
   fleet: { runnerId: string; token: string; tokenId: string }[];
+  /** The connected fleet: the newest runners, each with its own access token. */
+  connected: { runnerId: string; token: string; tokenId: string }[];
 }
 
 /** An org with its admin, `count` runners (one INSERT … SELECT), environment classes. */
-async function seed(sql: Sql, count: number): Promise<Seeded> {
+async function seed(sql: Sql, count: number, connectedCount: number): Promise<Seeded> {
   const { organization, admin, secret } = await bootstrap(sql, { organizationName: "bench", adminName: "bench" });
   // Distinct millisecond creation times, oldest first: page tokens carry milliseconds.
   await sql`
@@ -237,25 +265,25 @@ async function seed(sql: Sql, count: number): Promise<Seeded> {
     { creatorIds: [], kinds: [], providers: [] },
     { createdAt: cursor.created_at, id: cursor.id },
   );
-  // The heartbeat fleet: the newest runners, each with an access token as if it had
-  // exchanged its exchange token.
+  // The fleets: the newest runners, each with an access token as if it had exchanged its
+  // exchange token (10 000 at a time, one statement each). The heartbeat fleet is the
+  // newest 1 000 of the connected fleet's.
   const fleetRows = await sql<{ id: string }[]>`
-    select id from runners where organization_id = ${organization.id} order by created_at desc limit ${fleetSize}`;
-  const fleet: Seeded["fleet"] = [];
-  for (let i = 0; i < fleetRows.length; i += 50) {
-    const batch = fleetRows.slice(i, i + 50).map(async ({ id }) => {
-      const { row, token } = await issueToken(sql, {
-        kind: "runner_access",
-        organizationId: organization.id,
-        subjectId: id,
-        principal: "runner",
-        expiresAt: null,
-      });
-      return { runnerId: id, token, tokenId: row.id };
-    });
-    fleet.push(...(await Promise.all(batch)));
+    select id from runners where organization_id = ${organization.id}
+     order by created_at desc limit ${Math.max(fleetSize, connectedCount)}`;
+  const withTokens: Seeded["fleet"] = [];
+  for (let i = 0; i < fleetRows.length; i += 10_000) {
+    const ids = fleetRows.slice(i, i + 10_000).map((r) => r.id);
+    withTokens.push(...(await issueRunnerAccessTokens(sql, organization.id, ids)));
   }
-  return { token: secret, runnerIds: sample.map((r) => r.id), deepPageToken, deepPage: offset / 25 + 1, fleet };
+  return {
+    token: secret,
+    runnerIds: sample.map((r) => r.id),
+    deepPageToken,
+    deepPage: offset / 25 + 1,
+    fleet: withTokens.slice(0, fleetSize),
+    connected: withTokens.slice(0, connectedCount),
+  };
 }
 
 /**
@@ -451,7 +479,7 @@ function machineBusyMs(): number {
  * Runs one job, measuring what the answering process spends exactly over the window the
  * load process records (it says when that begins and ends).
  */
-function runJob(load: ChildProcess, job: LoadJob, meter: Meter, rss: () => () => number): Promise<Measured> {
+function runJob(load: ChildProcess, job: LoadJob | FleetJob, meter: Meter, rss: () => () => number): Promise<Measured> {
   return new Promise((resolve, reject) => {
     let spentStart: Promise<Spent> | undefined;
     let spentEnd: Promise<Spent> | undefined;
@@ -534,7 +562,7 @@ async function main(): Promise<void> {
     cleanups.push(() => sql.end({ timeout: 5 }));
     await migrate(sql, { log });
     const seedStart = performance.now();
-    const seeded = await seed(sql, options.runners);
+    const seeded = await seed(sql, options.runners, options.fleet);
     const seedSeconds = ((performance.now() - seedStart) / 1000).toFixed(1);
     console.log(
       `seeded ${options.runners} runners in ${seedSeconds} s (deep page = page ${seeded.deepPage}); ` +
@@ -556,11 +584,14 @@ async function main(): Promise<void> {
     const noopReady = nextMessage<{ connectPort: number; grpcPort: number }>(noop);
     const load = child("./load.js");
     const loadReady = nextMessage<FromLoad>(load);
+    const fleetProc = child("./fleet.js");
+    const fleetReady = nextMessage<FromLoad>(fleetProc);
     cleanups.push(async () => {
-      for (const proc of [noop, load]) await stopChild(proc);
+      for (const proc of [noop, load, fleetProc]) await stopChild(proc);
     });
     const { connectPort, grpcPort } = await noopReady;
     await loadReady;
+    await fleetReady;
 
     const monitor = rssMonitor();
     cleanups.push(async () => monitor.stop());
@@ -576,10 +607,11 @@ async function main(): Promise<void> {
       const target =
         scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
       const fleet = scenario.target === "heartbeat";
+      const connected = scenario.target === "connectedFleet";
       const row: Row = {
         scenario: scenario.name,
         protocol: scenario.protocol,
-        concurrency: fleet ? seeded.fleet.length : options.concurrency,
+        concurrency: fleet ? seeded.fleet.length : connected ? seeded.connected.length : options.concurrency,
         rps: 0,
         p50: Number.NaN,
         p90: Number.NaN,
@@ -611,6 +643,19 @@ async function main(): Promise<void> {
         }
         if (scenario.target === "heartbeat" && scenario.on === "server")
           await settleFleet(sql, seeded.fleet, heartbeatPeriodMs);
+        if (connected) await settleFleet(sql, seeded.connected, heartbeatPeriodMs);
+        const fleetJob: FleetJob = {
+          baseUrl,
+          databaseUrl: db.url,
+          runners: seeded.connected,
+          ...connectedFleet,
+          heartbeatPeriodMs,
+          callerToken: seeded.token,
+          // After the streams are up; the server has just registered every one of them.
+          warmupMs: options.warmupMs + 2_000,
+          // At least one heartbeat of every runner in the window, unless the run is tiny.
+          durationMs: Math.max(options.durationMs, Math.min(heartbeatPeriodMs, 5 * options.durationMs)),
+        };
         const job: LoadJob = {
           target: scenario.target,
           protocol: scenario.protocol,
@@ -635,7 +680,7 @@ async function main(): Promise<void> {
           statements: sent,
           machineCpuMs,
           peakRss,
-        } = await runJob(load, job, meter, monitor.window);
+        } = await runJob(connected ? fleetProc : load, connected ? fleetJob : job, meter, monitor.window);
         const measured = scenario.on !== "database";
         Object.assign(row, {
           rps: result.requests / (result.elapsedMs / 1000),
@@ -651,6 +696,14 @@ async function main(): Promise<void> {
           machineCpuPercent: (machineCpuMs / result.elapsedMs) * 100,
           note: result.errorSamples.length ? `errors, e.g. ${result.errorSamples.join(" | ")}` : "",
         });
+        if ("fleet" in result) {
+          const f = (result as FleetResult).fleet;
+          // Per RPC the server answered: each relayed call is two (the call, the answer).
+          const rpcs = 2 * (result.requests + f.callErrors) + f.heartbeats + f.heartbeatErrors;
+          row.serverCpuMsPerRequest = rpcs > 0 ? serverCpuMs / rpcs : Number.NaN;
+          row.statementsPerRequest = rpcs > 0 ? sent / rpcs : Number.NaN;
+          row.fleet = f;
+        }
         process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
       } catch (error) {
         process.stderr.write("failed\n");
@@ -676,10 +729,10 @@ async function main(): Promise<void> {
         "sql/req: statements the server sent to Postgres per request; all CPU: the whole machine's busy CPU time " +
         `(every process, ${os.cpus().length} cores = ${os.cpus().length * 100}%).`,
     );
+    printFleet(rows);
     printTargets(rows, {
       concurrency: options.concurrency,
       deepPage: seeded.deepPage,
-      finalRss,
       fullRun: options.selected.length === scenarios.length,
     });
     console.log(`total ${((performance.now() - began) / 1000).toFixed(1)} s`);

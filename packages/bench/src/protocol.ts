@@ -16,9 +16,11 @@ export type Target =
   | "listRunnersDeep"
   | "listEnvironmentClasses"
   | "parseContextUrl"
-  | "heartbeat";
+  | "heartbeat"
+  | "connectedFleet";
 
-export type Protocol = "connect" | "grpc" | "sql";
+/** "mixed": the connected fleet, gRPC over HTTP/2 and Connect over HTTP/1.1 at once. */
+export type Protocol = "connect" | "grpc" | "sql" | "mixed";
 
 export interface LoadJob {
   target: Target;
@@ -57,6 +59,50 @@ export interface LoadResult {
   max: number;
 }
 
+/** The connected fleet (fleet.ts): runners holding WatchRequests streams, heartbeating and asked. */
+export interface FleetJob {
+  baseUrl: string;
+  /** For reading which streams the server has registered (runner_connections). */
+  databaseUrl: string;
+  runners: { runnerId: string; token: string }[];
+  /** Of the runners, this share uses Connect over HTTP/1.1; the others share HTTP/2 sessions. */
+  http1Share: number;
+  streamsPerSession: number;
+  heartbeatPeriodMs: number;
+  /** ParseContextURL calls to random fleet members per second (open loop), with this token. */
+  callsPerSecond: number;
+  callerToken: string;
+  callerConnections: number;
+  warmupMs: number;
+  durationMs: number;
+}
+
+/** What the fleet saw besides the relayed calls, whose latencies are the result's own. */
+export interface FleetFacts {
+  runners: number;
+  http2Sessions: number;
+  /** Streams with response headers at the end of the window, as the fleet sees them. */
+  streamsOpen: { http2: number; http1: number };
+  /** Streams the server had registered at the end of the window (runner_connections). */
+  streamsRegistered: number;
+  /** How long opening every stream took until the server had registered them all. */
+  openSeconds: number;
+  heartbeats: number;
+  heartbeatP50: number;
+  heartbeatP99: number;
+  heartbeatErrors: number;
+  callErrors: number;
+  answerErrors: number;
+  /** Streams that ended or failed during the window. */
+  streamsLost: number;
+}
+
+export interface FleetResult extends LoadResult {
+  fleet: FleetFacts;
+}
+
+export type ToFleet = { type: "run"; job: FleetJob } | { type: "exit" };
+
 export type ToLoad = { type: "run"; job: LoadJob } | { type: "exit" };
 export type FromLoad =
   | { type: "ready" }
@@ -64,7 +110,7 @@ export type FromLoad =
   | { type: "recording" }
   /** … and ends. */
   | { type: "recorded" }
-  | { type: "result"; result: LoadResult }
+  | { type: "result"; result: LoadResult | FleetResult }
   | { type: "failed"; message: string };
 
 /**

@@ -35,25 +35,40 @@ export interface WireClient {
 
 const pathOf = (method: UnaryMethod) => `/${method.parent.typeName}/${method.name}`;
 
+export interface WireOptions {
+  /** Connect: sockets of the keep-alive agent. */
+  connections: number;
+  /** Connect: the binary format (application/proto) instead of JSON. */
+  binary?: boolean;
+  /** gRPC: calls go on this HTTP/2 session (shared with other clients) instead of one of its own. */
+  session?: () => http2.ClientHttp2Session;
+}
+
 export function wireClient(
-  protocol: "connect" | "grpc" | "sql",
+  protocol: "connect" | "grpc" | "sql" | "mixed",
   baseUrl: string,
-  { connections }: { connections: number },
-): WireClient {
-  if (protocol === "connect") return connectJsonClient(baseUrl, connections);
-  if (protocol === "grpc") return grpcClient(baseUrl);
+  options: WireOptions,
+): WireClient & { session(): http2.ClientHttp2Session } {
+  if (protocol === "connect")
+    return {
+      ...connectClient(baseUrl, options.connections, options.binary ?? false),
+      session: () => {
+        throw new Error("a Connect client has no HTTP/2 session");
+      },
+    };
+  if (protocol === "grpc") return grpcClient(baseUrl, options.session);
   throw new Error(`no RPC client for ${protocol}`);
 }
 
-function connectJsonClient(baseUrl: string, connections: number): WireClient {
+function connectClient(baseUrl: string, connections: number, binary: boolean): WireClient {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   return {
     call: (method, request, { token, decode }) =>
       new Promise((resolve, reject) => {
-        const body = toJsonString(method.input, request);
+        const body = binary ? toBinary(method.input, request) : toJsonString(method.input, request);
         const headers: http.OutgoingHttpHeaders = {
-          "content-type": "application/json",
+          "content-type": binary ? "application/proto" : "application/json",
           "content-length": Buffer.byteLength(body),
         };
         if (token) headers.authorization = `Bearer ${token}`;
@@ -64,10 +79,12 @@ function connectJsonClient(baseUrl: string, connections: number): WireClient {
             res.on("data", (chunk: Buffer) => chunks.push(chunk));
             res.on("error", reject);
             res.on("end", () => {
-              const text = Buffer.concat(chunks).toString("utf8");
-              if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+              const all = Buffer.concat(chunks);
+              if (res.statusCode !== 200)
+                return reject(new Error(`HTTP ${res.statusCode}: ${all.toString("utf8").slice(0, 300)}`));
+              if (!decode) return resolve(undefined);
               try {
-                resolve(decode ? fromJsonString(method.output, text) : undefined);
+                resolve(binary ? fromBinary(method.output, all) : fromJsonString(method.output, all.toString("utf8")));
               } catch (error) {
                 reject(error);
               }
@@ -81,9 +98,13 @@ function connectJsonClient(baseUrl: string, connections: number): WireClient {
   };
 }
 
-function grpcClient(baseUrl: string): WireClient {
+function grpcClient(
+  baseUrl: string,
+  shared: (() => http2.ClientHttp2Session) | undefined,
+): WireClient & { session(): http2.ClientHttp2Session } {
   let session: http2.ClientHttp2Session | undefined;
   const connect = () => {
+    if (shared) return shared();
     if (!session || session.closed || session.destroyed) {
       session = http2.connect(baseUrl);
       session.on("error", () => {}); // surfaces on the streams too
@@ -129,6 +150,9 @@ function grpcClient(baseUrl: string): WireClient {
         });
         stream.end(frame);
       }),
-    close: () => session?.close(),
+    close: () => {
+      if (!shared) session?.close();
+    },
+    session: connect,
   };
 }

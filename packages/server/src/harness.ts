@@ -17,7 +17,7 @@ export {
   startEmbeddedPostgres,
 } from "./db/index.js";
 export { serverSecret } from "./db/server-secrets.js";
-export { issueToken, touchIntervalMs } from "./db/tokens.js";
+export { issueRunnerAccessTokens, issueToken, touchIntervalMs } from "./db/tokens.js";
 export { createLogger } from "./logging/index.js";
 export type { Metrics } from "./observability/index.js";
 export { createMetrics } from "./observability/index.js";

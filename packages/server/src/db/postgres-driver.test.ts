@@ -127,4 +127,29 @@ describe("postgres.js, as patched", () => {
     expect((await within(failure)) as { code?: string }).toMatchObject({ code: "57014" });
     expect(await within(sql`select 5 as n`)).toEqual([{ n: 5 }]);
   });
+
+  it("gives every pipelined statement its own answer when one of them is cancelled before its turn", async () => {
+    const sql = onePool();
+    await sql`select 1`; // the connection is open: the next three go out on it back to back
+    const running = sql`select pg_sleep(0.3), 'running' as who`;
+    const cancelled = sql`select 'cancelled' as who`;
+    const after = sql`select 'after' as who`;
+    const outcomes = [running, cancelled, after].map((q) =>
+      q.then(
+        (rows) => rows[0]?.who,
+        (e: Error) => e,
+      ),
+    );
+    for (const q of [running, cancelled, after]) q.execute();
+    await sleep(100); // all three sent; the first is running
+    const cancelling = cancelled.cancel();
+    const [a, b, c] = await within(Promise.all(outcomes));
+    await within(cancelling);
+    expect(a).toBe("running");
+    // The cancelled one is answered or fails as cancelled; what matters is that nobody
+    // else gets its answer: the unpatched driver gave "cancelled" to the statement after it.
+    expect(b === "cancelled" || (b as { code?: string }).code === "57014").toBe(true);
+    expect(c).toBe("after");
+    expect(await within(sql`select 'later' as who`)).toEqual([{ who: "later" }]);
+  });
 });

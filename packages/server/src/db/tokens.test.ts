@@ -6,7 +6,14 @@ import {
   type TenancyFixture,
   type TestDatabase,
 } from "../testing/index.js";
-import { consumeExchangeToken, issueExchangeToken, issueToken, revokeToken } from "./tokens.js";
+import {
+  consumeExchangeToken,
+  findTokenForAuth,
+  issueExchangeToken,
+  issueRunnerAccessTokens,
+  issueToken,
+  revokeToken,
+} from "./tokens.js";
 
 let db: TestDatabase;
 let fx: TenancyFixture;
@@ -50,6 +57,23 @@ describe("issueToken", () => {
     const text = JSON.stringify(stored, (_k, v) => (v?.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v));
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.slice(12));
+  });
+});
+
+describe("issueRunnerAccessTokens", () => {
+  it("gives each runner its own access token that authenticates as that runner, storing only hashes", async () => {
+    const runners = [fx.runners.orgRunner, fx.runners.userRunner];
+    const issued = await issueRunnerAccessTokens(db.sql, fx.organizations.A, runners);
+    expect(issued.map((i) => i.runnerId)).toEqual(runners);
+    expect(new Set(issued.map((i) => i.token)).size).toBe(2);
+    for (const { runnerId, token, tokenId } of issued) {
+      expect(token).toMatch(/^rp_runner_/);
+      const found = await findTokenForAuth(db.sql, token);
+      expect(found).toMatchObject({ id: tokenId, kind: "runner_access", principal: "runner", subject_id: runnerId });
+      expect(found?.subject_exists).toBe(true);
+      const [stored] = await db.sql`select * from tokens where id = ${tokenId}`;
+      expect(JSON.stringify(stored)).not.toContain(token.slice(10));
+    }
   });
 });
 

@@ -54,6 +54,27 @@ export async function issueToken(sql: Db, input: IssueTokenInput): Promise<{ row
   return { row: row as DbToken, token };
 }
 
+/**
+ * Runner access tokens for many runners of one organization in one statement (unnest of the
+ * runners' ids and the tokens' hashes), as the exchange would issue them one by one. For
+ * seeding large fleets (the benchmark); returns each runner's token id and secret, in order.
+ */
+export async function issueRunnerAccessTokens(
+  sql: Db,
+  organizationId: string,
+  runnerIds: readonly string[],
+): Promise<{ runnerId: string; tokenId: string; token: string }[]> {
+  const issued = runnerIds.map((runnerId) => ({ runnerId, ...generateToken("runner_access") }));
+  const rows = await sql<{ id: string; subject_id: string }[]>`
+    insert into tokens (kind, organization_id, subject_id, principal, hash, description, expires_at, read_only)
+    select 'runner_access', ${organizationId}, v.subject_id, 'runner', decode(v.hash, 'hex'), '', null, false
+      from unnest(${issued.map((i) => i.runnerId)}::uuid[], ${issued.map((i) => i.hash.toString("hex"))}::text[])
+           as v(subject_id, hash)
+    returning id, subject_id`;
+  const ids = new Map(rows.map((r) => [r.subject_id, r.id]));
+  return issued.map(({ runnerId, token }) => ({ runnerId, token, tokenId: ids.get(runnerId) ?? "" }));
+}
+
 const tokenColumns = [
   "id",
   "kind",
