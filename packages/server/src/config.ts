@@ -54,6 +54,8 @@ export interface Config {
    * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Unset: no tracing at all.
    */
   otlpTracesUrl: string | undefined;
+  /** The web console's built files (RUNNERPLANE_CONSOLE_DIR); unset: packages/console/dist beside the server. */
+  consoleDir: string | undefined;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -137,6 +139,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     metricsHost: env.RUNNERPLANE_METRICS_HOST || host,
     metricsToken: metricsToken(env.RUNNERPLANE_METRICS_TOKEN),
     otlpTracesUrl: otlpTracesUrl(env),
+    consoleDir: env.RUNNERPLANE_CONSOLE_DIR ? path.resolve(cwd, env.RUNNERPLANE_CONSOLE_DIR) : undefined,
   };
 }
 

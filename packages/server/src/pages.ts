@@ -4,9 +4,13 @@
  * non-RPC paths the server answers is visible in one place (the front door asks these
  * after its probes, before answering "no such path").
  */
+import { consolePage } from "./console/index.js";
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
 
-export function pages(_deps: ServiceDeps): PageRoute[] {
-  return [];
+export function pages(_deps: ServiceDeps, options: { consoleDir: string }): PageRoute[] {
+  return [
+    // Last: it claims every other browser page at `/` (client-side routes).
+    consolePage({ dir: options.consoleDir }),
+  ];
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
 import { type Config, connectionDefaults } from "./config.js";
+import { defaultConsoleDir } from "./console/index.js";
 import type { KeyRing } from "./crypto/index.js";
 import { type DatabaseHealth, loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
 import { compressMinBytes, gzip } from "./http/compression.js";
@@ -23,7 +24,7 @@ export type ServerConfig = Pick<
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken">>;
+  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "consoleDir">>;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -86,7 +87,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     observer: createRequestObserver({ metrics, tracer }),
     // On the public port only behind its token; the metrics port is main.ts's.
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
-    pages: pages(deps),
+    pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
     ready: async () => {
       if (
         health
