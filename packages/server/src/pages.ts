@@ -7,9 +7,12 @@
 import { consolePage } from "./console/index.js";
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
+import { logoutPage, tokenSignInPage } from "./sign-in/index.js";
 
-export function pages(_deps: ServiceDeps, options: { consoleDir: string }): PageRoute[] {
+export function pages(deps: ServiceDeps, options: { consoleDir: string }): PageRoute[] {
   return [
+    tokenSignInPage(deps),
+    logoutPage(deps),
     // Last: it claims every other browser page at `/` (client-side routes).
     consolePage({ dir: options.consoleDir }),
   ];

@@ -36,6 +36,7 @@ import { createRunnerInteractionService } from "./services/runner-interaction-se
 import { createRunnerService } from "./services/runner-service.js";
 import { createServiceAccountService } from "./services/service-account-service.js";
 import { createUserService } from "./services/user-service.js";
+import type { SignInSettings } from "./sign-in/settings.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
 export const services = [
@@ -62,6 +63,8 @@ export interface ServiceDeps {
   /** Calls to runners and their streams (docs/relay.md). */
   relay: Relay;
   notifier: RunnerNotifier;
+  /** Sessions, their cookie, return paths, OIDC issuers (docs/sign-in.md). */
+  signIn: SignInSettings;
 }
 
 export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
@@ -78,12 +81,12 @@ export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">):
  * other layer had its say; authentication comes before validation, so
  * an anonymous caller learns nothing about request shapes.
  */
-export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
+export function interceptors({ sql, clock, log, signIn, publicUrl }: ServiceDeps): Interceptor[] {
   return [
     createRequestScopeInterceptor(),
     createErrorInterceptor(log),
     createDeadlineInterceptor(),
-    createAuthenticationInterceptor({ sql, clock, log }),
+    createAuthenticationInterceptor({ sql, clock, log, signIn, publicUrl }),
     createPaginationQueryInterceptor(),
     createValidationInterceptor(),
   ];

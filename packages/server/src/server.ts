@@ -18,13 +18,16 @@ import { pages } from "./pages.js";
 import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
+import { signInDefaults } from "./sign-in/settings.js";
 
 export type ServerConfig = Pick<
   Config,
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "consoleDir">>;
+  Partial<
+    Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "consoleDir" | "signIn">
+  >;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -50,7 +53,8 @@ export interface Server {
 
 export function build({ config, sql, log, keyRing, health, metrics, tracer, clock = systemClock }: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
-  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay });
+  const signIn = config.signIn ?? signInDefaults;
+  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay, signIn });
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,

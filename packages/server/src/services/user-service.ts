@@ -12,6 +12,7 @@ import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { lockOrganizationAdmins } from "../db/organization-members.js";
+import { endMemberSessions } from "../db/sessions.js";
 import {
   findMemberToken,
   issueToken,
@@ -74,6 +75,8 @@ export function createUserService({
             throw new ConnectError("the organization must keep an active admin", Code.FailedPrecondition);
           }
         }
+        // A suspension ends the user's sessions for good (docs/sign-in.md).
+        if (req.suspended) await endMemberSessions(tx, caller.organizationId, user.id, clock.now());
         return setUserSuspended(tx, caller.organizationId, user.id, req.suspended, clock.now());
       });
       if (!suspended) throw userNotFound(req.userId);

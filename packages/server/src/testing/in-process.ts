@@ -8,6 +8,7 @@ import type { Sql } from "../db/index.js";
 import { silentLogger } from "../logging/index.js";
 import { createRelay } from "../relay/index.js";
 import { interceptors, routes, serviceDeps } from "../routes.js";
+import { signInDefaults } from "../sign-in/settings.js";
 import { type Clients, clientsOver } from "./access-matrix.js";
 import { bearer } from "./seed.js";
 import { testKeyRing, testServerConfig } from "./server.js";
@@ -20,6 +21,7 @@ export function inProcessClients(sql: Sql, token: string | undefined, clock: Clo
     keyRing: testKeyRing,
     publicUrl: testServerConfig.publicUrl,
     relay: createRelay({ sql, clock, log: silentLogger }),
+    signIn: signInDefaults,
   });
   const transport = createRouterTransport((router) => routes(router, deps), {
     router: { interceptors: interceptors(deps) },
