@@ -6,9 +6,11 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/index.js";
+import { defaultConsoleDir } from "./console-assets.js";
 
 const indexHtml =
   '<!doctype html><html><head><script type="module" src="/assets/index-AbC123xy.js"></script></head></html>';
@@ -98,5 +100,12 @@ describe("consolePage", () => {
     const res = await fetch(`${unbuilt.baseUrl}/`, { headers: html });
     expect(res.status).toBe(503);
     expect(await res.text()).toContain("pnpm build");
+  });
+});
+
+describe("defaultConsoleDir", () => {
+  it("is packages/console/dist of this checkout, wherever the server is started from", () => {
+    const repo = fileURLToPath(new URL("../../../../", import.meta.url));
+    expect(resolve(defaultConsoleDir)).toBe(resolve(repo, "packages/console/dist"));
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer } from "node:net";
 /**
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
@@ -42,14 +43,24 @@ export async function startTestServer(
     health?: DatabaseHealth;
     metrics?: Metrics;
     tracer?: RpcTracer;
+    /**
+     * Listen on a port chosen beforehand and make `http://127.0.0.1:<port>` the public URL, as a
+     * browser test needs (session cookies are accepted only from the public URL's origin).
+     */
+    publicUrlIsListener?: boolean;
   } = {},
 ): Promise<TestServer> {
+  const port = options.publicUrlIsListener ? await freePort() : 0;
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
   const server = build({
-    config: { ...testServerConfig, ...options.config },
+    config: {
+      ...testServerConfig,
+      ...(port ? { publicUrl: `http://127.0.0.1:${port}` } : {}),
+      ...options.config,
+    },
     sql,
     log,
     keyRing: options.keyRing ?? testKeyRing,
@@ -58,7 +69,7 @@ export async function startTestServer(
     metrics: options.metrics,
     tracer: options.tracer,
   });
-  const address = await server.listen(0, "127.0.0.1");
+  const address = await server.listen(port, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,
@@ -69,4 +80,16 @@ export async function startTestServer(
       await db?.drop();
     },
   };
+}
+
+/** A port nobody listens on right now (the kernel's pick, released at once). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -47,8 +47,12 @@ export function SessionGate({ children }: { children: ReactNode }) {
             organizationId: data.organizationId,
             signOut: async () => {
               await signOut();
-              queryClient.clear();
-              await queryClient.invalidateQueries({ queryKey: identityKey });
+              // Ask who we are again (now: nobody, so sign-in shows), then forget every answer
+              // given to the session that ended.
+              await queryClient.resetQueries({ queryKey: identityKey });
+              queryClient.removeQueries({
+                predicate: (q) => (q.queryKey[1] as { serviceName?: string })?.serviceName !== IdentityService.typeName,
+              });
             },
           }
         : undefined,

@@ -16,7 +16,8 @@ export default function CreateRunnerPage() {
           ? { runnerId: create.data.runner.runnerId, name: create.data.runner.name, token: create.data.exchangeToken }
           : undefined
       }
-      onCreate={(name, kind, provider) => create.mutate({ name, kind, provider })}
+      // The server deduces the kind from the provider and refuses both at once.
+      onCreate={(name, kind, provider) => create.mutate(provider ? { name, provider } : { name, kind })}
     />
   );
 }

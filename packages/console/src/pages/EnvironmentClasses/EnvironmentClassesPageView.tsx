@@ -118,6 +118,7 @@ function NewClassForm({
           setErrors(Object.fromEntries(Object.entries(local).map(([k, v]) => [`config.${k}`, v])));
           return;
         }
+        setErrors({});
         try {
           const answer = await onSubmit({
             displayName: displayName.trim(),

@@ -1,6 +1,7 @@
 import { useQuery } from "@connectrpc/connect-query";
 import type { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { keepPreviousData } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "../../api/session-context";
 import { usePageTokens } from "../../components/Pagination";
@@ -23,7 +24,8 @@ export function RunnersPage() {
         creatorIds: filters.mine ? [session.subjectId] : [],
       },
     },
-    { refetchInterval: runnersPollMs },
+    // The last page stays on screen while the next filter's or page's answer is on its way.
+    { refetchInterval: runnersPollMs, placeholderData: keepPreviousData },
   );
   return (
     <RunnersPageView

@@ -18,7 +18,6 @@ export function SignInPageView({
     <main className="sign-in">
       <h1>Sign in to runnerplane</h1>
       <form
-        aria-labelledby="sso-heading"
         onSubmit={(e) => {
           e.preventDefault();
           if (email.trim()) onSso(email.trim());
@@ -40,7 +39,6 @@ export function SignInPageView({
         or
       </div>
       <form
-        aria-labelledby="pat-heading"
         onSubmit={(e) => {
           e.preventDefault();
           if (token.trim()) onToken(token.trim());
