@@ -39,7 +39,7 @@ export async function startConsole(): Promise<ConsoleFixture> {
     throw new Error(`no console build in ${consoleDist}: run \`pnpm build\` (turbo builds it before tests)`);
   }
   await mkdir(artefacts, { recursive: true });
-  const server = await startTestServer({ publicUrlIsListener: true, config: { consoleDir: consoleDist } });
+  const server = await startTestServer({ publicUrlIsBaseUrl: true, config: { consoleDir: consoleDist } });
   const org = await seedOrganization(server.sql, "Console Co");
   const admin = createRunnerplaneClient({ baseUrl: server.baseUrl, token: org.admin.token });
   const browser = await launchBrowser();

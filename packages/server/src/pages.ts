@@ -7,12 +7,14 @@
 import { consolePage } from "./console/index.js";
 import type { PageRoute } from "./http/front-door.js";
 import type { ServiceDeps } from "./routes.js";
-import { logoutPage, tokenSignInPage } from "./sign-in/index.js";
+import { logoutPage, oidcCallbackPage, oidcStartPage, tokenSignInPage } from "./sign-in/index.js";
 
 export function pages(deps: ServiceDeps, options: { consoleDir: string }): PageRoute[] {
   return [
     tokenSignInPage(deps),
     logoutPage(deps),
+    oidcStartPage(deps),
+    oidcCallbackPage(deps),
     // Last: it claims every other browser page at `/` (client-side routes).
     consolePage({ dir: options.consoleDir }),
   ];

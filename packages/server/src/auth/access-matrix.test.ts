@@ -22,9 +22,11 @@ import {
   type TenancyFixture,
   type TestServer,
 } from "../testing/index.js";
+import { startTestIdp, type TestIdp } from "../testing/oidc-provider.js";
 
 let server: TestServer;
 let fx: TenancyFixture;
+let idp: TestIdp;
 
 const unknownRunner = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 /** Valid against the default schema: cpu and memory are required. */
@@ -495,6 +497,80 @@ const rows: AccessRow[] = [
   },
 ];
 
+// ── OrganizationService: SSO configurations (docs/sign-in.md) ──
+const ssoRows: AccessRow[] = [
+  {
+    name: "OrganizationService.CreateSSOConfiguration in A",
+    call: (c, fx) => c.organization.createSSOConfiguration({ ...ssoFields(), organizationId: fx.organizations.A }),
+    expect: {
+      ...everyone(Code.PermissionDenied),
+      "A admin": "ok",
+      "B admin": Code.NotFound,
+      "B member": Code.NotFound,
+    },
+  },
+  {
+    name: "OrganizationService.ListSSOConfigurations of A",
+    call: (c, fx) => c.organization.listSSOConfigurations({ organizationId: fx.organizations.A }),
+    expect: ssoReaders(),
+  },
+  {
+    name: "OrganizationService.GetSSOConfiguration of A",
+    call: async (c) => c.organization.getSSOConfiguration({ ssoConfigurationId: await freshSso.configuration() }),
+    expect: ssoReaders(),
+  },
+  {
+    name: "OrganizationService.UpdateSSOConfiguration of A",
+    call: async (c) =>
+      c.organization.updateSSOConfiguration({ ssoConfigurationId: await freshSso.configuration(), displayName: "x" }),
+    expect: ssoAdmins(),
+  },
+  {
+    name: "OrganizationService.DeleteSSOConfiguration of A",
+    call: async (c) => c.organization.deleteSSOConfiguration({ ssoConfigurationId: await freshSso.configuration() }),
+    expect: ssoAdmins(),
+  },
+];
+rows.push(...ssoRows);
+
+/** Org A's members read its SSO configurations; org B sees none of them; a runner is no member. */
+function ssoReaders(): Record<CallerName, Outcome> {
+  return {
+    ...everyone("ok"),
+    "A org runner itself": Code.PermissionDenied,
+    "B admin": Code.NotFound,
+    "B member": Code.NotFound,
+  };
+}
+function ssoAdmins(): Record<CallerName, Outcome> {
+  return { ...ssoReaders(), ...onlyAdminOfA() };
+}
+function onlyAdminOfA(): Partial<Record<CallerName, Outcome>> {
+  const members: CallerName[] = [
+    "A member",
+    "A service account",
+    "A policy admin",
+    "A policy user",
+    "A user-runner creator",
+  ];
+  return Object.fromEntries(members.map((m) => [m, Code.PermissionDenied]));
+}
+function ssoFields() {
+  return {
+    issuerUrl: idp.issuer,
+    clientId: idp.clientId,
+    clientSecret: idp.clientSecret,
+    emailDomains: [`d${randomUUID().slice(0, 8)}.acme.test`],
+  };
+}
+const freshSso = setUp({
+  configuration: async () => {
+    const admin = inProcessClients(server.sql, fx.tokens["A admin"]).organization;
+    const res = await admin.createSSOConfiguration({ ...ssoFields(), organizationId: fx.organizations.A });
+    return res.ssoConfiguration?.id as string;
+  },
+});
+
 /** Someone else's host token: invisible (not found) to everyone but its subject and the runner's admins. */
 function memberTokenInvisible(): Record<CallerName, Outcome> {
   return everyone(Code.NotFound);
@@ -502,6 +578,7 @@ function memberTokenInvisible(): Record<CallerName, Outcome> {
 
 beforeAll(async () => {
   server = await startTestServer();
+  idp = await startTestIdp({ redirectUri: "http://localhost:8080/auth/oidc/callback" });
   fx = await createTenancyFixture(server.sql);
   targets.orgClass = await fresh.environmentClass();
   targets.userClass = (
@@ -518,7 +595,10 @@ beforeAll(async () => {
     select host from host_authentication_tokens where id = ${targets.memberToken}`;
   targets.memberTokenHost = row?.host ?? "";
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await idp.close();
+});
 
 const cells = rows.flatMap((row) =>
   (Object.entries(row.expect) as [CallerName, AccessRow["expect"][CallerName]][]).map(

@@ -154,6 +154,25 @@ describe("runnerplane CLI", () => {
     expect(again).toMatchObject({ code: 1, stderr: `runnerplane: token ${token.id} was already revoked\n` });
   });
 
+  it("ends a user's browser sessions, so their cookies stop working", async () => {
+    const signIn = await fetch(`${server.baseUrl}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:8080" },
+      body: JSON.stringify({ token: boot.token.value }),
+    });
+    const cookie = signIn.headers.getSetCookie()[0]?.split(";", 1)[0] as string;
+    const withCookie = () =>
+      fetch(`${server.baseUrl}/gitpod.v1.IdentityService/GetAuthenticatedIdentity`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://localhost:8080", cookie },
+        body: "{}",
+      });
+    expect((await withCookie()).status).toBe(200);
+    expect(await cliJson("sessions", "end", "--member", boot.admin.id)).toEqual({ memberId: boot.admin.id, ended: 1 });
+    expect((await withCookie()).status).toBe(401);
+    expect((await whoAmI(boot.token.value)).status).toBe(200); // the token itself still works
+  });
+
   describe("bad input gets a clear error and writes nothing", () => {
     it.each([
       [["users", "create", "--org", "nope", "--name", "X"], 1, '--org must be an id (a UUID), got "nope"'],

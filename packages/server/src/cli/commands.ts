@@ -11,6 +11,7 @@ import { addGroupMember, createGroup, findGroup, listGroups } from "../db/groups
 import type { Sql } from "../db/index.js";
 import { createMember, findMember, listMembers, type MemberKind } from "../db/members.js";
 import { listOrganizations } from "../db/organizations.js";
+import { endMemberSessions } from "../db/sessions.js";
 import { findToken, issueToken, listTokens, revokeToken } from "../db/tokens.js";
 
 export class CliError extends Error {
@@ -192,6 +193,18 @@ export const commands: Command[] = [
       if (token.revoked_at) throw new CliError(`token ${id} was already revoked`);
       await revokeToken(sql, token.organization_id, id, clock.now());
       return { json: { id, revoked: true }, text: `Revoked token ${id}.` };
+    },
+  },
+  {
+    name: "sessions end",
+    summary: "Sign a user out everywhere: end every browser session of theirs (docs/sign-in.md)",
+    options: { member: { type: "string", required: true, description: "user id" } },
+    async run({ sql, clock }, v) {
+      const id = uuid(v, "member");
+      const member = await findMember(sql, id);
+      if (member?.kind !== "user") throw new CliError(`no user ${id}`);
+      const ended = await sql.begin((tx) => endMemberSessions(tx, member.organization_id, id, clock.now()));
+      return { json: { memberId: id, ended }, text: `Ended ${ended} session(s) of ${member.name}.` };
     },
   },
   {

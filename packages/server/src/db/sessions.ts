@@ -35,6 +35,8 @@ export interface StartSessionInput {
 /** Stores a new session and returns its row and the cookie value (handed to the browser only). */
 export async function startSession(sql: Db, input: StartSessionInput): Promise<{ row: DbSession; secret: string }> {
   const { token, hash } = generateSessionSecret();
+  // Sessions past their absolute end can never work again (sessions_expires_idx).
+  await sql`delete from sessions where expires_at <= ${input.now}`;
   const [row] = await sql<DbSession[]>`
     insert into sessions (organization_id, member_id, hash, method, sso_configuration_id, read_only,
                           created_at, last_seen_at, expires_at)
@@ -91,7 +93,9 @@ export async function endSession(sql: Db, secret: string, now: Date): Promise<Db
 }
 
 /** Ends every live session of a member (suspension: lifting it later does not revive them). */
-export async function endMemberSessions(sql: Db, organizationId: string, memberId: string, now: Date): Promise<void> {
-  await sql`update sessions set ended_at = ${now}
-             where member_id = ${memberId} and organization_id = ${organizationId} and ended_at is null`;
+export async function endMemberSessions(sql: Db, organizationId: string, memberId: string, now: Date): Promise<number> {
+  const rows = await sql`update sessions set ended_at = ${now}
+             where member_id = ${memberId} and organization_id = ${organizationId} and ended_at is null
+               and expires_at > ${now}`;
+  return rows.count;
 }

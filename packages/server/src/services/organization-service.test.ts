@@ -522,6 +522,5 @@ describe("methods of other issues", () => {
     expect((await callError(c.leaveOrganization({ userId: fx.callers["A admin"].subject.id }))).code).toBe(
       Code.Unimplemented,
     );
-    expect((await callError(c.listSSOConfigurations({ organizationId: orgA() }))).code).toBe(Code.Unimplemented);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * gitpod.v1.OrganizationService: the caller's organization and its users' roles
- * (behaviour.md §12, docs/identity.md#organizationservice). Invites, JoinOrganization,
- * LeaveOrganization and SSO configurations are not here yet: they answer `unimplemented`.
+ * (behaviour.md §12, docs/identity.md#organizationservice), and its SSO configurations
+ * (sso-configurations.ts, docs/sign-in.md). Invites, JoinOrganization and LeaveOrganization
+ * are not here yet: they answer `unimplemented`.
  */
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
@@ -27,8 +28,9 @@ import {
 import { findOrganization, updateOrganization } from "../db/organizations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { roleToDb, statusToDb, toOrganization, toOrganizationMember } from "./organization-mapper.js";
+import { createSsoConfigurationMethods, type SsoConfigurationDeps } from "./sso-configurations.js";
 
-export interface OrganizationServiceDeps {
+export interface OrganizationServiceDeps extends SsoConfigurationDeps {
   sql: Sql;
   clock: Clock;
   pageTokens: () => Promise<PageTokens>;
@@ -70,12 +72,13 @@ const statusMap: Partial<Record<UserStatus, DbUserStatus | "left">> = {
   [UserStatus.LEFT]: "left",
 };
 
-export function createOrganizationService({
-  sql,
-  clock,
-  pageTokens,
-}: OrganizationServiceDeps): Partial<ServiceImpl<typeof OrganizationService>> {
+export function createOrganizationService(
+  deps: OrganizationServiceDeps,
+): Partial<ServiceImpl<typeof OrganizationService>> {
+  const { sql, clock, pageTokens } = deps;
   return {
+    ...createSsoConfigurationMethods(deps, authorizeOrganization),
+
     async getOrganization(req, ctx) {
       const id = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
       const row = await findOrganization(sql, id);

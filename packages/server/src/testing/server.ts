@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type AddressInfo, createServer } from "node:net";
+import { createServer } from "node:net";
 /**
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
@@ -44,13 +44,13 @@ export async function startTestServer(
     metrics?: Metrics;
     tracer?: RpcTracer;
     /**
-     * Listen on a port chosen beforehand and make `http://127.0.0.1:<port>` the public URL, as a
-     * browser test needs (session cookies are accepted only from the public URL's origin).
+     * Make `publicUrl` the address the server listens on (browser tests: cookies and origins
+     * must match what the browser sees). A free port is found first, then listened on.
      */
-    publicUrlIsListener?: boolean;
+    publicUrlIsBaseUrl?: boolean;
   } = {},
 ): Promise<TestServer> {
-  const port = options.publicUrlIsListener ? await freePort() : 0;
+  const port = options.publicUrlIsBaseUrl ? await freePort() : 0;
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
   const logs: Record<string, unknown>[] = [];
@@ -58,7 +58,7 @@ export async function startTestServer(
   const server = build({
     config: {
       ...testServerConfig,
-      ...(port ? { publicUrl: `http://127.0.0.1:${port}` } : {}),
+      ...(options.publicUrlIsBaseUrl ? { publicUrl: `http://127.0.0.1:${port}` } : {}),
       ...options.config,
     },
     sql,
@@ -82,13 +82,13 @@ export async function startTestServer(
   };
 }
 
-/** A port nobody listens on right now (the kernel's pick, released at once). */
+/** A port nothing listens on right now (the kernel's choice for port 0). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
+      const { port } = probe.address() as { port: number };
       probe.close(() => resolve(port));
     });
   });

@@ -67,3 +67,5 @@ create table sessions (
   foreign key (member_id, organization_id) references members (id, organization_id) on delete cascade
 );
 create index sessions_member_idx on sessions (member_id);
+-- Sessions past their absolute end are deleted as new ones start.
+create index sessions_expires_idx on sessions (expires_at);
