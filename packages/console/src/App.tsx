@@ -5,8 +5,9 @@
 import type { Transport } from "@connectrpc/connect";
 import { TransportProvider } from "@connectrpc/connect-query";
 import { type QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Redirect, Route, Router, Switch } from "wouter";
+import { memoryLocation } from "wouter/memory-location";
 import { Skeleton } from "./components/ListState";
 import { Layout } from "./modules/layout/Layout";
 import { SessionGate } from "./modules/session/SessionGate";
@@ -33,13 +34,15 @@ export function App({
 }: {
   transport: Transport;
   queryClient: QueryClient;
-  /** A fixed location for tests (wouter's ssrPath); the browser's otherwise. */
+  /** Start at this path, kept in memory (tests); the browser's location otherwise. */
   path?: string;
 }) {
+  // Created once: a new memory location on every render would reset the path.
+  const [memory] = useState(() => (path ? memoryLocation({ path }) : undefined));
   return (
     <TransportProvider transport={transport}>
       <QueryClientProvider client={queryClient}>
-        <Router {...(path ? { ssrPath: path } : {})}>
+        <Router {...(memory ? { hook: memory.hook } : {})}>
           <SessionGate>
             <Layout>
               <Suspense fallback={<Skeleton label="Loading page…" />}>
