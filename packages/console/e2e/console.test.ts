@@ -206,6 +206,24 @@ describe("runners", () => {
   });
 });
 
+describe("your accounts", () => {
+  it("enters a personal access token for a host the runner serves, lists it and removes it", async () => {
+    await page.goto("/accounts");
+    await page.getByLabel("Runner").selectOption({ label: "Build box" });
+    const pat = page.getByLabel("Personal access token for github.com", { exact: true });
+    await pat.waitFor({ timeout: 30_000 });
+    await pat.fill("ghp_console_test_token");
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
+    await page.getByText("Connected").waitFor({ timeout: 30_000 });
+    await screenshot(page, "accounts");
+    // Stored sealed, never shown back: the page has no trace of the value.
+    expect(await page.content()).not.toContain("ghp_console_test_token");
+    await page.getByRole("button", { name: "Remove token for github.com" }).click();
+    await page.getByText("You have no tokens on this runner.").waitFor();
+  });
+});
+
 describe("people", () => {
   it("lists members with their roles", async () => {
     await page.goto("/members");
