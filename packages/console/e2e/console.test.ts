@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
+import { RunnerRole } from "@runnerplane/client/gitpod/v1/runner_pb";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ConsoleFixture, horizontalOverflow, screenshot, signInWithToken, startConsole } from "./console-fixture";
@@ -85,8 +86,9 @@ describe("signing in", () => {
   });
 });
 
+let runnerId = "";
+
 describe("runners", () => {
-  let runnerId = "";
   let command = "";
 
   it("shows the empty state with the action to take", async () => {
@@ -243,6 +245,22 @@ describe("people", () => {
     await page.getByRole("button", { name: "Add member" }).click();
     await page.getByRole("button", { name: "Remove Console Co member from the group" }).waitFor();
     await screenshot(page, "group");
+  });
+
+  it("gives the group a role on the runner, which the runner's policies then show", async () => {
+    // Groups get roles on organization runners (a personal runner shows why it has none).
+    await page.goto(`/runners/${runnerId}`);
+    await page.getByText("A personal runner belongs to the person who created it", { exact: false }).waitFor();
+    const { runner } = await fx.admin.runners.createRunner({ name: "Team cloud", provider: RunnerProvider.GCP });
+    const orgRunnerId = runner?.runnerId ?? "";
+    await page.goto(`/runners/${orgRunnerId}`);
+    await page.getByText("No group has a role on this runner.", { exact: false }).waitFor();
+    await page.getByLabel("Group", { exact: true }).selectOption({ label: "Platform team" });
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "Runner admin" });
+    await page.getByRole("button", { name: "Give role" }).click();
+    await page.getByRole("button", { name: "Remove Runner admin from Platform team" }).waitFor();
+    const { policies } = await fx.admin.runners.listRunnerPolicies({ runnerId: orgRunnerId });
+    expect(policies.map((p) => p.role)).toEqual([RunnerRole.ADMIN]);
   });
 
   it("creates a personal access token, shows it once and lists it", async () => {

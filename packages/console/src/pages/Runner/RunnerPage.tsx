@@ -1,5 +1,6 @@
 /** One runner: its live status, configuration, tokens, who may use it, its classes and integrations, and deletion. */
 import { useQuery } from "@connectrpc/connect-query";
+import { RunnerKind } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { Link, useParams } from "wouter";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -44,7 +45,14 @@ export default function RunnerPage() {
       </nav>
       <RunnerSettingsSection runner={r} />
       <RunnerTokensSection runnerId={r.runnerId} />
-      <RunnerAccessSection runnerId={r.runnerId} />
+      {r.kind === RunnerKind.LOCAL ? (
+        <section aria-labelledby="access-heading" className="card">
+          <h2 id="access-heading">Role assignments</h2>
+          <p>A personal runner belongs to the person who created it; groups get roles on organization runners only.</p>
+        </section>
+      ) : (
+        <RunnerAccessSection runnerId={r.runnerId} />
+      )}
       <DeleteRunnerSection runner={r} />
     </section>
   );
