@@ -11,18 +11,14 @@ export function Time({ value, never = "never" }: { value: Timestamp | undefined;
   );
 }
 
+const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+
+/** "3 minutes ago", "in 2 days": the platform's own relative-time formatting, at a sensible unit. */
 export function relative(date: Date, now = Date.now()): string {
-  const s = Math.round((now - date.getTime()) / 1000);
-  const future = s < 0;
+  const s = Math.round((date.getTime() - now) / 1000);
   const a = Math.abs(s);
-  const text =
-    a < 45
-      ? "just now"
-      : a < 3600
-        ? `${Math.round(a / 60)} min`
-        : a < 86_400
-          ? `${Math.round(a / 3600)} h`
-          : `${Math.round(a / 86_400)} d`;
-  if (text === "just now") return text;
-  return future ? `in ${text}` : `${text} ago`;
+  if (a < 45) return "just now";
+  if (a < 3600) return format.format(Math.round(s / 60), "minute");
+  if (a < 86_400) return format.format(Math.round(s / 3600), "hour");
+  return format.format(Math.round(s / 86_400), "day");
 }
