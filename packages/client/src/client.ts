@@ -1,5 +1,5 @@
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
-import { type CallOptions, type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import { type CallOptions, type Client, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createProtocolTransport, userAgentHeader } from "#transports";
 import { EventService } from "./gen/gitpod/v1/event_pb.js";
 import {
@@ -130,19 +130,7 @@ export interface RunnerplaneClient {
  * `signal`, `headers`) pass through as the last argument of each method.
  */
 export function createRunnerplaneClient(options: RunnerplaneClientOptions): RunnerplaneClient {
-  const interceptors: Interceptor[] = [
-    headersInterceptor(options),
-    ...(options.retry === false ? [] : [retryInterceptor(options.retry)]),
-    ...(options.interceptors ?? []),
-  ];
-  const transport =
-    options.transport ??
-    createProtocolTransport({
-      baseUrl: options.baseUrl,
-      protocol: options.protocol ?? "connect",
-      binary: options.binary,
-      interceptors,
-    });
+  const transport = options.transport ?? createRunnerplaneTransport(options);
   const runners = createClient(RunnerService, transport);
   const configuration = createClient(RunnerConfigurationService, transport);
   const users = createClient(UserService, transport);
@@ -181,6 +169,27 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
         listAll(serviceAccounts.listServiceAccountTokens, request, (r) => r.tokens, o),
     },
   };
+}
+
+/**
+ * The transport the client uses, for code that drives it some other way — e.g. a React app
+ * with `@connectrpc/connect-query`, which takes a transport and the generated descriptors.
+ * Same options as the client (`transport` ignored): auth and user-agent headers, retries of
+ * read-only calls, then your interceptors. In a browser, leave `token` out to send the
+ * page's cookies (same-origin `fetch`) instead of a bearer token.
+ */
+export function createRunnerplaneTransport(options: Omit<RunnerplaneClientOptions, "transport">): Transport {
+  const interceptors: Interceptor[] = [
+    headersInterceptor(options),
+    ...(options.retry === false ? [] : [retryInterceptor(options.retry)]),
+    ...(options.interceptors ?? []),
+  ];
+  return createProtocolTransport({
+    baseUrl: options.baseUrl,
+    protocol: options.protocol ?? "connect",
+    binary: options.binary,
+    interceptors,
+  });
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 export { Code, ConnectError } from "@connectrpc/connect";
 export type { RunnerplaneClient } from "./client.js";
-export { createRunnerplaneClient, headersInterceptor } from "./client.js";
+export { createRunnerplaneClient, createRunnerplaneTransport, headersInterceptor } from "./client.js";
 export type { FieldViolation } from "./errors.js";
 export { errorCode, fieldViolations, parseContextPreconditionDetails } from "./errors.js";
 export type { Violation, Violations } from "./gen/runnerplane/validate/v1/validate_pb.js";

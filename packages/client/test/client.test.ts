@@ -193,3 +193,16 @@ describe("headers", () => {
     expect(errorCode(timedOut)).toBe(Code.DeadlineExceeded);
   });
 });
+
+describe("createRunnerplaneTransport", () => {
+  it("gives generated clients the client's own auth header and protocol", async () => {
+    const { createClient } = await import("@connectrpc/connect");
+    const { IdentityService } = await import("@runnerplane/client/gitpod/v1/identity_pb");
+    const { createRunnerplaneTransport } = await import("@runnerplane/client");
+    const identity = createClient(IdentityService, createRunnerplaneTransport({ baseUrl: server.baseUrl, token }));
+    const { subject } = await identity.getAuthenticatedIdentity({});
+    expect(subject?.id).toMatch(/^[0-9a-f-]{36}$/);
+    const anonymous = createClient(IdentityService, createRunnerplaneTransport({ baseUrl: server.baseUrl }));
+    await expect(anonymous.getAuthenticatedIdentity({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+  });
+});

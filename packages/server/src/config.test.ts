@@ -210,3 +210,11 @@ describe("sign-in settings", () => {
     }
   });
 });
+
+describe("the console directory", () => {
+  it("is the checkout's own build unless RUNNERPLANE_CONSOLE_DIR names one, resolved from the working directory", () => {
+    expect(loadConfig({}, "/srv").consoleDir).toBeUndefined();
+    expect(loadConfig({ RUNNERPLANE_CONSOLE_DIR: "web/dist" }, "/srv").consoleDir).toBe("/srv/web/dist");
+    expect(loadConfig({ RUNNERPLANE_CONSOLE_DIR: "/opt/console" }, "/srv").consoleDir).toBe("/opt/console");
+  });
+});

@@ -55,6 +55,8 @@ export interface Config {
    * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Unset: no tracing at all.
    */
   otlpTracesUrl: string | undefined;
+  /** The web console's built files (RUNNERPLANE_CONSOLE_DIR); unset: packages/console/dist beside the server. */
+  consoleDir: string | undefined;
   /** Sessions, their cookie, return paths and OIDC issuers (RUNNERPLANE_SESSION_*, RUNNERPLANE_SIGN_IN_RETURN_PATHS, RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS; docs/sign-in.md). */
   signIn: SignInSettings;
 }
@@ -140,6 +142,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     metricsHost: env.RUNNERPLANE_METRICS_HOST || host,
     metricsToken: metricsToken(env.RUNNERPLANE_METRICS_TOKEN),
     otlpTracesUrl: otlpTracesUrl(env),
+    consoleDir: env.RUNNERPLANE_CONSOLE_DIR ? path.resolve(cwd, env.RUNNERPLANE_CONSOLE_DIR) : undefined,
     signIn: signInSettings(env),
   };
 }

@@ -4,13 +4,14 @@
  * non-RPC paths the server answers is visible in one place (the front door asks these
  * after its probes, before answering "no such path").
  */
+import { consolePage } from "./console/index.js";
 import type { PageRoute } from "./http/front-door.js";
 import { openApiRoute } from "./openapi/index.js";
 import type { ServiceDeps } from "./routes.js";
 import { oauthPages } from "./services/scm-oauth/index.js";
 import { logoutPage, oidcCallbackPage, oidcStartPage, tokenSignInPage } from "./sign-in/index.js";
 
-export function pages(deps: ServiceDeps): PageRoute[] {
+export function pages(deps: ServiceDeps, options: { consoleDir: string }): PageRoute[] {
   return [
     openApiRoute(),
     // POST /auth/token, POST /auth/logout, GET /auth/oidc/start, GET /auth/oidc/callback (docs/sign-in.md)
@@ -20,5 +21,7 @@ export function pages(deps: ServiceDeps): PageRoute[] {
     oidcCallbackPage(deps),
     // GET /auth/oauth2/start, GET /auth/oauth2/callback (docs/scm-oauth.md)
     ...oauthPages(deps),
+    // Last: it claims every other browser page at `/` (client-side routes).
+    consolePage({ dir: options.consoleDir }),
   ];
 }

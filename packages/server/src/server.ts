@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
 import { type Config, connectionDefaults } from "./config.js";
+import { defaultConsoleDir } from "./console/index.js";
 import type { KeyRing } from "./crypto/index.js";
 import { createReadiness, type DatabaseHealth, type Sql } from "./db/index.js";
 import { compressMinBytes, gzip } from "./http/compression.js";
@@ -24,7 +25,9 @@ export type ServerConfig = Pick<
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "signIn">>;
+  Partial<
+    Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "consoleDir" | "signIn">
+  >;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -88,7 +91,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     observer: createRequestObserver({ metrics, tracer }),
     // On the public port only behind its token; the metrics port is main.ts's.
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
-    pages: pages(deps),
+    pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
     ready,
   });
 

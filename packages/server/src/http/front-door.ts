@@ -63,6 +63,8 @@ export interface FrontDoorOptions {
 export interface PageRoute {
   path: string;
   prefix?: boolean;
+  /** Narrows the match further (method, headers); a request it declines goes on as if unmatched. */
+  accepts?(req: NodeRequest, path: string): boolean;
   handle(req: NodeRequest, res: NodeResponse, info: RequestInfo): void | Promise<void>;
 }
 
@@ -129,7 +131,9 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (method === "GET" && path === "/readyz") return void respondReady(options, res);
       if (path === "/metrics" && options.metrics) return options.metrics(req, res);
-      const page = options.pages?.find((p) => (p.prefix ? path.startsWith(p.path) : path === p.path));
+      const page = options.pages?.find(
+        (p) => (p.prefix ? path.startsWith(p.path) : path === p.path) && (p.accepts?.(req, path) ?? true),
+      );
       if (page) return void servePage(page, req, res, info, log);
       if (rpcPathShape.test(rpcPath)) {
         // Names an RPC, just not one served here: "not available", not "no such resource".

@@ -1,0 +1,343 @@
+/**
+ * The console in a real headless Chromium against the real server and Postgres: signing in and
+ * out, runners (create, token shown once, start the reference runner with the shown command,
+ * live phase, filters, pagination), the schema-driven environment-class form, people pages,
+ * error and not-allowed states, both widths and keyboard reachability. Screenshots of each page
+ * at both widths go to test-results/.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
+import { RunnerRole } from "@runnerplane/client/gitpod/v1/runner_pb";
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type ConsoleFixture, horizontalOverflow, screenshot, signInWithToken, startConsole } from "./console-fixture";
+
+const runnerMain = fileURLToPath(new URL("../../runner/dist/main.js", import.meta.url));
+
+let fx: ConsoleFixture;
+let page: Page;
+let log: string[];
+let runnerProcess: ChildProcess | undefined;
+let stateDir: string;
+
+beforeAll(async () => {
+  fx = await startConsole();
+  ({ page, log } = await fx.newPage());
+  stateDir = await mkdtemp(join(tmpdir(), "console-runner-"));
+});
+afterAll(async () => {
+  runnerProcess?.kill("SIGTERM");
+  await fx?.close();
+  await rm(stateDir, { recursive: true, force: true });
+});
+afterEach((ctx) => {
+  // The browser's side of a failure: its console and the RPCs it made.
+  if (ctx.task.result?.state === "fail") console.error(`browser log:\n${log.join("\n")}`);
+  log.length = 0;
+});
+
+describe("signing in", () => {
+  it("shows sign-in first, with labelled SSO and personal-access-token fields reachable by keyboard", async () => {
+    await page.goto("/runners");
+    await expect(page.getByRole("heading", { name: "Sign in to runnerplane" }).isVisible()).resolves.toBe(true);
+    const reached: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      await page.keyboard.press("Tab");
+      reached.push(
+        await page.evaluate(
+          () => document.activeElement?.getAttribute("id") || document.activeElement?.textContent || "",
+        ),
+      );
+    }
+    const email = await page.getByLabel("Work email").getAttribute("id");
+    const pat = await page.getByLabel("Personal access token").getAttribute("id");
+    expect(reached).toContain(email);
+    expect(reached).toContain(pat);
+    expect(reached).toContain("Continue with SSO");
+    expect(reached).toContain("Sign in with token");
+    await screenshot(page, "sign-in");
+  });
+
+  it("shows the server's answer to a wrong token and stays on sign-in", async () => {
+    await page.getByLabel("Personal access token").fill("rp_pat_not-a-real-token");
+    await page.getByRole("button", { name: "Sign in with token" }).click();
+    const error = page.locator(".field-error");
+    await error.waitFor();
+    // The server's own message (401 from POST /auth/token), beside the field.
+    expect(await error.textContent()).toMatch(/token/i);
+    expect(await page.getByLabel("Personal access token").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByRole("heading", { name: "Sign in to runnerplane" }).isVisible()).toBe(true);
+  });
+
+  it("signs in with a personal access token, and a reload stays signed in", async () => {
+    await signInWithToken(page, fx.org.admin.token);
+    await page.reload();
+    await page.getByRole("heading", { name: "Runners", level: 1 }).waitFor();
+    expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+    // The token never reaches page storage: the session is an HttpOnly cookie.
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie,
+    );
+    expect(stored).not.toContain(fx.org.admin.token);
+  });
+});
+
+let runnerId = "";
+
+describe("runners", () => {
+  let command = "";
+
+  it("shows the empty state with the action to take", async () => {
+    await page.goto("/runners");
+    await page.getByText("No runners yet.").waitFor();
+    expect(await page.getByRole("link", { name: "Create a runner" }).isVisible()).toBe(true);
+  });
+
+  it("creates a runner and shows its exchange token once, with a start command for the reference runner", async () => {
+    await page.getByRole("link", { name: "Create runner" }).click();
+    await page.getByLabel("Name").fill("Build box");
+    await page.getByLabel("Where it runs").selectOption({ label: "Linux host" });
+    await screenshot(page, "create-runner");
+    await page.getByRole("button", { name: "Create runner" }).click();
+    const token = await page.getByLabel("Exchange token", { exact: true }).inputValue();
+    expect(token).toMatch(/^rp_/);
+    command = await page.getByLabel("Start command", { exact: true }).inputValue();
+    expect(command).toContain(`--server ${fx.server.baseUrl}`);
+    expect(command).toContain(`--exchange-token ${token}`);
+    expect(await page.getByRole("button", { name: "Copy exchange token" }).isVisible()).toBe(true);
+    await screenshot(page, "runner-created");
+    await page.getByRole("link", { name: "Go to the runner" }).click();
+    await page.getByRole("heading", { name: "Build box" }).waitFor();
+    runnerId = new URL(page.url()).pathname.split("/")[2] ?? "";
+    // Shown once: the runner's page does not have it.
+    expect(await page.content()).not.toContain(token);
+  });
+
+  it("starts the reference runner with the shown command and watches it turn active", async () => {
+    const args = command.split(/\s+/).slice(1);
+    const option = (name: string) => args[args.indexOf(name) + 1] ?? "";
+    runnerProcess = spawn(
+      process.execPath,
+      [
+        runnerMain,
+        "--server",
+        option("--server"),
+        "--exchange-token",
+        option("--exchange-token"),
+        "--state-dir",
+        stateDir,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    runnerProcess.stderr?.on("data", (d: Buffer) => log.push(`runner: ${d.toString().trim()}`));
+    await page.locator(".badge", { hasText: "Active" }).first().waitFor({ timeout: 60_000 });
+    expect((await fx.admin.runners.getRunner({ runnerId })).runner?.status?.version).not.toBe("");
+    await screenshot(page, "runner");
+  });
+
+  it("lists runners with phase, kind and provider, filters them and pages through them", async () => {
+    for (let i = 0; i < 21; i++) {
+      await fx.admin.runners.createRunner({
+        name: `cloud ${String(i).padStart(2, "0")}`,
+        provider: RunnerProvider.GCP,
+      });
+    }
+    await page.goto("/runners");
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "Build box" }) });
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/Active.*Local.*Linux host/);
+    const clouds = page.getByRole("link", { name: /^cloud / });
+    await page.getByLabel("Kind").selectOption({ label: "Local" });
+    await expect.poll(() => clouds.count()).toBe(0);
+    await row.waitFor();
+    await page.getByLabel("Kind").selectOption({ label: "All kinds" });
+    await page.getByLabel("Provider").selectOption({ label: "GCP" });
+    // 21 GCP runners, 20 a page; the Linux host is filtered out.
+    await row.waitFor({ state: "detached" });
+    await expect.poll(() => clouds.count()).toBe(20);
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.getByText("Page 2").waitFor();
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await page.getByText("Page 1").waitFor();
+    await screenshot(page, "runners");
+  });
+
+  it("creates an environment class through the schema form, showing the schema's and the runner's errors first", async () => {
+    await page.goto(`/runners/${runnerId}/environment-classes`);
+    await page.getByText("This runner has no environment classes yet.", { exact: false }).waitFor();
+    await page.getByLabel("Display name").fill("Large");
+    await page.getByLabel("Description").fill("xy");
+    await page.getByLabel("CPU cores").fill("999");
+    await page.getByRole("button", { name: "Check and create" }).click();
+    // The schema says 1..64: checked in the browser before anything is sent.
+    await page.getByText("must be between 1 and 64").waitFor();
+    await page.getByLabel("CPU cores").fill("8");
+    await page.getByRole("button", { name: "Check and create" }).click();
+    // ValidateRunnerConfiguration's verdict, shown beside the description.
+    const description = page.getByLabel("Description");
+    await expect.poll(() => description.getAttribute("aria-invalid"), { timeout: 15_000 }).toBe("true");
+    expect(await page.getByLabel("CPU cores").getAttribute("aria-invalid")).toBeNull();
+    await screenshot(page, "environment-classes-invalid");
+    await description.fill("Eight cores for big builds");
+    await page.getByRole("button", { name: "Check and create" }).click();
+    await page.getByText("Environment class Large created.").waitFor();
+    const classes = (await fx.admin.configuration.listEnvironmentClasses({ filter: { runnerIds: [runnerId] } }))
+      .environmentClasses;
+    expect(classes.map((c) => [c.displayName, c.configuration.find((v) => v.key === "cpu")?.value])).toEqual([
+      ["Large", "8"],
+    ]);
+    await page.getByRole("button", { name: "Disable Large" }).click();
+    await page.getByRole("button", { name: "Enable Large" }).waitFor();
+    await screenshot(page, "environment-classes");
+  });
+
+  it("shows the callback URL to register on the SCM integrations page", async () => {
+    await page.goto(`/runners/${runnerId}/scm-integrations`);
+    const callback = await page.getByLabel("Callback URL to register in the OAuth app", { exact: true }).inputValue();
+    expect(callback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\//);
+    await page.getByLabel("OAuth client ID").fill("client-1");
+    await page.getByLabel("OAuth client secret").fill("s3cret-value");
+    await page.getByRole("button", { name: "Add integration" }).click();
+    await page.getByText("github.com").first().waitFor();
+    await screenshot(page, "scm-integrations");
+  });
+});
+
+describe("your accounts", () => {
+  it("enters a personal access token for a host the runner serves, lists it and removes it", async () => {
+    await page.goto("/accounts");
+    await page.getByLabel("Runner").selectOption({ label: "Build box" });
+    const pat = page.getByLabel("Personal access token for github.com", { exact: true });
+    await pat.waitFor({ timeout: 30_000 });
+    await pat.fill("ghp_console_test_token");
+    await page.getByRole("button", { name: "Save token" }).click();
+    await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
+    await page.getByText("Connected").waitFor({ timeout: 30_000 });
+    await screenshot(page, "accounts");
+    // Stored sealed, never shown back: the page has no trace of the value.
+    expect(await page.content()).not.toContain("ghp_console_test_token");
+    await page.getByRole("button", { name: "Remove token for github.com" }).click();
+    await page.getByText("You have no tokens on this runner.").waitFor();
+  });
+});
+
+describe("people", () => {
+  it("lists members with their roles", async () => {
+    await page.goto("/members");
+    await page.getByRole("cell", { name: "Console Co member", exact: true }).waitFor();
+    expect(await page.getByLabel(/Role of Console Co admin/).inputValue()).toBe("1");
+    await screenshot(page, "members");
+  });
+
+  it("creates a group and adds a member to it", async () => {
+    await page.goto("/groups");
+    await page.getByText("No groups yet.", { exact: false }).waitFor();
+    await page.getByLabel("Group name").fill("Platform team");
+    await page.getByRole("button", { name: "Create group" }).click();
+    await page.getByRole("link", { name: "Platform team" }).click();
+    await page.getByText("Nobody is in this group yet.").waitFor();
+    await page.getByLabel("Add to the group").selectOption({ label: "Console Co member" });
+    await page.getByRole("button", { name: "Add member" }).click();
+    await page.getByRole("button", { name: "Remove Console Co member from the group" }).waitFor();
+    await screenshot(page, "group");
+  });
+
+  it("gives the group a role on the runner, which the runner's policies then show", async () => {
+    // Groups get roles on organization runners (a personal runner shows why it has none).
+    await page.goto(`/runners/${runnerId}`);
+    await page.getByText("A personal runner belongs to the person who created it", { exact: false }).waitFor();
+    const { runner } = await fx.admin.runners.createRunner({ name: "Team cloud", provider: RunnerProvider.GCP });
+    const orgRunnerId = runner?.runnerId ?? "";
+    await page.goto(`/runners/${orgRunnerId}`);
+    await page.getByText("No group has a role on this runner.", { exact: false }).waitFor();
+    await page.getByLabel("Group", { exact: true }).selectOption({ label: "Platform team" });
+    await page.getByLabel("Role", { exact: true }).selectOption({ label: "Runner admin" });
+    await page.getByRole("button", { name: "Give role" }).click();
+    await page.getByRole("button", { name: "Remove Runner admin from Platform team" }).waitFor();
+    const { policies } = await fx.admin.runners.listRunnerPolicies({ runnerId: orgRunnerId });
+    expect(policies.map((p) => p.role)).toEqual([RunnerRole.ADMIN]);
+  });
+
+  it("creates a personal access token, shows it once and lists it", async () => {
+    await page.goto("/tokens");
+    await page.getByLabel("Token description").fill("ci script");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const value = await page.getByLabel("New token (shown once)", { exact: true }).inputValue();
+    expect(value).toMatch(/^rp_/);
+    await page.getByText("ci script").waitFor();
+    await screenshot(page, "tokens");
+  });
+
+  it("shows the server's code and message where a service is not available", async () => {
+    await page.goto("/audit-log");
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toMatch(/unimplemented|Not allowed/);
+    await screenshot(page, "audit-log");
+  });
+});
+
+describe("a member who is not an admin", () => {
+  it("sees an organization runner but gets a not-allowed notice when deleting it", async () => {
+    const { runner } = await fx.admin.runners.createRunner({ name: "Shared cloud", provider: RunnerProvider.AWS_EC2 });
+    const member = await fx.newPage();
+    await signInWithToken(member.page, fx.org.member.token);
+    await member.page.goto(`/runners/${runner?.runnerId}`);
+    await member.page.getByRole("heading", { name: "Shared cloud" }).waitFor();
+    await member.page.getByRole("button", { name: "Delete runner" }).click();
+    await member.page.getByRole("button", { name: "Yes, delete Shared cloud" }).click();
+    await member.page.getByText("Not allowed.").waitFor();
+    expect((await fx.admin.runners.getRunner({ runnerId: runner?.runnerId ?? "" })).runner?.name).toBe("Shared cloud");
+    await screenshot(member.page, "not-allowed");
+  });
+});
+
+describe("layout", () => {
+  const pages = [
+    "/runners",
+    "/runners/new",
+    "/members",
+    "/groups",
+    "/tokens",
+    "/accounts",
+    "/context-url",
+    "/sso",
+    "/service-accounts",
+    "/audit-log",
+  ];
+
+  it("holds at 390 px wide without sideways scrolling, and at 1280 px", async () => {
+    const narrow = await fx.newPage(390);
+    await signInWithToken(narrow.page, fx.org.admin.token);
+    for (const path of pages) {
+      await narrow.page.goto(path);
+      await narrow.page.locator("main h1").first().waitFor();
+      await narrow.page.waitForLoadState("networkidle");
+      expect(await horizontalOverflow(narrow.page), path).toBeLessThanOrEqual(0);
+      await screenshot(narrow.page, path.slice(1).replaceAll("/", "-"));
+      await page.goto(path);
+      await page.locator("main h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      expect(await horizontalOverflow(page), path).toBeLessThanOrEqual(0);
+      await screenshot(page, path.slice(1).replaceAll("/", "-"));
+    }
+  });
+
+  it("loads every page under the server's Content-Security-Policy without a violation", () => {
+    expect(fx.cspViolations).toEqual([]);
+  });
+});
+
+describe("signing out", () => {
+  it("ends the session: sign-in shows again, also after a reload", async () => {
+    await page.goto("/runners");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to runnerplane" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in to runnerplane" }).waitFor();
+  });
+});

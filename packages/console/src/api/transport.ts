@@ -1,0 +1,8 @@
+/** The console's one transport: the client package's, to this page's own origin, authenticated by the session cookie. */
+import type { Transport } from "@connectrpc/connect";
+import { createRunnerplaneTransport } from "@runnerplane/client";
+
+export function createConsoleTransport(origin: string): Transport {
+  // No token: same-origin fetch sends the HttpOnly session cookie (docs/console.md).
+  return createRunnerplaneTransport({ baseUrl: origin, userAgent: "runnerplane-console" });
+}

@@ -1,0 +1,1 @@
+export { consoleContentSecurityPolicy, consolePage, defaultConsoleDir } from "./console-assets.js";
