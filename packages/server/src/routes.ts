@@ -28,6 +28,7 @@ import {
   createPaginationQueryInterceptor,
   createRequestScopeInterceptor,
 } from "./rpc/index.js";
+import { createEventService } from "./services/event-service.js";
 import { createGroupService } from "./services/group-service.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
@@ -100,5 +101,5 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(OrganizationService, createOrganizationService(deps));
   router.service(GroupService, createGroupService(deps));
   router.service(ServiceAccountService, createServiceAccountService(deps));
-  router.service(EventService, {});
+  router.service(EventService, createEventService(deps));
 }

@@ -16,6 +16,7 @@ import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTra
 import { pages } from "./pages.js";
 import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
+import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 
 export type ServerConfig = Pick<
@@ -23,7 +24,12 @@ export type ServerConfig = Pick<
   "corsOrigins" | "maxBodyBytes" | "requestTimeoutMs" | "shutdownTimeoutMs" | "publicUrl" | "runnerDeleteGraceMs"
 > &
   /** Left out: `connectionDefaults`. */
-  Partial<Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken">>;
+  Partial<
+    Pick<
+      Config,
+      keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "trustProxy" | "auditLogRetentionDays"
+    >
+  >;
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -67,6 +73,12 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
     Math.min(30_000, config.runnerDeleteGraceMs),
   );
+  const pruner = startAuditLogPruner({
+    sql,
+    clock,
+    log,
+    retentionDays: config.auditLogRetentionDays ?? defaultAuditLogRetentionDays,
+  });
 
   const migrations = loadMigrations();
   let migrated = false;
@@ -87,6 +99,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     // On the public port only behind its token; the metrics port is main.ts's.
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
     pages: pages(deps),
+    trustProxy: config.trustProxy ?? false,
     ready: async () => {
       if (
         health
@@ -108,6 +121,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     listen: (port, host) => listener.listen(port, host),
     close: async () => {
       sweeper.stop();
+      pruner.stop();
       // Runner streams never end on their own: end them first, then wait for the rest.
       await relay.close();
       await listener.close(config.shutdownTimeoutMs);

@@ -12,6 +12,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -75,6 +76,7 @@ export function createOrganizationService({
   clock,
   pageTokens,
 }: OrganizationServiceDeps): Partial<ServiceImpl<typeof OrganizationService>> {
+  const audited = createAuditor({ sql, clock });
   return {
     async getOrganization(req, ctx) {
       const id = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
@@ -102,11 +104,18 @@ export function createOrganizationService({
         ? [...new Set(req.inviteDomains.domains.map((d) => d.toLowerCase()))]
         : undefined;
       // Nothing to change leaves updated_at alone.
-      const row =
-        req.name === undefined && inviteDomains === undefined
-          ? await findOrganization(sql, id)
-          : await updateOrganization(sql, id, { name: req.name, inviteDomains }, clock.now());
-      if (!row) throw organizationNotFound(req.organizationId);
+      const row = await audited(
+        ctx,
+        async (tx) => {
+          const updated =
+            req.name === undefined && inviteDomains === undefined
+              ? await findOrganization(tx, id)
+              : await updateOrganization(tx, id, { name: req.name, inviteDomains }, clock.now());
+          if (!updated) throw organizationNotFound(req.organizationId);
+          return updated;
+        },
+        id,
+      );
       return { organization: toOrganization(row) };
     },
 
@@ -165,21 +174,25 @@ export function createOrganizationService({
       const role = roleOf(req.role);
       const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
       const userId = req.userId.toLowerCase();
-      await sql.begin(async (tx) => {
-        if (role === "member") {
-          const admins = await lockOrganizationAdmins(tx, organizationId);
-          const othersActive = admins.some((a) => a.id !== userId && a.active);
-          if (admins.some((a) => a.id === userId) && !othersActive) {
-            throw new ConnectError(
-              "the organization's last active admin cannot be demoted; make another user admin first",
-              Code.FailedPrecondition,
-            );
+      await audited(
+        ctx,
+        async (tx) => {
+          if (role === "member") {
+            const admins = await lockOrganizationAdmins(tx, organizationId);
+            const othersActive = admins.some((a) => a.id !== userId && a.active);
+            if (admins.some((a) => a.id === userId) && !othersActive) {
+              throw new ConnectError(
+                "the organization's last active admin cannot be demoted; make another user admin first",
+                Code.FailedPrecondition,
+              );
+            }
           }
-        }
-        if (!(await setOrganizationUserRole(tx, organizationId, userId, role))) {
-          throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
-        }
-      });
+          if (!(await setOrganizationUserRole(tx, organizationId, userId, role))) {
+            throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
+          }
+        },
+        userId,
+      );
       return {};
     },
   };

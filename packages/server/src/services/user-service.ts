@@ -8,6 +8,7 @@ import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -40,6 +41,7 @@ export function createUserService({
   clock,
   pageTokens,
 }: UserServiceDeps): Partial<ServiceImpl<typeof UserService>> {
+  const audited = createAuditor({ sql, clock });
   return {
     async getAuthenticatedUser(_req, ctx) {
       const caller = userCaller(callerOf(ctx));
@@ -65,18 +67,23 @@ export function createUserService({
       if (req.suspended && user.id === caller.subject.id) {
         throw new ConnectError("an admin cannot suspend themself", Code.FailedPrecondition);
       }
-      const suspended = await sql.begin(async (tx) => {
-        if (req.suspended && user.role === "admin") {
-          // As SetRole does: under the lock on the org's admins, so two admins suspending
-          // each other at the same moment cannot leave the org without an active admin.
-          const admins = await lockOrganizationAdmins(tx, caller.organizationId);
-          if (!admins.some((a) => a.active && a.id !== user.id)) {
-            throw new ConnectError("the organization must keep an active admin", Code.FailedPrecondition);
+      await audited(
+        ctx,
+        async (tx) => {
+          if (req.suspended && user.role === "admin") {
+            // As SetRole does: under the lock on the org's admins, so two admins suspending
+            // each other at the same moment cannot leave the org without an active admin.
+            const admins = await lockOrganizationAdmins(tx, caller.organizationId);
+            if (!admins.some((a) => a.active && a.id !== user.id)) {
+              throw new ConnectError("the organization must keep an active admin", Code.FailedPrecondition);
+            }
           }
-        }
-        return setUserSuspended(tx, caller.organizationId, user.id, req.suspended, clock.now());
-      });
-      if (!suspended) throw userNotFound(req.userId);
+          if (!(await setUserSuspended(tx, caller.organizationId, user.id, req.suspended, clock.now()))) {
+            throw userNotFound(req.userId);
+          }
+        },
+        user.id,
+      );
       return {};
     },
 
@@ -90,15 +97,20 @@ export function createUserService({
         );
       }
       const now = clock.now();
-      const { token } = await issueToken(sql, {
-        kind: "personal_access",
-        organizationId: caller.organizationId,
-        subjectId: caller.subject.id,
-        principal: "user",
-        expiresAt: new Date(now.getTime() + lifetimeMs(req.validFor)),
-        description: req.description,
-        readOnly: req.readOnly,
-      });
+      const { token } = await audited(
+        ctx,
+        (tx) =>
+          issueToken(tx, {
+            kind: "personal_access",
+            organizationId: caller.organizationId,
+            subjectId: caller.subject.id,
+            principal: "user",
+            expiresAt: new Date(now.getTime() + lifetimeMs(req.validFor)),
+            description: req.description,
+            readOnly: req.readOnly,
+          }),
+        (issued) => issued.row.id,
+      );
       return { token };
     },
 
@@ -129,8 +141,16 @@ export function createUserService({
     },
 
     async deletePersonalAccessToken(req, ctx) {
-      const deleted = await revokeMemberToken(sql, scopeOf(callerOf(ctx)), req.personalAccessTokenId, clock.now());
-      if (!deleted) throw tokenNotFound(req.personalAccessTokenId);
+      const scope = scopeOf(callerOf(ctx));
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await revokeMemberToken(tx, scope, req.personalAccessTokenId, clock.now()))) {
+            throw tokenNotFound(req.personalAccessTokenId);
+          }
+        },
+        req.personalAccessTokenId,
+      );
       return {};
     },
   };
