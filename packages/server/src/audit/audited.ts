@@ -139,3 +139,45 @@ export function createAuditor({ sql, clock }: { sql: Sql; clock: Clock }): Audit
     return result as T;
   };
 }
+
+/** What a CLI entry names: the resource and the org it belongs to. */
+export interface CliSubject {
+  type: ResourceType;
+  id: string;
+  organizationId: string;
+}
+
+/** One invocation of the CLI: the request facts every entry it writes carries. */
+export function cliRequestFacts(requestId: string, whoRan: string): RequestFacts {
+  return { requestId, clientAddress: null, userAgent: `runnerplane-cli (${whoRan})` };
+}
+
+/**
+ * A CLI command's change and its entry in one transaction, with the CLI as the actor and
+ * `cli/<command>` as the action. `subject` returns undefined when nothing changed (adding
+ * a member who was in the group already): no entry then.
+ */
+export async function cliAudited<T>(
+  { sql, clock, request }: { sql: Sql; clock: Clock; request: RequestFacts },
+  command: string,
+  change: (tx: postgres.TransactionSql) => Promise<T>,
+  subject: (result: NoInfer<T>) => CliSubject | undefined,
+): Promise<T> {
+  const result = await sql.begin(async (tx) => {
+    const value = await change(tx);
+    const s = subject(value);
+    if (s) {
+      await recordAuditEntry(tx, {
+        organizationId: s.organizationId,
+        actor: { principal: "cli", id: null },
+        action: `cli/${command}`,
+        subjectType: s.type,
+        subjectId: s.id,
+        request,
+        at: clock.now(),
+      });
+    }
+    return value;
+  });
+  return result as T;
+}

@@ -4,7 +4,10 @@
  * embedded Postgres in RUNNERPLANE_DATA_DIR (the running server's, or started for the
  * command). Every command takes --json for scripts. Exit codes: 0 done, 1 failed, 2 usage.
  */
+import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
 import { parseArgs } from "node:util";
+import { cliRequestFacts } from "../audit/index.js";
 import { systemClock } from "../clock.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { migrate, openDatabase } from "../db/index.js";
@@ -13,6 +16,15 @@ import { CliError, type Command, commands } from "./commands.js";
 import { describeDatabaseError } from "./database-errors.js";
 
 class UsageError extends Error {}
+
+/** Who runs the command, for its audit entries; userInfo() throws for a uid without a passwd entry. */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER || "unknown";
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -55,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
       shareRunning: true,
     });
     await migrate(db.sql);
-    const result = await command.run({ sql: db.sql, clock: systemClock }, values);
+    const request = cliRequestFacts(randomUUID(), `${osUser()}@${hostname()}`);
+    const result = await command.run({ sql: db.sql, clock: systemClock, request }, values);
     out(result.json, result.text);
     return 0;
   } catch (error) {
