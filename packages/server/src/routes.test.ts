@@ -6,7 +6,6 @@
  */
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
@@ -72,7 +71,6 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
           serviceAccountId: validId,
         }),
     ],
-    ["EventService.ListAuditLogs", () => createClient(EventService, transport()).listAuditLogs({})],
     [
       "RunnerConfigurationService.ListLLMIntegrations",
       () => createClient(RunnerConfigurationService, transport()).listLLMIntegrations({}),
