@@ -174,7 +174,7 @@ describe("audit log settings", () => {
     const config = loadConfig({}, "/srv");
     expect(config.trustProxy).toBe(false);
     expect(config.auditLogRetentionDays).toBe(365);
-    const told = loadConfig({ RUNNERPLANE_TRUST_PROXY: "true", RUNNERPLANE_AUDIT_LOG_RETENTION_DAYS: "90" }, "/srv");
+    const told = loadConfig({ RUNNERPLANE_TRUST_PROXY: "true", RUNNERPLANE_AUDIT_RETENTION_DAYS: "90" }, "/srv");
     expect(told.trustProxy).toBe(true);
     expect(told.auditLogRetentionDays).toBe(90);
   });
@@ -184,8 +184,8 @@ describe("audit log settings", () => {
       /RUNNERPLANE_TRUST_PROXY must be true or false/,
     );
     for (const days of ["0", "1.5", "forever", "36501"]) {
-      expect(() => loadConfig({ RUNNERPLANE_AUDIT_LOG_RETENTION_DAYS: days }, "/srv")).toThrow(
-        /RUNNERPLANE_AUDIT_LOG_RETENTION_DAYS must be an integer from 1 to 36500/,
+      expect(() => loadConfig({ RUNNERPLANE_AUDIT_RETENTION_DAYS: days }, "/srv")).toThrow(
+        /RUNNERPLANE_AUDIT_RETENTION_DAYS must be an integer from 1 to 36500/,
       );
     }
   });

@@ -42,7 +42,7 @@ export interface Config {
   runnerDeleteGraceMs: number;
   /** Take client addresses from the first X-Forwarded-For hop (RUNNERPLANE_TRUST_PROXY, default false). */
   trustProxy: boolean;
-  /** How long audit log entries are kept, in days (RUNNERPLANE_AUDIT_LOG_RETENTION_DAYS, default 365). */
+  /** How long audit log entries are kept, in days (RUNNERPLANE_AUDIT_RETENTION_DAYS, default 365). */
   auditLogRetentionDays: number;
   /** Keys for secrets at rest (RUNNERPLANE_SECRET_KEYS, `id:base64,…`, first encrypts); required with DATABASE_URL. */
   secretKeys: SecretKey[] | undefined;
@@ -136,7 +136,7 @@ export function loadConfig(env: Env, cwd: string): Config {
     ),
     runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
     trustProxy: boolean(env, "RUNNERPLANE_TRUST_PROXY", false),
-    auditLogRetentionDays: integer(env, "RUNNERPLANE_AUDIT_LOG_RETENTION_DAYS", 365, 1, 36_500),
+    auditLogRetentionDays: integer(env, "RUNNERPLANE_AUDIT_RETENTION_DAYS", 365, 1, 36_500),
     secretKeys: secretKeys(env.RUNNERPLANE_SECRET_KEYS),
     logLevel,
     metricsPort,
