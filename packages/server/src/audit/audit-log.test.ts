@@ -627,3 +627,79 @@ describe("the audit_log table", () => {
     expect((await server.sql`select count(*)::int as n from audit_log where action = 'forged'`)[0]?.n).toBe(0);
   });
 });
+
+describe("a failure after the change was written", () => {
+  /** Makes the audit insert of `action` fail, as a lost connection or full disk would. */
+  async function refuseEntriesOf(action: string) {
+    await server.sql`create table if not exists test_refused_actions (action text primary key)`;
+    await server.sql.unsafe(`
+      create or replace function test_refuse_audit() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from test_refused_actions where action = new.action) then
+          raise exception 'test: refusing the audit entry of %', new.action;
+        end if;
+        return new;
+      end $$;
+      drop trigger if exists test_refuse_audit on audit_log;
+      create trigger test_refuse_audit before insert on audit_log for each row execute function test_refuse_audit();`);
+    await server.sql`insert into test_refused_actions values (${action}) on conflict do nothing`;
+  }
+
+  it.each([
+    [
+      "gitpod.v1.RunnerService/CreateRunner",
+      () => admin.runners.createRunner({ name: "never stored", provider: RunnerProvider.AWS_EC2 }),
+      () => server.sql`select 1 from runners where name = 'never stored'`,
+    ],
+    [
+      "gitpod.v1.RunnerConfigurationService/CreateSCMIntegration",
+      () =>
+        admin.configuration.createSCMIntegration({
+          runnerId: runner.runnerId,
+          scmId: "github",
+          host: "never.audit.example",
+          pat: true,
+        }),
+      () => server.sql`select 1 from scm_integrations where host = 'never.audit.example'`,
+    ],
+    [
+      "gitpod.v1.OrganizationService/UpdateOrganization",
+      () => admin.organization.updateOrganization({ organizationId: org.organization.id, name: "Never Renamed" }),
+      () => server.sql`select 1 from organizations where name = 'Never Renamed'`,
+    ],
+    [
+      "gitpod.v1.GroupService/CreateGroup",
+      () => admin.groups.createGroup({ organizationId: org.organization.id, name: "never created" }),
+      () => server.sql`select 1 from groups where name = 'never created'`,
+    ],
+    [
+      "gitpod.v1.ServiceAccountService/CreateServiceAccount",
+      () =>
+        admin.serviceAccounts.createServiceAccount({
+          name: "never created",
+          validUntil: timestampFromDate(new Date(Date.now() + 86_400_000)),
+        }),
+      () => server.sql`select 1 from members where name = 'never created'`,
+    ],
+    [
+      "gitpod.v1.UserService/CreatePersonalAccessToken",
+      () => admin.users.createPersonalAccessToken({ userId: org.admin.member.id, description: "never issued" }),
+      () => server.sql`select 1 from tokens where description = 'never issued'`,
+    ],
+    [
+      "gitpod.v1.RunnerInteractionService/UpdateRunnerConfigurationSchema",
+      () =>
+        runner.clients.interaction.updateRunnerConfigurationSchema({
+          runnerId: runner.runnerId,
+          configSchema: { version: "never saved" },
+        }),
+      () =>
+        server.sql`select 1 from runner_configuration_schemas
+                    where runner_id = ${runner.runnerId} and schema->>'version' = 'never saved'`,
+    ],
+  ] as const)("%s: the change rolls back with its entry, and the caller is told", async (action, call, stored) => {
+    await refuseEntriesOf(action);
+    expect(await entriesOfFailure(call, Code.Internal)).toEqual([]);
+    expect(await stored()).toHaveLength(0);
+  });
+});
