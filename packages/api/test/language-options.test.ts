@@ -44,6 +44,26 @@ const expected: Record<string, { go: string; java: string; csharp: string }> = {
     java: "io.github.runnerplane.validate.v1",
     csharp: "Runnerplane.Validate.V1",
   },
+  "runnerplane.runner.v1": {
+    go: "github.com/runnerplane/runnerplane/gen/go/runnerplane/runner/v1;runnerv1",
+    java: "io.github.runnerplane.runner.v1",
+    csharp: "Runnerplane.Runner.V1",
+  },
+  "grpc.health.v1": {
+    go: "github.com/runnerplane/runnerplane/gen/go/grpc/health/v1;healthv1",
+    java: "io.github.runnerplane.grpc.health.v1",
+    csharp: "Runnerplane.Grpc.Health.V1",
+  },
+  "grpc.reflection.v1": {
+    go: "github.com/runnerplane/runnerplane/gen/go/grpc/reflection/v1;reflectionv1",
+    java: "io.github.runnerplane.grpc.reflection.v1",
+    csharp: "Runnerplane.Grpc.Reflection.V1",
+  },
+  "grpc.reflection.v1alpha": {
+    go: "github.com/runnerplane/runnerplane/gen/go/grpc/reflection/v1alpha;reflectionv1alpha",
+    java: "io.github.runnerplane.grpc.reflection.v1alpha",
+    csharp: "Runnerplane.Grpc.Reflection.V1alpha",
+  },
 };
 
 describe("language options of the generated descriptors", () => {

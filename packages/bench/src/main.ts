@@ -7,6 +7,7 @@
  * Prints one table and how it compares with the targets. See docs/performance.md.
  *
  *   pnpm bench [--quick] [--scenarios a,b] [--duration 5] [--rounds 3] [--concurrency 64] [--runners 100000]
+ *   pnpm bench --observability [--quick] …   what metrics and tracing cost (observability.ts)
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -127,7 +128,8 @@ function parseOptions(): Options {
   if (values.help) {
     const names = [...new Set(scenarios.map((s) => s.name))].join(", ");
     console.log(
-      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\nscenarios: ${names}`,
+      `usage: pnpm bench [--quick] [--scenarios a,b] [--duration seconds] [--rounds n] [--concurrency n] [--runners n]\n` +
+        `       pnpm bench --observability [--quick] [--duration seconds] [--rounds n] [--concurrency n]\nscenarios: ${names}`,
     );
     process.exit(0);
   }
@@ -686,7 +688,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
+const entry = process.argv.includes("--observability") ? (await import("./observability.js")).observabilityBench : main;
+entry().then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

@@ -2,9 +2,21 @@ import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import { type CallOptions, type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createProtocolTransport, userAgentHeader } from "#transports";
 import { EventService } from "./gen/gitpod/v1/event_pb.js";
-import { GroupService } from "./gen/gitpod/v1/group_pb.js";
+import {
+  type Group,
+  type GroupMembership,
+  GroupService,
+  type ListGroupsRequestSchema,
+  type ListMembershipsRequestSchema,
+  type ListRoleAssignmentsRequestSchema,
+  type RoleAssignment,
+} from "./gen/gitpod/v1/group_pb.js";
 import { IdentityService } from "./gen/gitpod/v1/identity_pb.js";
-import { OrganizationService } from "./gen/gitpod/v1/organization_pb.js";
+import {
+  type ListMembersRequestSchema,
+  type OrganizationMember,
+  OrganizationService,
+} from "./gen/gitpod/v1/organization_pb.js";
 import {
   type EnvironmentClass,
   type HostAuthenticationToken,
@@ -22,8 +34,19 @@ import {
   type RunnerPolicy,
   RunnerService,
 } from "./gen/gitpod/v1/runner_pb.js";
-import { ServiceAccountService } from "./gen/gitpod/v1/service_account_pb.js";
-import { UserService } from "./gen/gitpod/v1/user_pb.js";
+import {
+  type ListServiceAccountsRequestSchema,
+  type ListServiceAccountTokensRequestSchema,
+  type ServiceAccount,
+  ServiceAccountService,
+  type ServiceAccountToken,
+} from "./gen/gitpod/v1/service_account_pb.js";
+import {
+  type ListPersonalAccessTokensRequestSchema,
+  type PersonalAccessToken,
+  UserService,
+} from "./gen/gitpod/v1/user_pb.js";
+import { RunnerExtensionService } from "./gen/runnerplane/runner/v1/runner_extension_pb.js";
 import type { RunnerplaneClientOptions } from "./options.js";
 import { listAll } from "./pagination.js";
 import { retryInterceptor } from "./retry.js";
@@ -53,6 +76,8 @@ export interface RunnerplaneClient {
   serviceAccounts: Client<typeof ServiceAccountService>;
   /** gitpod.v1.EventService: the audit log. */
   events: Client<typeof EventService>;
+  /** runnerplane.runner.v1.RunnerExtensionService: runnerplane's own runner-protocol extensions (runner tokens only). */
+  runnerExtensions: Client<typeof RunnerExtensionService>;
   /** Every list as an async iterator over all its items, pages fetched lazily. */
   iterate: {
     runners(request?: Init<typeof ListRunnersRequestSchema>, options?: CallOptions): AsyncGenerator<Runner, void>;
@@ -72,6 +97,31 @@ export interface RunnerplaneClient {
       request?: Init<typeof ListHostAuthenticationTokensRequestSchema>,
       options?: CallOptions,
     ): AsyncGenerator<HostAuthenticationToken, void>;
+    personalAccessTokens(
+      request?: Init<typeof ListPersonalAccessTokensRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<PersonalAccessToken, void>;
+    members(
+      request: Init<typeof ListMembersRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<OrganizationMember, void>;
+    groups(request?: Init<typeof ListGroupsRequestSchema>, options?: CallOptions): AsyncGenerator<Group, void>;
+    memberships(
+      request: Init<typeof ListMembershipsRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<GroupMembership, void>;
+    roleAssignments(
+      request?: Init<typeof ListRoleAssignmentsRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<RoleAssignment, void>;
+    serviceAccounts(
+      request?: Init<typeof ListServiceAccountsRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<ServiceAccount, void>;
+    serviceAccountTokens(
+      request?: Init<typeof ListServiceAccountTokensRequestSchema>,
+      options?: CallOptions,
+    ): AsyncGenerator<ServiceAccountToken, void>;
   };
 }
 
@@ -95,16 +145,21 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
     });
   const runners = createClient(RunnerService, transport);
   const configuration = createClient(RunnerConfigurationService, transport);
+  const users = createClient(UserService, transport);
+  const organization = createClient(OrganizationService, transport);
+  const groups = createClient(GroupService, transport);
+  const serviceAccounts = createClient(ServiceAccountService, transport);
   return {
     runners,
     configuration,
     identity: createClient(IdentityService, transport),
     interaction: createClient(RunnerInteractionService, transport),
-    users: createClient(UserService, transport),
-    organization: createClient(OrganizationService, transport),
-    groups: createClient(GroupService, transport),
-    serviceAccounts: createClient(ServiceAccountService, transport),
+    users,
+    organization,
+    groups,
+    serviceAccounts,
     events: createClient(EventService, transport),
+    runnerExtensions: createClient(RunnerExtensionService, transport),
     iterate: {
       runners: (request = {}, o) => listAll(runners.listRunners, request, (r) => r.runners, o),
       runnerPolicies: (request, o) => listAll(runners.listRunnerPolicies, request, (r) => r.policies, o),
@@ -114,6 +169,16 @@ export function createRunnerplaneClient(options: RunnerplaneClientOptions): Runn
         listAll(configuration.listSCMIntegrations, request, (r) => r.integrations, o),
       hostAuthenticationTokens: (request = {}, o) =>
         listAll(configuration.listHostAuthenticationTokens, request, (r) => r.tokens, o),
+      personalAccessTokens: (request = {}, o) =>
+        listAll(users.listPersonalAccessTokens, request, (r) => r.personalAccessTokens, o),
+      members: (request, o) => listAll(organization.listMembers, request, (r) => r.members, o),
+      groups: (request = {}, o) => listAll(groups.listGroups, request, (r) => r.groups, o),
+      memberships: (request, o) => listAll(groups.listMemberships, request, (r) => r.members, o),
+      roleAssignments: (request = {}, o) => listAll(groups.listRoleAssignments, request, (r) => r.assignments, o),
+      serviceAccounts: (request = {}, o) =>
+        listAll(serviceAccounts.listServiceAccounts, request, (r) => r.serviceAccounts, o),
+      serviceAccountTokens: (request = {}, o) =>
+        listAll(serviceAccounts.listServiceAccountTokens, request, (r) => r.tokens, o),
     },
   };
 }

@@ -9,6 +9,10 @@ import {
   type Protocol,
   type RunnerplaneClient,
 } from "@runnerplane/client";
+import { ResourceType } from "@runnerplane/client/gitpod/v1/event_pb";
+import { ResourceRole } from "@runnerplane/client/gitpod/v1/group_pb";
+import { Principal } from "@runnerplane/client/gitpod/v1/identity_pb";
+import { OrganizationRole } from "@runnerplane/client/gitpod/v1/organization_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
 import { seedOrganization, startTestServer, type TestServer } from "@runnerplane/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,6 +108,62 @@ describe("iterating a list", () => {
     });
     for await (const _ of client.iterate.runners({ pagination: { pageSize: 1 } })) break;
     expect(calls).toBe(1);
+  });
+});
+
+describe("people and access", () => {
+  it("manages members, groups with role assignments, and service accounts, and iterates their lists", async () => {
+    const org = await seedOrganization(server.sql, "People Co");
+    const organizationId = org.organization.id;
+    const client = createRunnerplaneClient({ baseUrl: server.baseUrl, token: org.admin.token, binary: true });
+    const { user } = await client.users.getAuthenticatedUser({});
+    expect(user?.id).toBe(org.admin.member.id);
+
+    const memberId = org.member.member.id;
+    await client.organization.setRole({ organizationId, userId: memberId, role: OrganizationRole.ADMIN });
+    const members: string[] = [];
+    for await (const m of client.iterate.members({ organizationId, pagination: { pageSize: 1 } })) {
+      members.push(`${m.fullName}:${OrganizationRole[m.role]}`);
+    }
+    expect(members).toEqual(["People Co admin:ADMIN", "People Co member:ADMIN"]);
+
+    const { runner } = await client.runners.createRunner({ name: "people fleet", provider: RunnerProvider.GCP });
+    const { group } = await client.groups.createGroup({ organizationId, name: "ops" });
+    const groupId = group?.id ?? "";
+    await client.groups.createMembership({ groupId, subject: { id: memberId, principal: Principal.USER } });
+    await client.groups.createRoleAssignment({
+      groupId,
+      resourceType: ResourceType.RUNNER,
+      resourceId: runner?.runnerId ?? "",
+      resourceRole: ResourceRole.RUNNER_ADMIN,
+    });
+    const names = async <T>(items: AsyncIterable<T>, pick: (item: T) => string) => {
+      const out: string[] = [];
+      for await (const item of items) out.push(pick(item));
+      return out;
+    };
+    expect(await names(client.iterate.groups(), (g) => g.name)).toEqual(["ops"]);
+    expect(await names(client.iterate.memberships({ groupId }), (m) => m.name)).toEqual(["People Co member"]);
+    expect(await names(client.iterate.roleAssignments(), (a) => ResourceRole[a.resourceRole])).toEqual([
+      "RUNNER_ADMIN",
+    ]);
+    // The same fact as RunnerService's policy.
+    const { policies } = await client.runners.listRunnerPolicies({ runnerId: runner?.runnerId ?? "" });
+    expect(policies.map((p) => p.groupId)).toEqual([groupId]);
+
+    const { serviceAccount } = await client.serviceAccounts.createServiceAccount({
+      name: "ci",
+      validUntil: { seconds: BigInt(Math.floor(Date.now() / 1000) + 86_400), nanos: 0 },
+    });
+    const { token: ciToken } = await client.serviceAccounts.createServiceAccountAccessToken({
+      serviceAccountId: serviceAccount?.id ?? "",
+    });
+    const ci = createRunnerplaneClient({ baseUrl: server.baseUrl, token: ciToken });
+    await ci.serviceAccounts.createServiceAccountToken({ description: "deploys" });
+    expect(await names(ci.iterate.serviceAccountTokens(), (t) => t.description)).toEqual(["", "deploys"]);
+    expect(await names(client.iterate.serviceAccounts(), (a) => a.name)).toEqual(["People Co robot", "ci"]);
+    await client.users.createPersonalAccessToken({ userId: org.admin.member.id, description: "laptop" });
+    expect(await names(client.iterate.personalAccessTokens(), (t) => t.description)).toContain("laptop");
   });
 });
 

@@ -106,6 +106,7 @@ describe("the packed client", () => {
         "./gitpod/v1/runner_interaction_pb",
         "./gitpod/v1/identity_pb",
         "./runnerplane/validate/v1/validate_pb",
+        "./runnerplane/runner/v1/runner_extension_pb",
       ],
       { cwd: project, maxBuffer: 64 * 1024 * 1024 },
     ).catch((error: { stdout?: string }) => {

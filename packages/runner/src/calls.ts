@@ -12,6 +12,7 @@ import type {
 import { SendResponseRequest_ErrorCode as ErrorCode } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { ParseContextURLPreconditionFailureDetailsSchema } from "@runnerplane/client/gitpod/v1/runner_pb";
 import sodium from "libsodium-wrappers";
+import { TokenRefreshRejected } from "./oauth-calls.js";
 import { type ScmInfo, scms } from "./schema.js";
 import { ContextUrlError, type KnownHost, parseContextUrl, toParseContextUrlResponse } from "./scm/context-url.js";
 import { GitHubApi } from "./scm/github-api.js";
@@ -98,19 +99,19 @@ export async function answerCall(call: WatchRequestsResponse["request"], ctx: Ca
 async function parseContext(url: string, principalId: string, ctx: CallContext) {
   const parsed = parseContextUrl(url, await ctx.knownHosts());
   if (!parsed.needsApi || !apiSupported(parsed.scmId)) return toParseContextUrlResponse(parsed);
-  const api = await apiForHost(parsed.host, principalId, ctx);
   try {
+    const api = await apiForHost(parsed.host, principalId, ctx);
     return await enrich(parsed, api);
   } catch (e) {
-    if (!isScmApiError(e, "unauthenticated")) throw e;
-    // The SCM wants to know who asks: tell the caller where to authenticate.
+    const rejected = e instanceof TokenRefreshRejected;
+    if (!rejected && !isScmApiError(e, "unauthenticated")) throw e;
+    // The SCM wants to know who asks: tell the caller where to authenticate. The PAT page here;
+    // the server puts its OAuth link in instead when the host's integration has an OAuth app.
     const scm = await scmForHost(parsed.host, ctx);
-    const authUrl = (await ctx.hasOAuth(parsed.host))
-      ? `${ctx.serverUrl}/auth/oauth2/${scm?.id}/start?host=${encodeURIComponent(parsed.host)}`
-      : (scm?.patCreateUrl(parsed.host) ?? "");
+    const authUrl = scm?.patCreateUrl(parsed.host) ?? "";
     throw new CallFailure(
       ErrorCode.FAILED_PRECONDITION,
-      `${e.message}; authenticate with ${scm?.name ?? parsed.host} first`,
+      rejected ? e.message : `${(e as Error).message}; authenticate with ${scm?.name ?? parsed.host} first`,
       [
         anyPack(
           ParseContextURLPreconditionFailureDetailsSchema,
@@ -138,18 +139,26 @@ async function enrich(parsed: ReturnType<typeof parseContextUrl>, api: ScmApi) {
   return toParseContextUrlResponse(parsed, enrichment);
 }
 
+/**
+ * Whether the caller has a usable token (refreshed first if it must be; a rejected refresh
+ * means no), the SCM, and PAT guidance. The OAuth link is the server's to make (it stores a
+ * login attempt, docs/scm-oauth.md), so `supports_oauth2` only says that an OAuth app exists.
+ */
 async function checkAuthentication(host: string, principalId: string, ctx: CallContext) {
   const scm = await scmForHost(host, ctx);
-  const authenticated = (await ctx.tokenFor(principalId, host)) !== undefined;
+  const token = await ctx.tokenFor(principalId, host).catch((e: unknown) => {
+    if (e instanceof TokenRefreshRejected) return undefined;
+    throw e;
+  });
+  const authenticated = token !== undefined;
   const oauth = scm && (await ctx.hasOAuth(host));
-  const authUrl = scm ? `${ctx.serverUrl}/auth/oauth2/${scm.id}/start?host=${encodeURIComponent(host)}` : "";
   return {
     authenticated,
     scmId: scm?.id ?? "",
     scmName: scm?.name ?? "",
-    authenticationUrl: oauth ? authUrl : (scm?.patCreateUrl(host) ?? ""),
+    authenticationUrl: scm?.patCreateUrl(host) ?? "",
     patSupported: scm !== undefined,
-    ...(oauth ? { supportsOauth2: { authUrl, docsUrl: scm.patDocsUrl } } : {}),
+    ...(oauth ? { supportsOauth2: { authUrl: "", docsUrl: oauthDocs[scm.id] } } : {}),
     ...(scm
       ? {
           supportsPat: {
@@ -195,6 +204,14 @@ async function validate(
   return { case: undefined };
 }
 
+/** Where each SCM documents OAuth apps (shown beside the sign-in link). */
+const oauthDocs: Record<ScmInfo["id"], string> = {
+  github: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps",
+  gitlab: "https://docs.gitlab.com/integration/oauth_provider/",
+  bitbucket: "https://support.atlassian.com/bitbucket-cloud/docs/use-oauth-on-bitbucket-cloud/",
+  azuredevops: "https://learn.microsoft.com/en-us/azure/devops/integrate/get-started/authentication/entra-oauth",
+};
+
 function apiSupported(scmId: string): boolean {
   return scmId === "github" || scmId === "gitlab";
 }
@@ -210,7 +227,12 @@ async function apiForHost(host: string, principalId: string, ctx: CallContext): 
     throw new CallFailure(ErrorCode.FAILED_PRECONDITION, `this runner cannot talk to the API of ${host}`);
   }
   const token = await ctx.tokenFor(principalId, host);
-  const apiBaseUrl = ctx.apiBaseUrls[host.toLowerCase()];
+  // GitHub Enterprise and self-managed GitLab serve their APIs on their own host.
+  const h = host.toLowerCase();
+  const apiBaseUrl =
+    ctx.apiBaseUrls[h] ??
+    (scm.id === "github" && h !== "github.com" ? `https://${h}/api/v3` : undefined) ??
+    (scm.id === "gitlab" && h !== "gitlab.com" ? `https://${h}/api/v4` : undefined);
   const options = { token, ...(apiBaseUrl ? { apiBaseUrl } : {}) };
   return scm.id === "github" ? new GitHubApi(options) : new GitLabApi(options);
 }
@@ -237,6 +259,7 @@ function error(code: ErrorCode, message: string, details: Any[] = []): Response 
 /** Failures as the caller should see them: bad URLs and SCM errors, with their Connect codes. */
 function failure(e: unknown): Response {
   if (e instanceof CallFailure) return error(e.code, e.message, e.details);
+  if (e instanceof TokenRefreshRejected) return error(ErrorCode.FAILED_PRECONDITION, e.message);
   if (e instanceof ContextUrlError) return error(ErrorCode.INVALID_ARGUMENT, e.message);
   if (isScmApiError(e)) {
     const codes = {

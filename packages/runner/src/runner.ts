@@ -7,8 +7,17 @@ import { Code, createRunnerplaneClient, errorCode, listAll, type RunnerplaneClie
 import type { WatchRequestsResponse } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { RunnerPhase } from "@runnerplane/client/gitpod/v1/runner_pb";
 import { answerCall, type CallContext } from "./calls.js";
+import { createLlmIntegrations, type RunnerLlmIntegration } from "./llm-integrations.js";
+import {
+  answerExtensionCall,
+  type OAuthContext,
+  type RunnerIntegration,
+  runnerExtensions,
+  usableToken,
+} from "./oauth-calls.js";
 import { runnerSchema } from "./schema.js";
 import { defaultKnownHosts, type KnownHost } from "./scm/context-url.js";
+import type { OAuthEndpoints } from "./scm/oauth.js";
 import { loadState, newKeyPair, type RunnerState, saveState } from "./state.js";
 
 export interface RunnerOptions {
@@ -18,6 +27,10 @@ export interface RunnerOptions {
   stateDir: string;
   /** REST API base URL per SCM host, e.g. { "github.com": "https://api.github.com" }. */
   apiBaseUrls?: Record<string, string>;
+  /** OAuth authorize and token endpoints per SCM host, overriding the SCM's own (docs/scm-oauth.md). */
+  oauthEndpoints?: Record<string, OAuthEndpoints>;
+  /** The server's public URL, for the OAuth callback URL in the schema (default: serverUrl). */
+  publicUrl?: string | undefined;
   /** Renewal interval (default 10 s; the server expects ≤ 30 s). */
   heartbeatMs?: number;
   log?: (message: string, fields?: Record<string, unknown>) => void;
@@ -27,6 +40,8 @@ export interface RunningRunner {
   runnerId: string;
   /** Resolves when the runner stopped (stop() or its deletion). */
   done: Promise<void>;
+  /** Its LLM integrations as it holds them now, API keys opened (docs/llm-integrations.md). */
+  llmIntegrations(): ReadonlyMap<string, RunnerLlmIntegration>;
   stop(): Promise<void>;
 }
 
@@ -60,22 +75,40 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
     await client.interaction.markRunnerActive({ runnerId });
     await client.interaction.updateRunnerConfigurationSchema({
       runnerId,
-      configSchema: runnerSchema(options.serverUrl),
+      configSchema: runnerSchema(options.publicUrl ?? options.serverUrl),
     });
     // Report at once; the interval only renews.
     await reportStatus();
   };
+  const llm = createLlmIntegrations(client, runnerId, state, log);
   await register();
+  // Not fatal: a runner without its LLM integrations still answers every other call, and it
+  // reads them again on the next reconnect.
+  await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
 
   const heartbeat = setInterval(() => {
     reportStatus().catch((e: unknown) => log("heartbeat failed", { error: String(e) }));
   }, options.heartbeatMs ?? 10_000);
   heartbeat.unref();
 
-  let integrations: { host: string; scmId: string; oauth: boolean }[] | undefined;
+  let integrations: RunnerIntegration[] | undefined;
+  const lowerKeys = <V>(o: Record<string, V> | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).map(([h, v]) => [h.toLowerCase(), v]));
+  const oauth: OAuthContext = {
+    client,
+    runnerId,
+    keys: state,
+    integrations: async () => {
+      integrations ??= await loadIntegrations(client, runnerId);
+      return integrations;
+    },
+    apiBaseUrls: lowerKeys(options.apiBaseUrls),
+    oauthEndpoints: lowerKeys(options.oauthEndpoints),
+    now: () => new Date(),
+  };
   const ctx: CallContext = {
     serverUrl: options.serverUrl,
-    apiBaseUrls: Object.fromEntries(Object.entries(options.apiBaseUrls ?? {}).map(([h, u]) => [h.toLowerCase(), u])),
+    apiBaseUrls: oauth.apiBaseUrls,
     keys: state,
     knownHosts: async () => {
       integrations ??= await loadIntegrations(client, runnerId);
@@ -88,21 +121,23 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       integrations ??= await loadIntegrations(client, runnerId);
       return integrations.some((i) => i.host === host.toLowerCase() && i.oauth);
     },
-    tokenFor: async (principalId, host) => {
-      try {
-        const { value } = await client.interaction.getHostAuthenticationTokenValue({ runnerId, principalId, host });
-        return new TextDecoder().decode(value);
-      } catch (e) {
-        if (errorCode(e) === Code.NotFound) return undefined;
-        throw e;
-      }
-    },
+    // Refreshed first when it is an OAuth token about to expire (oauth-calls.ts).
+    tokenFor: (principalId, host) => usableToken(oauth, principalId, host),
   };
 
   const handle = async (message: WatchRequestsResponse) => {
     const request = message.request;
     if (request.case === "eventScmIntegrationChange") {
       integrations = undefined;
+      return;
+    }
+    if (request.case === "eventLlmIntegrationChange") {
+      const id = request.value.llmIntegrationId;
+      await llm
+        .refresh(id)
+        .catch((e: unknown) =>
+          log("could not read a changed LLM integration", { llm_integration_id: id, error: String(e) }),
+        );
       return;
     }
     if (request.case === "eventRunnerConfigurationChange") {
@@ -136,13 +171,50 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       backoff = Math.min(backoff * 2, 30_000);
       // After a server restart (or a long outage) renew the registration before listening again.
       await register().catch((e: unknown) => log("could not re-register", { error: String(e) }));
+      // Changes made while the stream was down were told to nobody: read them all again.
+      await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
     }
   };
-  const done = watch().finally(() => clearInterval(heartbeat));
+  /**
+   * The extension stream (docs/relay.md): runnerplane's own calls, for the extensions this
+   * runner names. A server without it (unimplemented) is not asked again.
+   */
+  const watchExtensions = async () => {
+    let backoff = 250;
+    while (!stopping.signal.aborted) {
+      try {
+        for await (const message of client.runnerExtensions.watchExtensionRequests(
+          { runnerId, extensions: runnerExtensions },
+          { signal: stopping.signal },
+        )) {
+          backoff = 250;
+          answerExtensionCall(message.request, oauth)
+            .then((response) =>
+              client.runnerExtensions.sendExtensionResponse({ runnerId, requestId: message.requestId, response }),
+            )
+            .catch((e: unknown) => log("could not answer an extension call", { error: String(e) }));
+        }
+      } catch (e) {
+        if (stopping.signal.aborted) break;
+        if (errorCode(e) === Code.Unimplemented) {
+          log("the server has no extension stream; OAuth sign-in through this runner is off");
+          return;
+        }
+        log("extension stream lost; reconnecting", { error: String(e), in_ms: backoff });
+      }
+      if (stopping.signal.aborted) break;
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 30_000);
+    }
+  };
+  const done = Promise.all([watch(), watchExtensions()])
+    .then(() => undefined)
+    .finally(() => clearInterval(heartbeat));
   log("runner started", { runnerId });
   return {
     runnerId,
     done,
+    llmIntegrations: () => llm.current(),
     stop: async () => {
       stopping.abort();
       await done;
@@ -161,10 +233,22 @@ async function ensureState(options: RunnerOptions): Promise<RunnerState> {
   return state;
 }
 
-async function loadIntegrations(client: RunnerplaneClient, runnerId: string) {
-  const all: { host: string; scmId: string; oauth: boolean }[] = [];
+async function loadIntegrations(client: RunnerplaneClient, runnerId: string): Promise<RunnerIntegration[]> {
+  const all: RunnerIntegration[] = [];
   for await (const i of listAll(client.interaction.listRunnerSCMIntegrations, { runnerId }, (r) => r.scmIntegrations)) {
-    all.push({ host: i.host.toLowerCase(), scmId: i.scmId, oauth: i.oauth !== undefined });
+    all.push({
+      id: i.id.toLowerCase(),
+      host: i.host.toLowerCase(),
+      scmId: i.scmId,
+      oauth:
+        i.oauth?.clientId && i.oauth.encryptedClientSecret.length > 0
+          ? {
+              clientId: i.oauth.clientId,
+              encryptedClientSecret: i.oauth.encryptedClientSecret,
+              issuerUrl: i.oauth.issuerUrl,
+            }
+          : undefined,
+    });
   }
   return all;
 }

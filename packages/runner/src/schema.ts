@@ -70,7 +70,8 @@ export function runnerSchema(serverUrl: string): MessageInitShape<typeof RunnerC
       scmId: s.id,
       name: s.name,
       defaultHosts: [s.host],
-      oauth: { callbackUrl: `${serverUrl}/auth/oauth2/${s.id}/callback` },
+      // One callback for every SCM and runner: the server is the gateway (docs/scm-oauth.md).
+      oauth: { callbackUrl: `${serverUrl}/auth/oauth2/callback` },
       pat: { description: `A personal access token with ${s.patScopes.join(", ")}`, docsLink: s.patDocsUrl },
     })),
   };

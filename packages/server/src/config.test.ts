@@ -190,3 +190,45 @@ describe("audit log settings", () => {
     }
   });
 });
+
+describe("sign-in settings", () => {
+  it("default to behaviour.md §13's sessions: 12 h idle, 7 days in all, cookie rp_session, return to /", () => {
+    expect(loadConfig({}, "/srv").signIn).toEqual({
+      cookieName: "rp_session",
+      idleTimeoutMs: 12 * 3_600_000,
+      maxAgeMs: 7 * 86_400_000,
+      returnPaths: ["/"],
+      allowInsecureIssuers: false,
+    });
+  });
+
+  it("take their variables, and stop start-up on nonsense naming the variable", () => {
+    const signIn = loadConfig(
+      {
+        RUNNERPLANE_SESSION_COOKIE: "__Host-rp",
+        RUNNERPLANE_SESSION_IDLE_TIMEOUT_MS: "3600000",
+        RUNNERPLANE_SESSION_MAX_AGE_MS: "86400000",
+        RUNNERPLANE_SIGN_IN_RETURN_PATHS: "/console/, /docs/",
+        RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS: "true",
+      },
+      "/srv",
+    ).signIn;
+    expect(signIn).toEqual({
+      cookieName: "__Host-rp",
+      idleTimeoutMs: 3_600_000,
+      maxAgeMs: 86_400_000,
+      returnPaths: ["/console/", "/docs/"],
+      allowInsecureIssuers: true,
+    });
+    for (const [name, value] of [
+      ["RUNNERPLANE_SESSION_COOKIE", "rp session"],
+      ["RUNNERPLANE_SESSION_IDLE_TIMEOUT_MS", "soon"],
+      ["RUNNERPLANE_SESSION_MAX_AGE_MS", "0"],
+      ["RUNNERPLANE_SIGN_IN_RETURN_PATHS", "https://evil.example/"],
+      ["RUNNERPLANE_SIGN_IN_RETURN_PATHS", "//evil.example/"],
+      ["RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS", "yes"],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }, "/srv"), `${name}=${value}`).toThrow(new RegExp(name));
+    }
+  });
+});

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { parseSecretKeys, type SecretKey } from "./crypto/index.js";
 import { isLogLevel, type LogLevel } from "./logging/index.js";
+import { type SignInSettings, signInDefaults } from "./sign-in/settings.js";
 
 export interface Config {
   /** TCP port for every protocol (PORT, default 8080). */
@@ -58,6 +59,8 @@ export interface Config {
    * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. Unset: no tracing at all.
    */
   otlpTracesUrl: string | undefined;
+  /** Sessions, their cookie, return paths and OIDC issuers (RUNNERPLANE_SESSION_*, RUNNERPLANE_SIGN_IN_RETURN_PATHS, RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS; docs/sign-in.md). */
+  signIn: SignInSettings;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -143,6 +146,41 @@ export function loadConfig(env: Env, cwd: string): Config {
     metricsHost: env.RUNNERPLANE_METRICS_HOST || host,
     metricsToken: metricsToken(env.RUNNERPLANE_METRICS_TOKEN),
     otlpTracesUrl: otlpTracesUrl(env),
+    signIn: signInSettings(env),
+  };
+}
+
+function signInSettings(env: Env): SignInSettings {
+  const cookieName = env.RUNNERPLANE_SESSION_COOKIE || signInDefaults.cookieName;
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) {
+    throw new ConfigError(
+      `RUNNERPLANE_SESSION_COOKIE must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got "${cookieName}"`,
+    );
+  }
+  const returnPaths = list(env.RUNNERPLANE_SIGN_IN_RETURN_PATHS);
+  for (const p of returnPaths) {
+    if (!p.startsWith("/") || p.startsWith("//") || p.includes("\\")) {
+      throw new ConfigError(`RUNNERPLANE_SIGN_IN_RETURN_PATHS: "${p}" is not a path on this server (e.g. /console/)`);
+    }
+  }
+  const insecure = (env.RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS ?? "").trim().toLowerCase();
+  if (!["", "true", "false"].includes(insecure)) {
+    throw new ConfigError(`RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS must be true or false (got "${insecure}")`);
+  }
+  const idleTimeoutMs = integer(
+    env,
+    "RUNNERPLANE_SESSION_IDLE_TIMEOUT_MS",
+    signInDefaults.idleTimeoutMs,
+    60_000,
+    31 * 86_400_000,
+  );
+  const maxAgeMs = integer(env, "RUNNERPLANE_SESSION_MAX_AGE_MS", signInDefaults.maxAgeMs, 60_000, 366 * 86_400_000);
+  return {
+    cookieName,
+    idleTimeoutMs,
+    maxAgeMs,
+    returnPaths: returnPaths.length > 0 ? returnPaths : signInDefaults.returnPaths,
+    allowInsecureIssuers: insecure === "true",
   };
 }
 

@@ -8,10 +8,23 @@ export { bootstrap } from "./admin/bootstrap.js";
 export { defaultDbPoolSize } from "./config.js";
 export { createKeyRing } from "./crypto/index.js";
 export type { EmbeddedPostgres, Sql } from "./db/index.js";
-export { createDatabaseIfMissing, createSql, dropDatabase, migrate, startEmbeddedPostgres } from "./db/index.js";
+export {
+  createDatabaseIfMissing,
+  createSql,
+  createStatementObserver,
+  dropDatabase,
+  migrate,
+  startEmbeddedPostgres,
+} from "./db/index.js";
 export { serverSecret } from "./db/server-secrets.js";
 export { issueToken, touchIntervalMs } from "./db/tokens.js";
 export { createLogger } from "./logging/index.js";
+export type { Metrics } from "./observability/index.js";
+export { createMetrics } from "./observability/index.js";
+// The tracing module loads the OpenTelemetry SDK; the bench's observability scenario uses it.
+export type { Tracing } from "./observability/tracing.js";
+export { startTracing } from "./observability/tracing.js";
 export { createPageTokens } from "./pagination/index.js";
+export { servedServices } from "./routes.js";
 export type { Server, ServerConfig } from "./server.js";
 export { build } from "./server.js";

@@ -12,7 +12,7 @@ import { createKeyRing, generateSecretKey, parseSecretKeys } from "./crypto/inde
 import { createStatementObserver, migrate, openDatabase } from "./db/index.js";
 import { createLogger } from "./logging/index.js";
 import { createMetrics, createMetricsEndpoint, startMetricsServer } from "./observability/index.js";
-import { services } from "./routes.js";
+import { servedServices } from "./routes.js";
 import { build } from "./server.js";
 import { encryptPlaintextMetricsPasswords } from "./services/metrics-password.js";
 
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   // Metrics are recorded only where they can be read: on the metrics port, or behind the token.
   const metrics =
     config.metricsPort !== undefined || config.metricsToken !== undefined
-      ? createMetrics({ services, poolSize: config.dbPoolSize })
+      ? createMetrics({ services: servedServices, poolSize: config.dbPoolSize })
       : undefined;
   // Without an OTLP endpoint the SDK is not even loaded (docs/operations.md).
   const tracing = config.otlpTracesUrl

@@ -7,9 +7,6 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
-import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
-import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
-import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { services } from "./routes.js";
@@ -63,21 +60,6 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
         createClient(OrganizationService, transport()).joinOrganization({
           joinId: { case: "inviteId", value: validId },
         }),
-    ],
-    [
-      "ServiceAccountService.CreateServiceAccountAccessToken",
-      () =>
-        createClient(ServiceAccountService, transport()).createServiceAccountAccessToken({
-          serviceAccountId: validId,
-        }),
-    ],
-    [
-      "RunnerConfigurationService.ListLLMIntegrations",
-      () => createClient(RunnerConfigurationService, transport()).listLLMIntegrations({}),
-    ],
-    [
-      "RunnerInteractionService.ListRunnerLLMIntegrations",
-      () => createClient(RunnerInteractionService, transport()).listRunnerLLMIntegrations({ runnerId: validId }),
     ],
   ] as const)("%s answers unimplemented, naming the method", async (method, call) => {
     const error = await callError(call());

@@ -14,14 +14,24 @@ import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_inte
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
+import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
+import { RunnerExtensionService } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import { createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
-import type { Sql } from "./db/index.js";
+import type { Readiness, Sql } from "./db/index.js";
 import { serverSecret } from "./db/server-secrets.js";
 import type { Logger } from "./logging/index.js";
 import { type PageTokens, pageTokensFromDatabase } from "./pagination/index.js";
-import { createRunnerNotifier, type Relay, type RunnerNotifier } from "./relay/index.js";
+import {
+  createExtensionRelay,
+  createRunnerNotifier,
+  type ExtensionRelay,
+  type Relay,
+  type RunnerNotifier,
+} from "./relay/index.js";
 import {
   createDeadlineInterceptor,
   createErrorInterceptor,
@@ -30,13 +40,17 @@ import {
 } from "./rpc/index.js";
 import { createEventService } from "./services/event-service.js";
 import { createGroupService } from "./services/group-service.js";
+import { createHealthService } from "./services/health-service.js";
 import { createIdentityService } from "./services/identity-service.js";
 import { createOrganizationService } from "./services/organization-service.js";
+import { createReflectionServices } from "./services/reflection-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
+import { createRunnerExtensionService } from "./services/runner-extension-service.js";
 import { createRunnerInteractionService } from "./services/runner-interaction-service.js";
 import { createRunnerService } from "./services/runner-service.js";
 import { createServiceAccountService } from "./services/service-account-service.js";
 import { createUserService } from "./services/user-service.js";
+import type { SignInSettings } from "./sign-in/settings.js";
 import { createValidationInterceptor } from "./validation/index.js";
 
 export const services = [
@@ -51,6 +65,18 @@ export const services = [
   EventService,
 ];
 
+/** runnerplane's own services beside the contract's (docs/relay.md, "Protocol extensions"). */
+export const ownServices = [RunnerExtensionService];
+
+/**
+ * The operator's services beside the contract (docs/operations.md): gRPC health and server
+ * reflection. Callable without a bearer token (auth/authentication-interceptor.ts).
+ */
+export const operationServices = [Health, ServerReflection, ServerReflectionV1alpha];
+
+/** Every service this server serves: the procedure labels of its metrics, what reflection lists. */
+export const servedServices = [...services, ...ownServices, ...operationServices];
+
 export interface ServiceDeps {
   sql: Sql;
   clock: Clock;
@@ -62,12 +88,26 @@ export interface ServiceDeps {
   publicUrl: string;
   /** Calls to runners and their streams (docs/relay.md). */
   relay: Relay;
+  /** The relay's lane for runnerplane's protocol extensions (the OAuth flow's calls). */
+  extensionRelay: ExtensionRelay;
   notifier: RunnerNotifier;
+  /** Sessions, their cookie, return paths, OIDC issuers (docs/sign-in.md). */
+  signIn: SignInSettings;
 }
 
-export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">): ServiceDeps {
+/** What the health service reports (services/health-service.ts). */
+export interface HealthDeps {
+  ready: Readiness;
+  /** Aborted when the server begins to shut down. */
+  shutdown: AbortSignal;
+}
+
+export function serviceDeps(
+  base: Omit<ServiceDeps, "pageTokens" | "notifier" | "extensionRelay"> & { extensionRelay?: ExtensionRelay },
+): ServiceDeps {
   return {
     ...base,
+    extensionRelay: base.extensionRelay ?? createExtensionRelay(base),
     pageTokens: pageTokensFromDatabase(() => serverSecret(base.sql, "page-token-key")),
     notifier: createRunnerNotifier(base.relay, base.log),
   };
@@ -79,18 +119,18 @@ export function serviceDeps(base: Omit<ServiceDeps, "pageTokens" | "notifier">):
  * other layer had its say; authentication comes before validation, so
  * an anonymous caller learns nothing about request shapes.
  */
-export function interceptors({ sql, clock, log }: ServiceDeps): Interceptor[] {
+export function interceptors({ sql, clock, log, signIn, publicUrl }: ServiceDeps): Interceptor[] {
   return [
     createRequestScopeInterceptor(),
     createErrorInterceptor(log),
     createDeadlineInterceptor(),
-    createAuthenticationInterceptor({ sql, clock, log }),
+    createAuthenticationInterceptor({ sql, clock, log, signIn, publicUrl }),
     createPaginationQueryInterceptor(),
     createValidationInterceptor(),
   ];
 }
 
-export function routes(router: ConnectRouter, deps: ServiceDeps): void {
+export function routes(router: ConnectRouter, deps: ServiceDeps, health: HealthDeps): void {
   router.service(RunnerService, createRunnerService(deps));
   router.service(RunnerConfigurationService, createRunnerConfigurationService(deps));
   router.service(IdentityService, createIdentityService(deps));
@@ -102,4 +142,9 @@ export function routes(router: ConnectRouter, deps: ServiceDeps): void {
   router.service(GroupService, createGroupService(deps));
   router.service(ServiceAccountService, createServiceAccountService(deps));
   router.service(EventService, createEventService(deps));
+  router.service(Health, createHealthService({ ...health, services: servedServices.map((s) => s.typeName) }));
+  const reflection = createReflectionServices(servedServices);
+  router.service(ServerReflection, reflection.v1);
+  router.service(ServerReflectionV1alpha, reflection.v1alpha);
+  router.service(RunnerExtensionService, createRunnerExtensionService(deps));
 }

@@ -7,7 +7,7 @@ import { createConnectRouter } from "@connectrpc/connect";
 import { type Clock, systemClock } from "./clock.js";
 import { type Config, connectionDefaults } from "./config.js";
 import type { KeyRing } from "./crypto/index.js";
-import { type DatabaseHealth, loadMigrations, migrationsApplied, type Sql } from "./db/index.js";
+import { createReadiness, type DatabaseHealth, type Sql } from "./db/index.js";
 import { compressMinBytes, gzip } from "./http/compression.js";
 import { createFrontDoor } from "./http/front-door.js";
 import { createListener } from "./http/listener.js";
@@ -18,6 +18,7 @@ import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
+import { signInDefaults } from "./sign-in/settings.js";
 
 export type ServerConfig = Pick<
   Config,
@@ -27,7 +28,12 @@ export type ServerConfig = Pick<
   Partial<
     Pick<
       Config,
-      keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "trustProxy" | "auditLogRetentionDays"
+      | keyof typeof connectionDefaults
+      | "corsAllowedHeaders"
+      | "metricsToken"
+      | "signIn"
+      | "trustProxy"
+      | "auditLogRetentionDays"
     >
   >;
 
@@ -39,7 +45,7 @@ export interface ServerDeps {
   clock?: Clock;
   /** Keys for secrets at rest (host authentication tokens). */
   keyRing: KeyRing;
-  /** The database's reachability (db/health.ts), for /readyz; without it /readyz asks the pool. */
+  /** The database's reachability (db/health.ts), for /readyz and gRPC health; without it they ask the pool. */
   health?: DatabaseHealth | undefined;
   /** Prometheus metrics (observability/metrics.ts); absent: none are recorded. */
   metrics?: Metrics | undefined;
@@ -55,7 +61,8 @@ export interface Server {
 
 export function build({ config, sql, log, keyRing, health, metrics, tracer, clock = systemClock }: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
-  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay });
+  const signIn = config.signIn ?? signInDefaults;
+  const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay, signIn });
   const router = createConnectRouter({
     interceptors: interceptors(deps),
     readMaxBytes: config.maxBodyBytes,
@@ -68,7 +75,9 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     // (a disabled class says `"enabled": false` instead of leaving the field out).
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
   });
-  routes(router, deps);
+  const ready = createReadiness(sql, health);
+  const shuttingDown = new AbortController();
+  routes(router, deps, { ready, shutdown: shuttingDown.signal });
   const sweeper = startRunnerDeletionSweeper(
     { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
     Math.min(30_000, config.runnerDeleteGraceMs),
@@ -80,8 +89,6 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     retentionDays: config.auditLogRetentionDays ?? defaultAuditLogRetentionDays,
   });
 
-  const migrations = loadMigrations();
-  let migrated = false;
   const listener = createListener(() => frontDoor, {
     headersTimeoutMs: config.headersTimeoutMs ?? connectionDefaults.headersTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs ?? connectionDefaults.keepAliveTimeoutMs,
@@ -100,30 +107,19 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
     pages: pages(deps),
     trustProxy: config.trustProxy ?? false,
-    ready: async () => {
-      if (
-        health
-          ? !(await health.check())
-          : await sql`select 1`.then(
-              () => false,
-              () => true,
-            )
-      ) {
-        return { ok: false, reason: "database unreachable" };
-      }
-      // Applied migrations do not come undone: once seen, they are not asked about again.
-      migrated ||= await migrationsApplied(sql, await migrations);
-      return migrated ? { ok: true } : { ok: false, reason: "database migrations are not applied" };
-    },
+    ready,
   });
 
   return {
     listen: (port, host) => listener.listen(port, host),
     close: async () => {
+      // Health says NOT_SERVING from here on, and its Watch streams end.
+      shuttingDown.abort();
       sweeper.stop();
       pruner.stop();
       // Runner streams never end on their own: end them first, then wait for the rest.
       await relay.close();
+      await deps.extensionRelay.close();
       await listener.close(config.shutdownTimeoutMs);
     },
   };

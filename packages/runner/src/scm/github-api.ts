@@ -84,6 +84,11 @@ export class GitHubApi implements ScmApi {
     this.#webBaseUrl = (options.webBaseUrl ?? githubWebBaseUrl(http.baseUrl)).replace(/\/+$/, "");
   }
 
+  async getAuthenticatedUser(): Promise<{ login: string }> {
+    const { body } = await getJson(this.#http, "/user", "the authenticated user");
+    return { login: str(asRecord(body, SCM).login) };
+  }
+
   async getRepository(owner: string, repo: string): Promise<ScmRepository> {
     const { body } = await getJson(this.#http, repoPath(owner, repo), `repository "${owner}/${repo}"`);
     const r = asRecord(body, SCM);

@@ -65,6 +65,11 @@ export class GitLabApi implements ScmApi {
     }));
   }
 
+  async getAuthenticatedUser(): Promise<{ login: string }> {
+    const { body } = await getJson(this.#http, "/user", "the authenticated user");
+    return { login: str(asRecord(body, SCM).username) };
+  }
+
   async getRepository(owner: string, repo: string): Promise<ScmRepository> {
     const { body } = await getJson(this.#http, projectPath(owner, repo), `project "${owner}/${repo}"`);
     const p = asRecord(body, SCM);

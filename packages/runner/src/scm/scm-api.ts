@@ -146,6 +146,8 @@ export type ScmSearchMode = "keyword" | "native";
 
 /** One SCM's REST API, seen with one caller's token. */
 export interface ScmApi {
+  /** The account the token belongs to (its login / username): needs a token. */
+  getAuthenticatedUser(): Promise<{ login: string }>;
   /**
    * A repository. `owner` is the user or organization (GitLab: the namespace path,
    * possibly nested, `group/subgroup`), `repo` its name.

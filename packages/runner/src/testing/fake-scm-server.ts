@@ -8,8 +8,8 @@
  *
  * Served (GET only):
  *   /github/repos/:owner/:repo, …/pulls/:n, …/issues/:n, /github/search/repositories?q=,
- *   /github/user/repos, /github/user/orgs, /github/user/memberships/orgs
- *   /gitlab/api/v4/projects/:id (url-encoded full path or numeric id), …/merge_requests/:iid,
+ *   /github/user, /github/user/repos, /github/user/orgs, /github/user/memberships/orgs
+ *   /gitlab/api/v4/user, /gitlab/api/v4/projects/:id (url-encoded full path or numeric id), …/merge_requests/:iid,
  *   …/issues/:iid, /gitlab/api/v4/projects?search=&membership=, /gitlab/api/v4/groups?search=
  *
  * Authentication, as the real services (and the runner's brief) have it:
@@ -35,6 +35,8 @@ export interface FakeScmData {
   tokens: string[];
   repos: FakeRepo[];
   orgs?: FakeOrg[];
+  /** The account (login / username) each token belongs to, for `GET /user`. */
+  logins?: Record<string, string>;
 }
 
 export interface FakeRepo {
@@ -131,6 +133,10 @@ export async function startFakeScmServer(data: FakeScmData): Promise<FakeScmServ
   function github(path: string[], u: URL, token: string | undefined): Answer {
     const notFound: Answer = { status: 404, body: { message: "Not Found" } };
     const [a, b, c, d, e] = path;
+    if (a === "user" && path.length === 1) {
+      if (token === undefined) return { status: 401, body: { message: "Requires authentication" } };
+      return { status: 200, body: { login: data.logins?.[token] ?? "unknown" } };
+    }
     if (a === "repos" && b !== undefined && c !== undefined) {
       const repo = findRepo(b, c);
       if (repo === undefined || !canRead(repo, token)) return notFound;
@@ -237,6 +243,10 @@ export async function startFakeScmServer(data: FakeScmData): Promise<FakeScmServ
 
   function gitlab(path: string[], u: URL, token: string | undefined): Answer {
     const [a, b, c, d] = path;
+    if (a === "user" && path.length === 1) {
+      if (token === undefined) return { status: 401, body: { message: "401 Unauthorized" } };
+      return { status: 200, body: { username: data.logins?.[token] ?? "unknown" } };
+    }
     if (a === "projects" && b !== undefined) {
       const repo = data.repos.find((r, i) => `${r.owner}/${r.name}` === b || String(i + 1) === b);
       if (repo === undefined) return { status: 404, body: { message: "404 Project Not Found" } };

@@ -12,7 +12,8 @@ import { createKeyRing } from "../crypto/index.js";
 import { createSql } from "../db/index.js";
 import { silentLogger } from "../logging/index.js";
 import { createRelay } from "../relay/index.js";
-import { routes, serviceDeps, type services } from "../routes.js";
+import { routes, type servedServices, serviceDeps } from "../routes.js";
+import { signInDefaults } from "../sign-in/settings.js";
 import { auditedMethods, isReadMethodName, unauditedMethods } from "./audited-methods.js";
 
 /** Every method some service implementation answers, by full name, with its idempotency. */
@@ -26,10 +27,11 @@ function servedMethods(): Map<string, MethodOptions_IdempotencyLevel> {
     keyRing: createKeyRing([{ id: "k", key: Buffer.alloc(32) }]),
     publicUrl: "http://localhost",
     relay: createRelay({ sql, clock: systemClock, log: silentLogger }),
+    signIn: signInDefaults,
   });
   const served = new Map<string, MethodOptions_IdempotencyLevel>();
   const router = {
-    service(desc: (typeof services)[number], impl: Record<string, unknown>) {
+    service(desc: (typeof servedServices)[number], impl: Record<string, unknown>) {
       for (const method of desc.methods) {
         if (typeof impl[method.localName] === "function") {
           served.set(`${desc.typeName}/${method.name}`, method.idempotency);
@@ -38,7 +40,10 @@ function servedMethods(): Map<string, MethodOptions_IdempotencyLevel> {
       return router;
     },
   };
-  routes(router as unknown as ConnectRouter, deps);
+  routes(router as unknown as ConnectRouter, deps, {
+    ready: async () => ({ ok: true }),
+    shutdown: new AbortController().signal,
+  });
   return served;
 }
 

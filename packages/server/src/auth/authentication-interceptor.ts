@@ -1,25 +1,49 @@
 /**
- * Authenticates every call but `IdentityService.ExchangeToken` from its
- * `Authorization: Bearer <token>` header and puts the Caller in the context values.
- * Missing, malformed, unknown, expired and revoked tokens, tokens whose subject is gone and
- * tokens of a suspended member all get the same `unauthenticated` answer, so a caller learns
- * nothing about why. A read-only personal access token may call only NO_SIDE_EFFECTS methods.
+ * Authenticates every call but `IdentityService.ExchangeToken` and the operator's gRPC
+ * health and reflection services (routes.ts `operationServices`) and puts the Caller in the
+ * context values. The credential is the `Authorization: Bearer <token>` header or, without
+ * one, the browser's session cookie (docs/sign-in.md); both are judged by the same rule
+ * (auth/credential.ts). Missing, malformed, unknown, expired and revoked credentials, those
+ * whose subject is gone and those of a suspended member all get the same `unauthenticated`
+ * answer, so a caller learns nothing about why. A session cookie counts only from the
+ * server's own origin. A read-only credential may call only NO_SIDE_EFFECTS methods.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
+import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
 import type { Clock } from "../clock.js";
 import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
+import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
 import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
-import { type Caller, callerKey, principalFromDb } from "./caller.js";
+import { fromOwnOrigin, ownOriginMessage } from "../sign-in/same-origin.js";
+import { sessionCookieValue } from "../sign-in/session-cookie.js";
+import { type SignInSettings, sessionTouchIntervalMs } from "../sign-in/settings.js";
+import type { Caller } from "./caller.js";
+import { callerKey } from "./caller.js";
+import { type CredentialForAuth, credentialCaller } from "./credential.js";
 
-/** Methods callable without a bearer token. */
-const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([IdentityService.method.exchangeToken]);
+/**
+ * Methods callable without a bearer token: the runner's token exchange, and health and
+ * reflection, which probes and schema tools call before they have any credential (they tell
+ * nothing the published .proto files and /readyz do not).
+ */
+const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([
+  IdentityService.method.exchangeToken,
+  ...[Health, ServerReflection, ServerReflectionV1alpha].flatMap((s) => s.methods),
+]);
+
+/** Whether a method may be called without a bearer token (also what /openapi.json says of it). */
+export function isPublicMethod(method: DescMethod): boolean {
+  return publicMethods.has(method);
+}
 
 /** Token kinds that authenticate API calls; exchange and logs tokens serve one purpose only. */
 const apiTokenKinds: ReadonlySet<TokenKind> = new Set(["personal_access", "runner_access"]);
@@ -30,13 +54,38 @@ export interface AuthenticationDeps {
   sql: Sql;
   clock: Clock;
   log: Logger;
+  /** Session cookie name and idle limit. */
+  signIn: Pick<SignInSettings, "cookieName" | "idleTimeoutMs">;
+  /** The server's own origin, the only one session cookies count from. */
+  publicUrl: string;
 }
 
-export function createAuthenticationInterceptor({ sql, clock, log }: AuthenticationDeps): Interceptor {
+export interface Authenticated {
+  caller: Caller;
+  lastUsedAt: Date | null;
+  readOnly: boolean;
+}
+
+export function createAuthenticationInterceptor({
+  sql,
+  clock,
+  log,
+  signIn,
+  publicUrl,
+}: AuthenticationDeps): Interceptor {
   return (next) => async (req) => {
-    if (publicMethods.has(req.method)) return next(req);
+    if (isPublicMethod(req.method)) return next(req);
     const now = clock.now();
-    const authenticated = await authenticate(sql, now, req.header.get("authorization"));
+    const authorization = req.header.get("authorization");
+    const session =
+      authorization === null ? sessionCookieValue(req.header.get("cookie"), signIn.cookieName) : undefined;
+    if (session !== undefined && !fromOwnOrigin((name) => req.header.get(name), publicUrl)) {
+      throw new ConnectError(ownOriginMessage(publicUrl), Code.PermissionDenied);
+    }
+    const authenticated =
+      session !== undefined
+        ? await authenticateSession(sql, now, session, signIn.idleTimeoutMs)
+        : await authenticateToken(sql, now, authorization);
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     const { caller, lastUsedAt, readOnly } = authenticated;
     if (readOnly && req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
@@ -50,34 +99,46 @@ export function createAuthenticationInterceptor({ sql, clock, log }: Authenticat
     if (info) info.subject = caller.subject.id;
     if (touchDue(lastUsedAt, now)) {
       // Bookkeeping, not part of the call's outcome: it may finish after the answer.
-      detached(() => touchToken(sql, caller.tokenId, now)).catch((error: unknown) =>
-        log.warn("could not record token use", { token_id: caller.tokenId, error }),
+      const touch =
+        caller.credential === "session"
+          ? () => touchSession(sql, caller.tokenId, now, sessionTouchIntervalMs)
+          : () => touchToken(sql, caller.tokenId, now);
+      detached(touch).catch((error: unknown) =>
+        log.warn("could not record credential use", { credential: caller.credential, id: caller.tokenId, error }),
       );
     }
     return next(req);
   };
 }
 
-async function authenticate(
+function judged(row: CredentialForAuth, credential: Caller["credential"], now: Date): Authenticated | undefined {
+  const caller = credentialCaller(row, credential, now);
+  return caller && { caller, lastUsedAt: row.last_used_at, readOnly: row.read_only };
+}
+
+/** A bearer token of a kind that authenticates API calls. */
+export async function authenticateToken(
   sql: Sql,
   now: Date,
   authorization: string | null,
-): Promise<{ caller: Caller; lastUsedAt: Date | null; readOnly: boolean } | undefined> {
+): Promise<Authenticated | undefined> {
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
   const token = match?.[1];
   if (!token) return undefined;
   const kind = tokenKindOf(token);
   if (!kind || !apiTokenKinds.has(kind)) return undefined;
   const row = await findTokenForAuth(sql, token);
-  if (!row || row.kind !== kind || !row.subject_exists) return undefined;
-  if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
-  if (row.principal !== "runner" && (!row.member_role || row.member_suspended)) return undefined;
-  if (row.member_valid_until && row.member_valid_until <= now) return undefined;
-  const caller: Caller = {
-    subject: { id: row.subject_id, principal: principalFromDb(row.principal) },
-    organizationId: row.organization_id,
-    orgRole: row.member_role ?? undefined,
-    tokenId: row.id,
-  };
-  return { caller, lastUsedAt: row.last_used_at, readOnly: row.read_only };
+  if (!row || row.kind !== kind) return undefined;
+  return judged(row, "token", now);
+}
+
+/** A browser session, by its cookie's value. */
+export async function authenticateSession(
+  sql: Sql,
+  now: Date,
+  secret: string,
+  idleTimeoutMs: number,
+): Promise<Authenticated | undefined> {
+  const row = await findSessionForAuth(sql, secret, idleTimeoutMs);
+  return row && judged(row, "session", now);
 }

@@ -12,7 +12,10 @@ export interface Caller {
   organizationId: string;
   /** Org role of a user or service account; undefined for the runner principal. */
   orgRole: OrgRole | undefined;
+  /** The id of the token or, when `credential` is "session", of the session that authenticated the call. */
   tokenId: string;
+  /** What authenticated the call: a bearer token or a browser session (docs/sign-in.md). */
+  credential: "token" | "session";
 }
 
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });

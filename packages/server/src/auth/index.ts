@@ -1,6 +1,10 @@
 export type { NewToken, TokenKind } from "../crypto/tokens.js";
 export { generateToken, hashToken, tokenKindOf } from "../crypto/tokens.js";
-export { createAuthenticationInterceptor, unauthenticatedMessage } from "./authentication-interceptor.js";
+export {
+  createAuthenticationInterceptor,
+  isPublicMethod,
+  unauthenticatedMessage,
+} from "./authentication-interceptor.js";
 export type { Caller, DbPrincipal, OrgRole } from "./caller.js";
 export { callerKey, callerOf, principalFromDb } from "./caller.js";
 export { orgAdmin, orgMember } from "./organization-access.js";

@@ -163,9 +163,116 @@ describe("runnerplane CLI", () => {
     expect(again).toMatchObject({ code: 1, stderr: `runnerplane: token ${token.id} was already revoked\n` });
   });
 
+  describe("people: roles, suspension and group membership, by the services' rules", () => {
+    interface Member {
+      id: string;
+      role: string;
+      name: string;
+    }
+    const roleOf = async (id: string) =>
+      (await cliJson<Member[]>("users", "list", "--org", boot.organization.id)).find((m) => m.id === id)?.role;
+
+    it("changes a user's role, and never demotes the organization's last active admin", async () => {
+      const org = boot.organization.id;
+      const dana = await cliJson<Member>("users", "create", "--org", org, "--name", "Dana");
+      const promoted = await cliJson<Member & { previousRole: string }>(
+        "users",
+        "set-role",
+        "--user",
+        dana.id,
+        "--role",
+        "admin",
+      );
+      expect(promoted).toMatchObject({ id: dana.id, role: "admin", previousRole: "member" });
+      expect(await roleOf(dana.id)).toBe("admin");
+
+      // Gina may step down while Dana is admin; then Dana is the last one and stays.
+      await cliJson("users", "set-role", "--user", boot.admin.id, "--role", "member");
+      const refused = await cli("users", "set-role", "--user", dana.id, "--role", "member");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("last active admin cannot be demoted");
+      expect(await roleOf(dana.id)).toBe("admin");
+      const asJson = await cli("users", "set-role", "--user", dana.id, "--role", "member", "--json");
+      expect(JSON.parse(asJson.stdout)).toEqual({
+        error: "the organization's last active admin cannot be demoted; make another user admin first",
+      });
+
+      await cliJson("users", "set-role", "--user", boot.admin.id, "--role", "admin");
+      await cliJson("users", "set-role", "--user", dana.id, "--role", "member");
+      expect([await roleOf(boot.admin.id), await roleOf(dana.id)]).toEqual(["admin", "member"]);
+      const bad = await cli("users", "set-role", "--user", dana.id, "--role", "owner");
+      expect(bad).toMatchObject({ code: 1, stderr: "runnerplane: --role must be admin or member\n" });
+    });
+
+    it("suspends a user, whose tokens fail on the next request, and lifts the suspension", async () => {
+      const erin = await cliJson<Member>("users", "create", "--org", boot.organization.id, "--name", "Erin");
+      const token = await cliJson<{ value: string }>("tokens", "create", "--member", erin.id);
+      expect((await whoAmI(token.value)).status).toBe(200);
+
+      expect(await cliJson("users", "suspend", "--user", erin.id)).toMatchObject({ id: erin.id, suspended: true });
+      expect((await whoAmI(token.value)).status).toBe(401);
+      expect(await cliJson("users", "unsuspend", "--user", erin.id)).toMatchObject({ suspended: false });
+      expect((await whoAmI(token.value)).status).toBe(200);
+    });
+
+    it("never suspends the last active admin, nor a service account or an unknown id", async () => {
+      const last = await cli("users", "suspend", "--user", boot.admin.id);
+      expect(last).toMatchObject({ code: 1, stderr: "runnerplane: the organization must keep an active admin\n" });
+      expect((await whoAmI(boot.token.value)).status).toBe(200);
+
+      const bot = await cliJson<Member>("service-accounts", "create", "--org", boot.organization.id, "--name", "b");
+      const robot = await cli("users", "suspend", "--user", bot.id);
+      expect(robot).toMatchObject({ code: 1, stderr: `runnerplane: b (${bot.id}) is a service account, not a user\n` });
+      const unknown = await cli("users", "suspend", "--user", "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01");
+      expect(unknown.stderr).toContain("no user 0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01");
+    });
+
+    it("removes a member from a group, once", async () => {
+      const org = boot.organization.id;
+      const fay = await cliJson<Member>("users", "create", "--org", org, "--name", "Fay");
+      const group = await cliJson<{ id: string }>("groups", "create", "--org", org, "--name", "release");
+      await cliJson("groups", "add-member", "--group", group.id, "--member", fay.id);
+      const memberIds = async () =>
+        (await cliJson<{ id: string; memberIds: string[] }[]>("groups", "list", "--org", org)).find(
+          (g) => g.id === group.id,
+        )?.memberIds;
+      expect(await memberIds()).toEqual([fay.id]);
+
+      expect(await cliJson("groups", "remove-member", "--group", group.id, "--member", fay.id)).toEqual({
+        groupId: group.id,
+        memberId: fay.id,
+        removed: true,
+      });
+      expect(await memberIds()).toEqual([]);
+      const again = await cli("groups", "remove-member", "--group", group.id, "--member", fay.id);
+      expect(again).toMatchObject({ code: 1, stderr: `runnerplane: ${fay.id} is not a member of group ${group.id}\n` });
+    });
+  });
+
+  it("ends a user's browser sessions, so their cookies stop working", async () => {
+    const signIn = await fetch(`${server.baseUrl}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:8080" },
+      body: JSON.stringify({ token: boot.token.value }),
+    });
+    const cookie = signIn.headers.getSetCookie()[0]?.split(";", 1)[0] as string;
+    const withCookie = () =>
+      fetch(`${server.baseUrl}/gitpod.v1.IdentityService/GetAuthenticatedIdentity`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "http://localhost:8080", cookie },
+        body: "{}",
+      });
+    expect((await withCookie()).status).toBe(200);
+    expect(await cliJson("sessions", "end", "--member", boot.admin.id)).toEqual({ memberId: boot.admin.id, ended: 1 });
+    expect((await withCookie()).status).toBe(401);
+    expect((await whoAmI(boot.token.value)).status).toBe(200); // the token itself still works
+  });
+
   it("records every admin command in the audit log with the CLI as actor, and no token value", async () => {
     const rows = await db.sql<Record<string, unknown>[]>`
-      select * from audit_log where organization_id = ${boot.organization.id} order by created_at, id`;
+      select * from audit_log
+      where organization_id = ${boot.organization.id} and actor_principal = 'cli'
+      order by created_at, id`;
     expect(rows.map((r) => r.action)).toEqual([
       "cli/bootstrap",
       "cli/users create",
@@ -175,6 +282,22 @@ describe("runnerplane CLI", () => {
       "cli/service-accounts create",
       "cli/tokens create",
       "cli/tokens revoke",
+      // people: refused commands (the last admin, a bad role, a service account) wrote nothing
+      "cli/users create",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users create",
+      "cli/tokens create",
+      "cli/users suspend",
+      "cli/users unsuspend",
+      "cli/service-accounts create",
+      "cli/users create",
+      "cli/groups create",
+      "cli/groups add-member",
+      "cli/groups remove-member",
+      "cli/sessions end",
     ]);
     for (const row of rows) {
       expect(row).toMatchObject({ actor_principal: "cli", actor_id: null, client_address: null });
@@ -183,11 +306,24 @@ describe("runnerplane CLI", () => {
     // One invocation, one request id.
     expect(new Set(rows.map((r) => r.request_id)).size).toBe(rows.length);
     expect(rows[0]).toMatchObject({ subject_type: ResourceType.ORGANIZATION, subject_id: boot.organization.id });
+    const byAction = (action: string) => rows.filter((r) => r.action === action);
+    expect(byAction("cli/users suspend")[0]).toMatchObject({ subject_type: ResourceType.USER });
+    expect(byAction("cli/groups remove-member")[0]).toMatchObject({
+      subject_type: ResourceType.GROUP_MEMBERSHIP_CHANGED,
+      subject_id: byAction("cli/groups add-member")[1]?.subject_id,
+    });
+    expect(byAction("cli/sessions end")[0]).toMatchObject({
+      subject_type: ResourceType.USER,
+      subject_id: boot.admin.id,
+    });
     expectNoPlaintext(rows, [boot.token.value]);
 
     // Over the API, the CLI is PRINCIPAL_UNSPECIFIED with no actor id.
     const admin = clientsFor(server.baseUrl, boot.token.value);
-    const { entries } = await admin.events.listAuditLogs({ filter: { actorPrincipals: [Principal.UNSPECIFIED] } });
+    const { entries } = await admin.events.listAuditLogs({
+      filter: { actorPrincipals: [Principal.UNSPECIFIED] },
+      pagination: { pageSize: 100 },
+    });
     expect(entries.map((e) => e.action)).toEqual(rows.map((r) => r.action).reverse());
     expect(entries[0]).toMatchObject({ actorId: "", actorPrincipal: Principal.UNSPECIFIED });
   });
@@ -259,7 +395,17 @@ describe("runnerplane CLI", () => {
 
   it("lists every command with --help", async () => {
     const result = await cli("--help");
-    for (const name of ["bootstrap", "users create", "service-accounts create", "groups add-member", "tokens revoke"]) {
+    for (const name of [
+      "bootstrap",
+      "users create",
+      "users set-role",
+      "users suspend",
+      "users unsuspend",
+      "service-accounts create",
+      "groups add-member",
+      "groups remove-member",
+      "tokens revoke",
+    ]) {
       expect(result.stdout).toContain(name);
     }
   });

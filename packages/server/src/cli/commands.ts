@@ -6,13 +6,15 @@
  */
 import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
 import { bootstrapIn } from "../admin/bootstrap.js";
+import { setRoleKeepingAnAdmin, setSuspendedKeepingAnAdmin } from "../admin/organization-admins.js";
 import { cliAudited, type RequestFacts } from "../audit/index.js";
 import type { OrgRole } from "../auth/index.js";
 import type { Clock } from "../clock.js";
-import { addGroupMember, createGroup, findGroup, listGroups } from "../db/groups.js";
+import { addGroupMember, createGroup, deleteMembership, findGroup, findMembership, listGroups } from "../db/groups.js";
 import type { Sql } from "../db/index.js";
-import { createMember, findMember, listMembers, type MemberKind } from "../db/members.js";
+import { createMember, type DbMember, findMember, listMembers, type MemberKind } from "../db/members.js";
 import { listOrganizations } from "../db/organizations.js";
+import { endMemberSessions } from "../db/sessions.js";
 import { findToken, issueToken, listTokens, revokeToken } from "../db/tokens.js";
 
 export class CliError extends Error {
@@ -114,6 +116,36 @@ export const commands: Command[] = [
     },
   },
   {
+    name: "users set-role",
+    summary: "Change a user's org role; the organization keeps an active admin",
+    options: {
+      user: { type: "string", required: true, description: "user id" },
+      role: { type: "string", required: true, description: "admin or member" },
+    },
+    async run(ctx, v) {
+      const userId = uuid(v, "user");
+      const role = optional(v, "role");
+      if (role !== "admin" && role !== "member") throw new CliError("--role must be admin or member");
+      const user = await cliAudited(
+        ctx,
+        "users set-role",
+        async (tx) => {
+          const found = await userOf(tx, userId);
+          // The same rule and lock as OrganizationService.SetRole (which records every call too).
+          await setRoleKeepingAnAdmin(tx, found.organization_id, found.id, role);
+          return found;
+        },
+        (u) => ({ type: ResourceType.USER, id: u.id, organizationId: u.organization_id }),
+      );
+      return {
+        json: { ...memberJson({ ...user, role }), previousRole: user.role },
+        text: `${user.name} (${user.id}) is now ${role}${user.role === role ? " (unchanged)" : ""}.`,
+      };
+    },
+  },
+  suspension("users suspend", true),
+  suspension("users unsuspend", false),
+  {
     name: "groups create",
     summary: "Create a group in an organization",
     options: {
@@ -164,6 +196,40 @@ export const commands: Command[] = [
         json: { groupId, memberId, added },
         text: added ? `Added ${memberId} to group ${groupId}.` : `${memberId} was already in group ${groupId}.`,
       };
+    },
+  },
+  {
+    name: "groups remove-member",
+    summary: "Remove a user or service account from a group",
+    options: {
+      group: { type: "string", required: true, description: "group id" },
+      member: { type: "string", required: true, description: "user or service account id" },
+    },
+    async run(ctx, v) {
+      const groupId = uuid(v, "group");
+      const memberId = uuid(v, "member");
+      await cliAudited(
+        ctx,
+        "groups remove-member",
+        async (tx) => {
+          const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
+          if (!group) throw new CliError(`no group ${groupId}`);
+          // The same lookup and removal as GroupService.DeleteMembership.
+          const membership =
+            member &&
+            (await findMembership(tx, {
+              organizationId: group.organization_id,
+              groupId,
+              memberId,
+              kind: member.kind,
+            }));
+          if (!membership) throw new CliError(`${memberId} is not a member of group ${groupId}`);
+          await deleteMembership(tx, group.organization_id, membership.id);
+          return { membershipId: membership.id, organizationId: group.organization_id };
+        },
+        (r) => ({ type: ResourceType.GROUP_MEMBERSHIP_CHANGED, id: r.membershipId, organizationId: r.organizationId }),
+      );
+      return { json: { groupId, memberId, removed: true }, text: `Removed ${memberId} from group ${groupId}.` };
     },
   },
   {
@@ -239,6 +305,24 @@ export const commands: Command[] = [
         }),
       );
       return { json: { id, revoked: true }, text: `Revoked token ${id}.` };
+    },
+  },
+  {
+    name: "sessions end",
+    summary: "Sign a user out everywhere: end every browser session of theirs (docs/sign-in.md)",
+    options: { member: { type: "string", required: true, description: "user id" } },
+    async run(ctx, v) {
+      const id = uuid(v, "member");
+      const member = await findMember(ctx.sql, id);
+      if (member?.kind !== "user") throw new CliError(`no user ${id}`);
+      const ended = await cliAudited(
+        ctx,
+        "sessions end",
+        (tx) => endMemberSessions(tx, member.organization_id, id, ctx.clock.now()),
+        // No session to end: nothing changed, nothing to record.
+        (n) => (n > 0 ? { type: ResourceType.USER, id, organizationId: member.organization_id } : undefined),
+      );
+      return { json: { memberId: id, ended }, text: `Ended ${ended} session(s) of ${member.name}.` };
     },
   },
   {
@@ -320,6 +404,42 @@ function tokenType(token: { kind: string; principal: string }): ResourceType {
   return token.principal === "service_account"
     ? ResourceType.SERVICE_ACCOUNT_TOKEN
     : ResourceType.PERSONAL_ACCESS_TOKEN;
+}
+
+/** `users suspend` / `users unsuspend`: what UserService.SetSuspended does, without a caller. */
+function suspension(commandName: string, suspended: boolean): Command {
+  return {
+    name: commandName,
+    summary: suspended
+      ? "Suspend a user: its tokens stop working on the next request; the organization keeps an active admin"
+      : "Lift a user's suspension: its tokens work again",
+    options: { user: { type: "string", required: true, description: "user id" } },
+    async run(ctx, v) {
+      const userId = uuid(v, "user");
+      const user = await cliAudited(
+        ctx,
+        commandName,
+        async (tx) => {
+          const found = await userOf(tx, userId);
+          await setSuspendedKeepingAnAdmin(tx, found.organization_id, found.id, suspended, ctx.clock.now());
+          return found;
+        },
+        (u) => ({ type: ResourceType.USER, id: u.id, organizationId: u.organization_id }),
+      );
+      return {
+        json: { ...memberJson(user), suspended },
+        text: `${suspended ? "Suspended" : "Lifted the suspension of"} ${user.name} (${user.id}).`,
+      };
+    },
+  };
+}
+
+/** The user with this id; a service account or an unknown id is an error to fix. */
+async function userOf(sql: Parameters<typeof findMember>[0], id: string): Promise<DbMember> {
+  const member = await findMember(sql, id);
+  if (!member) throw new CliError(`no user ${id}`);
+  if (member.kind !== "user") throw new CliError(`${member.name} (${id}) is a service account, not a user`);
+  return member;
 }
 
 function memberJson(m: {

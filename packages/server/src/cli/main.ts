@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { parseArgs } from "node:util";
+import { ConnectError } from "@connectrpc/connect";
 import { cliRequestFacts } from "../audit/index.js";
 import { systemClock } from "../clock.js";
 import { ConfigError, loadConfig } from "../config.js";
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CliError || error instanceof ConfigError) return fail(error.message, 1);
+    // A rule the services share (admin/), broken: its message says what to do.
+    if (error instanceof ConnectError) return fail(error.rawMessage, 1);
     const described = describeDatabaseError(error);
     if (described) return fail(described, 1);
     return fail(`unexpected failure: ${(error as Error)?.stack ?? error}`, 1);

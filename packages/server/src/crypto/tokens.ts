@@ -32,6 +32,21 @@ export function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+/** Session ids given to browsers (docs/sign-in.md): a token's shape, never a bearer token. */
+const sessionPrefix = "rp_session_";
+const sessionPattern = /^rp_session_[A-Za-z0-9_-]{43}$/;
+
+/** A new session id for a cookie; only its hash is stored. */
+export function generateSessionSecret(): NewToken {
+  const token = sessionPrefix + randomBytes(32).toString("base64url");
+  return { token, hash: hashToken(token) };
+}
+
+/** Whether a cookie's value is shaped like a session id (checked before any lookup). */
+export function isSessionSecret(value: string): boolean {
+  return sessionPattern.test(value);
+}
+
 /** The kind a well-formed token claims by its prefix; undefined for anything malformed. */
 export function tokenKindOf(token: string): TokenKind | undefined {
   if (!tokenPattern.test(token)) return undefined;

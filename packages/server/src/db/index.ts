@@ -9,6 +9,8 @@ export { defaultMigrationsDir, loadMigrations, migrate, migrationsApplied } from
 export type { OpenDatabaseOptions, OpenedDatabase } from "./open-database.js";
 export { openDatabase } from "./open-database.js";
 export type { QueryKind } from "./query-guard.js";
+export type { Readiness, ReadinessResult } from "./readiness.js";
+export { createReadiness } from "./readiness.js";
 export type { RequestScope } from "./request-scope.js";
 export { currentRequestScope, detached, runInRequestScope } from "./request-scope.js";
 export type { Db, Sql, SqlOptions } from "./sql.js";

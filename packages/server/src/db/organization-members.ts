@@ -27,24 +27,37 @@ export interface OrganizationUserFilter {
 }
 
 export interface OrganizationUserPage extends OrganizationUserFilter {
+  /** Join order (created_at, id), or by name: (lower(name), created_at, id). */
+  sort: "joined" | "name";
   order: "asc" | "desc";
-  after: { createdAt: Date; id: string } | undefined;
+  /** For the name order, `key` is the last row's name (lower-cased by Postgres, as the order is). */
+  after: { createdAt: Date; id: string; key?: string } | undefined;
   limit: number;
 }
 
 /**
- * One page in (created_at, id) order, ascending or descending. members_organization_idx
+ * One keyset page, ascending or descending. In join order, members_organization_idx
  * (organization_id, created_at, id) serves the filter, the order (scanned backwards for
  * descending) and the row comparison with the cursor, so page N costs what page 1 costs;
- * the other filters are checked on the rows it yields.
+ * the other filters are checked on the rows it yields. By name, the cursor is the row
+ * (lower(name), created_at, id), compared as a whole so that equal names continue in join
+ * order; members_organization_name_idx (organization_id, lower(name), created_at, id), partial
+ * on kind = 'user' (migration 0014), holds exactly these expressions, so the page is read from
+ * it from the cursor on, either way, with no sort: keep the order, the cursor's row and the
+ * literal `kind = 'user'` in step with it (db/organization-members.test.ts checks the plan).
  */
 export function listOrganizationUsers(sql: Db, q: OrganizationUserPage): Promise<DbUser[]> {
-  const after = q.after
-    ? q.order === "asc"
-      ? sql`and (m.created_at, m.id) > (${q.after.createdAt}, ${q.after.id}::uuid)`
-      : sql`and (m.created_at, m.id) < (${q.after.createdAt}, ${q.after.id}::uuid)`
-    : sql``;
-  const order = q.order === "asc" ? sql`order by m.created_at, m.id` : sql`order by m.created_at desc, m.id desc`;
+  const op = q.order === "asc" ? sql`>` : sql`<`;
+  const dir = q.order === "asc" ? sql`asc` : sql`desc`;
+  const after = !q.after
+    ? sql``
+    : q.sort === "name"
+      ? sql`and (lower(m.name), m.created_at, m.id) ${op} (lower(${q.after.key ?? ""}), ${q.after.createdAt}, ${q.after.id}::uuid)`
+      : sql`and (m.created_at, m.id) ${op} (${q.after.createdAt}, ${q.after.id}::uuid)`;
+  const order =
+    q.sort === "name"
+      ? sql`order by lower(m.name) ${dir}, m.created_at ${dir}, m.id ${dir}`
+      : sql`order by m.created_at ${dir}, m.id ${dir}`;
   return sql<DbUser[]>`
     select m.id, m.organization_id, m.kind, m.name, m.email, m.role, m.created_at, m.suspended_at
       from members m

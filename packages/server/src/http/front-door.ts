@@ -112,7 +112,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     res.once("close", () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       observed?.end(info.code, !res.writableFinished, durationMs / 1000);
-      (isProbe ? log.debug : log.info)("request", {
+      // Probes come every few seconds: their lines are debug, gRPC health checks' too.
+      (isProbe || handler?.method.parent.typeName === "grpc.health.v1.Health" ? log.debug : log.info)("request", {
         request_id: info.id,
         http_method: method,
         path,

@@ -57,6 +57,12 @@ describe("createPageTokens", () => {
     expect(tokens.decode(method, filter, token)).toEqual(cursor);
   });
 
+  it("round-trips a sort key before the time and id, and leaves it out when there is none", () => {
+    const byName = { ...cursor, key: 'Zoë O\'Brien, "ops"' };
+    expect(tokens.decode(method, filter, tokens.encode(method, filter, byName))).toEqual(byName);
+    expect(tokens.decode(method, filter, token)).not.toHaveProperty("key");
+  });
+
   it("round-trips the epoch and times before it", () => {
     for (const createdAt of [new Date(0), new Date(-86_400_001), new Date("2099-12-31T23:59:59.999Z")]) {
       const c = { createdAt, id: cursor.id };
@@ -204,6 +210,8 @@ describe("createPageTokens", () => {
       ["an id of SQL", { i: "' or 1=1 --" }],
       ["an id as a number", { i: 42 }],
       ["no id", { i: undefined }],
+      ["a sort key as a number", { k: 7 }],
+      ["a sort key of null", { k: null }],
     ])("refuses %s", (_what, change) => {
       refusedAsInvalid(signed(JSON.stringify({ ...genuine, ...change })));
     });

@@ -5,10 +5,14 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** Position after the last item of a page: its creation time (ms) and id. */
+/**
+ * Position after the last item of a page: its creation time (ms) and id, and for a list in
+ * another order (ListMembers by name) the sort key that comes first.
+ */
 export interface Cursor {
   createdAt: Date;
   id: string;
+  key?: string;
 }
 
 export interface PageTokens {
@@ -26,6 +30,8 @@ interface Payload {
   t: number;
   /** id */
   i: string;
+  /** sort key, for lists ordered by something before (created_at, id) */
+  k?: string;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,7 +40,13 @@ export function createPageTokens(key: Buffer): PageTokens {
   const sign = (payload: string) => createHmac("sha256", key).update(payload).digest();
   return {
     encode(method, filter, cursor) {
-      const payload: Payload = { m: method, f: filterHash(filter), t: cursor.createdAt.getTime(), i: cursor.id };
+      const payload: Payload = {
+        m: method,
+        f: filterHash(filter),
+        t: cursor.createdAt.getTime(),
+        i: cursor.id,
+        ...(cursor.key !== undefined ? { k: cursor.key } : {}),
+      };
       const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
       return `${body}.${sign(body).toString("base64url")}`;
     },
@@ -60,10 +72,19 @@ export function createPageTokens(key: Buffer): PageTokens {
           Code.InvalidArgument,
         );
       }
-      if (!Number.isSafeInteger(payload.t) || typeof payload.i !== "string" || !uuidPattern.test(payload.i)) {
+      if (
+        !Number.isSafeInteger(payload.t) ||
+        typeof payload.i !== "string" ||
+        !uuidPattern.test(payload.i) ||
+        (payload.k !== undefined && typeof payload.k !== "string")
+      ) {
         throw invalidToken();
       }
-      return { createdAt: new Date(payload.t), id: payload.i };
+      return {
+        createdAt: new Date(payload.t),
+        id: payload.i,
+        ...(payload.k !== undefined ? { key: payload.k } : {}),
+      };
     },
   };
 }

@@ -8,6 +8,8 @@ import type { Relay } from "./relay.js";
 
 export interface RunnerNotifier {
   scmIntegrationChanged(runnerId: string, scmIntegrationId: string): Promise<void>;
+  /** Sent to every runner: the contract ties the event to no capability (docs/llm-integrations.md). */
+  llmIntegrationChanged(runnerId: string, llmIntegrationId: string): Promise<void>;
   hostTokensDeleted(runnerId: string, deleted: { subject_id: string; host: string }[]): Promise<void>;
   configurationChanged(runnerId: string): Promise<void>;
 }
@@ -23,6 +25,8 @@ export function createRunnerNotifier(relay: Relay, log: Logger): RunnerNotifier 
   return {
     scmIntegrationChanged: (runnerId, scmIntegrationId) =>
       send(runnerId, { case: "eventScmIntegrationChange", value: { scmIntegrationId } }),
+    llmIntegrationChanged: (runnerId, llmIntegrationId) =>
+      send(runnerId, { case: "eventLlmIntegrationChange", value: { llmIntegrationId } }),
     hostTokensDeleted: async (runnerId, deleted) => {
       for (const d of deleted) {
         await send(runnerId, {

@@ -4,7 +4,14 @@
  * notifications. Any process can take a call, hold a runner's stream, or receive its answer.
  */
 import { randomUUID } from "node:crypto";
-import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   type SendResponseRequest,
@@ -12,31 +19,65 @@ import {
   type WatchRequestsResponse,
   WatchRequestsResponseSchema,
 } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+import {
+  type SendExtensionResponseRequest,
+  SendExtensionResponseRequestSchema,
+  type WatchExtensionRequestsResponse,
+  WatchExtensionRequestsResponseSchema,
+} from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import type { Clock } from "../clock.js";
 import { detached, type Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
 import { AsyncQueue } from "./queue.js";
 
-const channel = "runnerplane_relay";
 /** How often a process says it still holds its streams, and when silence means it does not. */
 const heartbeatMs = 10_000;
 const presenceTimeoutMs = 30_000;
 
 export type RunnerRequest = NonNullable<MessageInitShape<typeof WatchRequestsResponseSchema>["request"]>;
+export type ExtensionRequest = NonNullable<MessageInitShape<typeof WatchExtensionRequestsResponseSchema>["request"]>;
 
-export interface Relay {
-  /** Whether some process holds a live stream of the runner. */
-  isConnected(runnerId: string): Promise<boolean>;
+/**
+ * One lane of the relay: a kind of runner stream with its call and answer messages. `Relay`
+ * is gitpod.v1 WatchRequests/SendResponse; `ExtensionRelay` is runnerplane's own extension
+ * stream (docs/relay.md, "Protocol extensions"), whose calls go only to streams that named
+ * the extension they need.
+ */
+export interface RelayLane<Request, Call, Answer> {
+  /** Whether some process holds a live stream of the runner (on this lane, naming `extension`). */
+  isConnected(runnerId: string, extension?: string): Promise<boolean>;
   /** Sends a call to the runner and waits for its answer (or the deadline, or the signal). */
-  call(runnerId: string, request: RunnerRequest, timeoutMs: number, signal: AbortSignal): Promise<SendResponseRequest>;
+  call(runnerId: string, request: Request, timeoutMs: number, signal: AbortSignal): Promise<Answer>;
   /** Stores a runner's answer; false when no call waits for it any more (late or unknown). */
-  answer(runnerId: string, response: SendResponseRequest): Promise<boolean>;
+  answer(runnerId: string, response: Answer): Promise<boolean>;
   /** Tells every stream of the runner something; nobody waits for an answer. */
-  event(runnerId: string, request: RunnerRequest): Promise<void>;
-  /** The runner's stream: everything pushed to it until the signal aborts or the relay closes. */
-  stream(runnerId: string, signal: AbortSignal): AsyncIterable<WatchRequestsResponse>;
+  event(runnerId: string, request: Request): Promise<void>;
+  /**
+   * The runner's stream: everything pushed to it until the signal aborts or the relay closes.
+   * `extensions`: what the stream's runner speaks (extension lane only).
+   */
+  stream(runnerId: string, signal: AbortSignal, extensions?: readonly string[]): AsyncIterable<Call>;
   /** Ends every local stream and stops listening. */
   close(): Promise<void>;
+}
+
+export type Relay = RelayLane<RunnerRequest, WatchRequestsResponse, SendResponseRequest>;
+export type ExtensionRelay = RelayLane<ExtensionRequest, WatchExtensionRequestsResponse, SendExtensionResponseRequest>;
+
+/** The extension each extension call needs the runner to have named (docs/relay.md). */
+const extensionOf: Record<NonNullable<ExtensionRequest["case"]>, string> = {
+  callOauthAuthorize: "oauth-v1",
+  callOauthExchange: "oauth-v1",
+};
+
+interface LaneSpec<CallSchema extends DescMessage, AnswerSchema extends DescMessage> {
+  /** `relay_calls.lane` and `runner_connections.lane`. */
+  name: "gitpod" | "runnerplane";
+  channel: string;
+  callSchema: CallSchema;
+  answerSchema: AnswerSchema;
+  /** The extension a call needs ("" for none). */
+  requires(call: MessageShape<CallSchema>): string;
 }
 
 /** How a relayed call ended, for metrics (observability/metrics.ts). */
@@ -64,40 +105,68 @@ export interface RelayObserver {
   callEnded(outcome: RelayCallOutcome, seconds: number): void;
 }
 
-interface LocalStream {
+interface LocalStream<Call> {
   id: string;
   runnerId: string;
-  queue: AsyncQueue<WatchRequestsResponse>;
+  extensions: readonly string[];
+  queue: AsyncQueue<Call>;
 }
 
-export function createRelay({
-  sql,
-  clock,
-  log,
-  observer,
-}: {
+interface RelayDeps {
   sql: Sql;
   clock: Clock;
   log: Logger;
   /** Metrics: streams held, calls and their outcomes. */
   observer?: RelayObserver | undefined;
-}): Relay {
+}
+
+/** The gitpod.v1 lane: WatchRequests and SendResponse. */
+export function createRelay(deps: RelayDeps): Relay {
+  return createLane(deps, {
+    name: "gitpod",
+    channel: "runnerplane_relay",
+    callSchema: WatchRequestsResponseSchema,
+    answerSchema: SendResponseRequestSchema,
+    requires: () => "",
+  }) as Relay;
+}
+
+/** runnerplane's extension lane: WatchExtensionRequests and SendExtensionResponse (no metrics). */
+export function createExtensionRelay(deps: Omit<RelayDeps, "observer">): ExtensionRelay {
+  return createLane(deps, {
+    name: "runnerplane",
+    channel: "runnerplane_relay_ext",
+    callSchema: WatchExtensionRequestsResponseSchema,
+    answerSchema: SendExtensionResponseRequestSchema,
+    requires: (call) => (call.request.case ? extensionOf[call.request.case] : ""),
+  }) as ExtensionRelay;
+}
+
+type Message = MessageShape<DescMessage>;
+type AnyAnswer = Message & { requestId: string; response: { case: string | undefined } };
+
+function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMessage>(
+  { sql, clock, log, observer }: RelayDeps,
+  lane: LaneSpec<CallSchema, AnswerSchema>,
+): RelayLane<unknown, MessageShape<CallSchema>, AnyAnswer> {
+  type Call = MessageShape<CallSchema>;
+  const { channel } = lane;
   const serverId = randomUUID();
   /**
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
    * answer is then in the row), or with it when the answer arrived at this very process.
    */
-  const waiters = new Map<string, (response?: SendResponseRequest) => void>();
-  const streams = new Map<string, Set<LocalStream>>();
+  const waiters = new Map<string, (response?: AnyAnswer) => void>();
+  const streams = new Map<string, Set<LocalStream<Call>>>();
   let listening: Promise<{ unlisten(): Promise<void> }> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
   const onNotify = (payload: string) => {
-    const [kind, a, b] = payload.split(":");
+    const [kind, a, b, c] = payload.split(":");
     if (kind === "answer" && a) waiters.get(a)?.();
-    else if (kind === "call" && a && b) void deliver(a, b);
+    else if (kind === "call" && a && b) void deliver(a, b, c ?? "");
     else if (kind === "event" && a && b) {
-      const message = fromBinary(WatchRequestsResponseSchema, Buffer.from(b, "base64"));
+      const message = fromBinary(lane.callSchema, Buffer.from(b, "base64"));
       for (const s of streams.get(a) ?? []) s.queue.push(message);
     }
   };
@@ -115,35 +184,43 @@ export function createRelay({
     return listening;
   };
 
-  /** SQL: some process holds a stream of the runner and said so within the presence timeout. */
-  const connected = (runnerId: string, now: Date) =>
+  /**
+   * SQL: some process holds a stream of the runner on this lane (naming the extension, if one
+   * is needed) and said so within the presence timeout.
+   */
+  const connected = (runnerId: string, now: Date, extension = "") =>
     sql`exists (select 1 from runner_connections
-                 where runner_id = ${runnerId} and last_seen > ${new Date(now.getTime() - presenceTimeoutMs)})`;
+                 where runner_id = ${runnerId} and lane = ${lane.name}
+                   and (${extension} = '' or ${extension} = any(extensions))
+                   and last_seen > ${new Date(now.getTime() - presenceTimeoutMs)})`;
 
-  const firstLocalStream = (runnerId: string): LocalStream | undefined => {
-    for (const s of streams.get(runnerId) ?? []) return s;
+  const firstLocalStream = (runnerId: string, extension = ""): LocalStream<Call> | undefined => {
+    for (const s of streams.get(runnerId) ?? []) if (extension === "" || s.extensions.includes(extension)) return s;
     return undefined;
   };
 
-  /** Claims an undelivered call for one of this process's streams of the runner. */
-  async function deliver(runnerId: string, callId: string): Promise<void> {
-    const target = firstLocalStream(runnerId);
+  /** Claims an undelivered call for one of this process's streams of the runner (that speaks its extension). */
+  async function deliver(runnerId: string, callId: string, extension: string): Promise<void> {
+    const target = firstLocalStream(runnerId, extension);
     if (!target) return;
     try {
       const [row] = await sql<{ request: Buffer }[]>`
         update relay_calls set delivered_at = ${clock.now()}
          where id = ${callId} and delivered_at is null and deadline > ${clock.now()}
         returning request`;
-      if (row) target.queue.push(fromBinary(WatchRequestsResponseSchema, row.request));
+      if (row) target.queue.push(fromBinary(lane.callSchema, row.request));
     } catch (error) {
       log.warn("could not deliver a call to a runner", { runner_id: runnerId, error });
     }
   }
 
   async function deliverPending(runnerId: string): Promise<void> {
-    const pending = await sql<{ id: string }[]>`
-      select id from relay_calls where runner_id = ${runnerId} and delivered_at is null and deadline > ${clock.now()}`;
-    for (const { id } of pending) await deliver(runnerId, id);
+    const pending = await sql<{ id: string; request: Buffer }[]>`
+      select id, request from relay_calls
+       where runner_id = ${runnerId} and lane = ${lane.name} and delivered_at is null and deadline > ${clock.now()}`;
+    for (const { id, request } of pending) {
+      await deliver(runnerId, id, lane.requires(fromBinary(lane.callSchema, request)));
+    }
   }
 
   function startHeartbeat() {
@@ -160,17 +237,19 @@ export function createRelay({
   }
 
   return {
-    async isConnected(runnerId) {
-      const [row] = await sql<{ connected: boolean }[]>`select ${connected(runnerId, clock.now())} as connected`;
+    async isConnected(runnerId, extension) {
+      const [row] = await sql<{ connected: boolean }[]>`
+        select ${connected(runnerId, clock.now(), extension)} as connected`;
       return row?.connected === true;
     },
 
     call: observeCalls(observer, async (runnerId, request, timeoutMs, signal) => {
       await listen();
       const id = randomUUID();
-      const message = create(WatchRequestsResponseSchema, { requestId: id, request });
-      let answered!: (response?: SendResponseRequest) => void;
-      const answer = new Promise<SendResponseRequest | undefined>((resolve) => {
+      const message = create(lane.callSchema, { requestId: id, request } as unknown as MessageInitShape<CallSchema>);
+      const extension = lane.requires(message);
+      let answered!: (response?: AnyAnswer) => void;
+      const answer = new Promise<AnyAnswer | undefined>((resolve) => {
         answered = resolve;
       });
       waiters.set(id, answered);
@@ -178,28 +257,31 @@ export function createRelay({
       try {
         const now = clock.now();
         const deadline = new Date(now.getTime() + timeoutMs);
-        const encoded = Buffer.from(toBinary(WatchRequestsResponseSchema, message));
-        const local = firstLocalStream(runnerId);
+        const encoded = Buffer.from(toBinary(lane.callSchema, message));
+        const local = firstLocalStream(runnerId, extension);
         if (local) {
           // This process holds a stream of the runner: the call is delivered here, so it is
           // stored already claimed and nobody else is told. The row is still needed: the
           // runner's SendResponse may reach another process.
-          await sql`insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at)
-                    values (${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${now})`;
+          await sql`insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, lane)
+                    values (${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${now}, ${lane.name})`;
           local.queue.push(message);
         } else {
           // One statement: store the call only if some process holds a live stream of the
           // runner, and tell them all (the notification goes out when it commits).
           const sent = await sql`
             with stored as (
-              insert into relay_calls (id, runner_id, request, deadline, created_at)
-              select ${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}
-               where ${connected(runnerId, now)}
+              insert into relay_calls (id, runner_id, request, deadline, created_at, lane)
+              select ${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${lane.name}
+               where ${connected(runnerId, now, extension)}
               returning id)
-            select pg_notify(${channel}, ${`call:${runnerId}:${id}`}) from stored`;
+            select pg_notify(${channel}, ${`call:${runnerId}:${id}:${extension}`}) from stored`;
           if (sent.length === 0) {
             finished = true;
-            throw new ConnectError("runner is not connected", Code.Unavailable);
+            throw new ConnectError(
+              extension ? `runner is not connected for ${extension}` : "runner is not connected",
+              Code.Unavailable,
+            );
           }
         }
         let timer: NodeJS.Timeout | undefined;
@@ -212,7 +294,7 @@ export function createRelay({
           onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
           signal.addEventListener("abort", onAbort, { once: true });
         });
-        let inMemory: SendResponseRequest | undefined;
+        let inMemory: AnyAnswer | undefined;
         try {
           inMemory = await Promise.race([answer, expired]);
         } finally {
@@ -229,7 +311,7 @@ export function createRelay({
           delete from relay_calls where id = ${id} returning response`;
         finished = true;
         if (!row?.response) throw new ConnectError("the runner's answer was lost", Code.Internal);
-        return fromBinary(SendResponseRequestSchema, row.response);
+        return fromBinary(lane.answerSchema, row.response) as unknown as AnyAnswer;
       } finally {
         waiters.delete(id);
         // Whatever happened, the call is over: a late answer finds no row and is dropped.
@@ -258,7 +340,7 @@ export function createRelay({
       }
       const notified = await sql`
         with answered as (
-          update relay_calls set response = ${Buffer.from(toBinary(SendResponseRequestSchema, response))}
+          update relay_calls set response = ${Buffer.from(toBinary(lane.answerSchema, response as unknown as MessageShape<AnswerSchema>))}
            where id = ${response.requestId} and runner_id = ${runnerId} and response is null
              and deadline > ${clock.now()}
           returning id)
@@ -267,13 +349,16 @@ export function createRelay({
     },
 
     async event(runnerId, request) {
-      const message = create(WatchRequestsResponseSchema, { requestId: randomUUID(), request });
-      const payload = Buffer.from(toBinary(WatchRequestsResponseSchema, message)).toString("base64");
+      const message = create(lane.callSchema, {
+        requestId: randomUUID(),
+        request,
+      } as unknown as MessageInitShape<CallSchema>);
+      const payload = Buffer.from(toBinary(lane.callSchema, message)).toString("base64");
       await sql`select pg_notify(${channel}, ${`event:${runnerId}:${payload}`})`;
     },
 
-    stream(runnerId, signal) {
-      const local: LocalStream = { id: randomUUID(), runnerId, queue: new AsyncQueue() };
+    stream(runnerId, signal, extensions = []) {
+      const local: LocalStream<Call> = { id: randomUUID(), runnerId, extensions, queue: new AsyncQueue() };
       const close = () => {
         local.queue.close();
         if (streams.get(runnerId)?.delete(local)) observer?.streamsChanged(-1);
@@ -288,9 +373,9 @@ export function createRelay({
           const opened = (async () => {
             await listen();
             const now = clock.now();
-            await sql`insert into runner_connections (stream_id, runner_id, server_id, connected_at, last_seen)
-                      values (${local.id}, ${runnerId}, ${serverId}, ${now}, ${now})`;
-            const set = streams.get(runnerId) ?? new Set<LocalStream>();
+            await sql`insert into runner_connections (stream_id, runner_id, server_id, connected_at, last_seen, lane, extensions)
+                      values (${local.id}, ${runnerId}, ${serverId}, ${now}, ${now}, ${lane.name}, ${[...extensions]})`;
+            const set = streams.get(runnerId) ?? new Set<LocalStream<Call>>();
             streams.set(runnerId, set);
             set.add(local);
             observer?.streamsChanged(1);
@@ -330,9 +415,12 @@ export function createRelay({
 }
 
 /** The relay's calls, each reported to the observer with its outcome and duration. */
-function observeCalls(observer: RelayObserver | undefined, call: Relay["call"]): Relay["call"] {
+function observeCalls<C extends (...args: [string, never, number, AbortSignal]) => Promise<AnyAnswer>>(
+  observer: RelayObserver | undefined,
+  call: C,
+): C {
   if (!observer) return call;
-  return async (runnerId, request, timeoutMs, signal) => {
+  return (async (runnerId: string, request: never, timeoutMs: number, signal: AbortSignal) => {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
@@ -343,7 +431,7 @@ function observeCalls(observer: RelayObserver | undefined, call: Relay["call"]):
       observer.callEnded(failedOutcome(error, signal), seconds());
       throw error;
     }
-  };
+  }) as C;
 }
 
 /**

@@ -7,11 +7,14 @@ import {
   EnvironmentClassSchema,
   type HostAuthenticationToken,
   HostAuthenticationTokenSchema,
+  type LLMIntegration,
+  LLMIntegrationSchema,
   type SCMIntegration,
   SCMIntegrationSchema,
 } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { DbEnvironmentClass } from "../db/environment-classes.js";
 import type { DbHostToken } from "../db/host-tokens.js";
+import type { DbLlmIntegration } from "../db/llm-integrations.js";
 import type { DbScmIntegration } from "../db/scm-integrations.js";
 
 export function toEnvironmentClass(row: DbEnvironmentClass): EnvironmentClass {
@@ -59,5 +62,25 @@ export function toHostToken(row: DbHostToken): HostAuthenticationToken {
     integrationId: row.integration_id ?? "",
     scopes: row.scopes,
     subject: { id: row.subject_id, principal },
+  });
+}
+
+/** The API key leaves only sealed for the runner, as `encrypted_api_key`. */
+export function toLlmIntegration(row: DbLlmIntegration): LLMIntegration {
+  return create(LLMIntegrationSchema, {
+    id: row.id,
+    runnerId: row.runner_id,
+    models: row.models,
+    endpoint: row.endpoint,
+    encryptedApiKey: new Uint8Array(row.encrypted_api_key),
+    maxTokens: BigInt(row.max_tokens),
+    phase: row.phase,
+    phaseReason: row.phase_reason,
+    requestHeaders: row.request_headers.map((h) => ({
+      key: h.key,
+      value: new Uint8Array(Buffer.from(h.value, "base64")),
+      headerType: h.headerType,
+    })),
+    provider: row.provider,
   });
 }

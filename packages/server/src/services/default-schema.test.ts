@@ -18,7 +18,7 @@ describe("defaultSchema", () => {
     const scm = defaultSchema(RunnerProvider.AWS_EC2, publicUrl).scm.find((s) => s.scmId === scmId);
     expect(scm?.name).not.toBe("");
     expect(scm?.defaultHosts).toEqual([host]);
-    expect(scm?.oauth?.callbackUrl).toBe(`${publicUrl}/auth/oauth2/${scmId}/callback`);
+    expect(scm?.oauth?.callbackUrl).toBe(`${publicUrl}/auth/oauth2/callback`);
     expect(scm?.pat?.description).not.toBe("");
     expect(scm?.pat?.docsLink).toMatch(/^https:\/\//);
   });
@@ -35,7 +35,7 @@ describe("defaultSchema", () => {
   it("builds the callback URLs from the public URL it is given", () => {
     const schema = defaultSchema(RunnerProvider.AWS_EC2, "http://localhost:9999");
     for (const scm of schema.scm) {
-      expect(scm.oauth?.callbackUrl).toBe(`http://localhost:9999/auth/oauth2/${scm.scmId}/callback`);
+      expect(scm.oauth?.callbackUrl).toBe("http://localhost:9999/auth/oauth2/callback");
     }
   });
 

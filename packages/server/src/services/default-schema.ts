@@ -86,7 +86,7 @@ export function defaultSchema(provider: RunnerProvider | undefined, publicUrl: s
       scmId: s.id,
       name: s.name,
       defaultHosts: [s.host],
-      oauth: { callbackUrl: `${publicUrl}/auth/oauth2/${s.id}/callback` },
+      oauth: { callbackUrl: `${publicUrl}/auth/oauth2/callback` },
       pat: { description: s.patDescription, docsLink: s.patDocs },
     })),
   });

@@ -12,72 +12,33 @@ import { type GroupService, ResourceRole } from "@runnerplane/api/gitpod/v1/grou
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerRole, type RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type CallerName,
-  callError,
-  clientsFor,
-  createTenancyFixture,
-  type SeededOrganization,
-  seedMember,
-  seedOrganization,
-  startTestServer,
-  type TenancyFixture,
-  type TestServer,
-} from "../testing/index.js";
+import { describe, expect, it } from "vitest";
+import { type CallerName, callError, seedMember } from "../testing/index.js";
+import { allPages, unknownId, useTenancyServer } from "../testing/tenancy-server.js";
 
-let server: TestServer;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  server = await startTestServer();
-  fx = await createTenancyFixture(server.sql);
-});
-afterAll(() => server.close());
+const t = useTenancyServer();
 
 type Groups = Client<typeof GroupService>;
 type Runners = Client<typeof RunnerService>;
 
-const groups = (token: string, binary = false): Groups =>
-  clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).groups;
-const runners = (token: string): Runners => clientsFor(server.baseUrl, token, { json: true }).runners;
-const as = (caller: CallerName): Groups => groups(fx.tokens[caller]);
+const groups = (token: string, binary = false): Groups => t.clients(token, binary).groups;
+const runners = (token: string): Runners => t.clients(token).runners;
+const as = (caller: CallerName): Groups => t.as(caller).groups;
 const admin = () => as("A admin");
-const orgA = () => fx.organizations.A;
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
+const orgA = () => t.fx.organizations.A;
 const uniqueName = (prefix = "group") => `${prefix} ${randomUUID().slice(0, 8)}`;
+const freshOrg = t.freshOrg;
 
 async function newGroup(c: Groups = admin(), organizationId = orgA()): Promise<string> {
   const { group } = await c.createGroup({ organizationId, name: uniqueName() });
   return group?.id as string;
 }
 
-async function freshOrg(): Promise<SeededOrganization & { id: string }> {
-  const seeded = await seedOrganization(server.sql, `Org ${randomUUID().slice(0, 8)}`);
-  return { ...seeded, id: seeded.organization.id };
-}
-
-/** Every item of a list, page by page, checking that no page repeats a row. */
-async function allPages<T extends { id: string }>(
-  page: (token: string) => Promise<{ items: T[]; next: string }>,
-): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let token = "";
-  let pages = 0;
-  do {
-    const p = await page(token);
-    items.push(...p.items);
-    token = p.next;
-    pages++;
-  } while (token !== "" && pages < 50);
-  expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
-  return { items, pages };
-}
-
 describe("CreateGroup", () => {
   it("creates a group in the caller's org, over JSON and binary", async () => {
     for (const binary of [false, true]) {
       const name = uniqueName();
-      const { group } = await groups(fx.tokens["A admin"], binary).createGroup({
+      const { group } = await groups(t.fx.tokens["A admin"], binary).createGroup({
         organizationId: orgA(),
         name,
         description: "the on-call rotation",
@@ -118,7 +79,7 @@ describe("CreateGroup", () => {
     expect((await callError(as("A member").createGroup({ organizationId: orgA(), name: uniqueName() }))).code).toBe(
       Code.PermissionDenied,
     );
-    for (const organizationId of [fx.organizations.B, unknownId]) {
+    for (const organizationId of [t.fx.organizations.B, unknownId]) {
       expect((await callError(admin().createGroup({ organizationId, name: uniqueName() }))).code).toBe(Code.NotFound);
     }
     expect(
@@ -128,7 +89,11 @@ describe("CreateGroup", () => {
 
   it("lets an admin service account create groups", async () => {
     const org = await freshOrg();
-    const robot = await seedMember(server.sql, org.id, { name: "admin robot", kind: "service_account", role: "admin" });
+    const robot = await seedMember(t.server.sql, org.id, {
+      name: "admin robot",
+      kind: "service_account",
+      role: "admin",
+    });
     const { group } = await groups(robot.token).createGroup({ organizationId: org.id, name: "robots" });
     expect(group?.name).toBe("robots");
   });
@@ -148,7 +113,7 @@ describe("GetGroup", () => {
 
   it("does not find another org's group, by id or by name", async () => {
     const name = uniqueName();
-    const id = (await as("B admin").createGroup({ organizationId: fx.organizations.B, name })).group?.id as string;
+    const id = (await as("B admin").createGroup({ organizationId: t.fx.organizations.B, name })).group?.id as string;
     expect((await callError(admin().getGroup({ group: { case: "id", value: id } }))).code).toBe(Code.NotFound);
     expect((await callError(admin().getGroup({ group: { case: "name", value: name } }))).code).toBe(Code.NotFound);
     expect((await callError(admin().getGroup({ group: { case: "id", value: unknownId } }))).code).toBe(Code.NotFound);
@@ -204,7 +169,7 @@ describe("ListGroups", () => {
   });
 
   it("leaves out the groups assigned to a runner when asked", async () => {
-    const runnerId = fx.runners.orgRunner;
+    const runnerId = t.fx.runners.orgRunner;
     const assigned = await newGroup();
     const free = await newGroup();
     await admin().createRoleAssignment({
@@ -225,7 +190,7 @@ describe("ListGroups", () => {
   });
 
   it("never shows another org's groups", async () => {
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
     const { items } = await allPages(async (token) => {
       const r = await admin().listGroups({ pagination: { pageSize: 100, token } });
       return { items: r.groups, next: r.pagination?.nextToken ?? "" };
@@ -264,7 +229,7 @@ describe("UpdateGroup", () => {
     expect((await callError(as("A member").updateGroup({ groupId: id, name: uniqueName() }))).code).toBe(
       Code.PermissionDenied,
     );
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
     expect((await callError(admin().updateGroup({ groupId: bGroup, name: uniqueName() }))).code).toBe(Code.NotFound);
     expect((await callError(as("A member").updateGroup({ groupId: bGroup, name: uniqueName() }))).code).toBe(
       Code.NotFound,
@@ -275,31 +240,31 @@ describe("UpdateGroup", () => {
 describe("DeleteGroup", () => {
   it("deletes the group with its memberships and role assignments", async () => {
     const id = await newGroup();
-    const m = await seedMember(server.sql, orgA(), { name: "doomed member" });
+    const m = await seedMember(t.server.sql, orgA(), { name: "doomed member" });
     await admin().createMembership({ groupId: id, subject: { id: m.member.id, principal: Principal.USER } });
     const { assignment } = await admin().createRoleAssignment({
       groupId: id,
       resourceType: ResourceType.RUNNER,
-      resourceId: fx.runners.orgRunner,
+      resourceId: t.fx.runners.orgRunner,
       resourceRole: ResourceRole.RUNNER_ADMIN,
     });
     // Runner admin through the group, until the group goes.
-    await runners(m.token).listRunnerPolicies({ runnerId: fx.runners.orgRunner });
+    await runners(m.token).listRunnerPolicies({ runnerId: t.fx.runners.orgRunner });
 
     await admin().deleteGroup({ groupId: id });
     expect((await callError(admin().getGroup({ group: { case: "id", value: id } }))).code).toBe(Code.NotFound);
-    const [left] = await server.sql<{ memberships: number; policies: number }[]>`
+    const [left] = await t.server.sql<{ memberships: number; policies: number }[]>`
       select (select count(*)::int from group_members where group_id = ${id}) as memberships,
              (select count(*)::int from runner_policies where group_id = ${id}) as policies`;
     expect(left).toEqual({ memberships: 0, policies: 0 });
-    const policies = await runners(fx.tokens["A admin"]).listRunnerPolicies({
-      runnerId: fx.runners.orgRunner,
+    const policies = await runners(t.fx.tokens["A admin"]).listRunnerPolicies({
+      runnerId: t.fx.runners.orgRunner,
       pagination: { pageSize: 100 },
     });
     expect(policies.policies.map((p) => p.groupId)).not.toContain(id);
     expect((await admin().listRoleAssignments({ filter: { groupId: id } })).assignments).toEqual([]);
     expect(assignment?.id).toBeDefined();
-    const denied = await callError(runners(m.token).listRunnerPolicies({ runnerId: fx.runners.orgRunner }));
+    const denied = await callError(runners(m.token).listRunnerPolicies({ runnerId: t.fx.runners.orgRunner }));
     expect(denied.code).toBe(Code.PermissionDenied);
     expect((await callError(admin().deleteGroup({ groupId: id }))).code).toBe(Code.NotFound);
   });
@@ -307,7 +272,7 @@ describe("DeleteGroup", () => {
   it("is for org admins; another org's group is not_found", async () => {
     const id = await newGroup();
     expect((await callError(as("A member").deleteGroup({ groupId: id }))).code).toBe(Code.PermissionDenied);
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
     expect((await callError(admin().deleteGroup({ groupId: bGroup }))).code).toBe(Code.NotFound);
     expect((await callError(admin().deleteGroup({ groupId: "nope" }))).code).toBe(Code.InvalidArgument);
     await as("B admin").getGroup({ group: { case: "id", value: bGroup } });
@@ -317,8 +282,8 @@ describe("DeleteGroup", () => {
 describe("memberships", () => {
   it("adds users and service accounts of the org, gets, lists and removes them", async () => {
     const id = await newGroup();
-    const user = await seedMember(server.sql, orgA(), { name: "Grace Hopper" });
-    const robot = await seedMember(server.sql, orgA(), { name: "Deploy robot", kind: "service_account" });
+    const user = await seedMember(t.server.sql, orgA(), { name: "Grace Hopper" });
+    const robot = await seedMember(t.server.sql, orgA(), { name: "Deploy robot", kind: "service_account" });
     const { member } = await admin().createMembership({
       groupId: id,
       subject: { id: user.member.id, principal: Principal.USER },
@@ -329,7 +294,7 @@ describe("memberships", () => {
       name: "Grace Hopper",
       avatarUrl: "",
     });
-    const added = await groups(fx.tokens["A admin"], true).createMembership({
+    const added = await groups(t.fx.tokens["A admin"], true).createMembership({
       groupId: id,
       subject: { id: robot.member.id, principal: Principal.SERVICE_ACCOUNT },
     });
@@ -362,15 +327,15 @@ describe("memberships", () => {
 
   it("refuses another org's member, the wrong principal, a duplicate, and a malformed subject", async () => {
     const id = await newGroup();
-    const b = await seedMember(server.sql, fx.organizations.B, { name: "B person" });
-    const user = await seedMember(server.sql, orgA(), { name: "A person" });
+    const b = await seedMember(t.server.sql, t.fx.organizations.B, { name: "B person" });
+    const user = await seedMember(t.server.sql, orgA(), { name: "A person" });
     const create = (subjectId: string, principal: Principal) =>
       callError(admin().createMembership({ groupId: id, subject: { id: subjectId, principal } }));
     expect((await create(b.member.id, Principal.USER)).code).toBe(Code.NotFound);
     expect((await create(unknownId, Principal.USER)).code).toBe(Code.NotFound);
     // A user named as a service account is not found as one.
     expect((await create(user.member.id, Principal.SERVICE_ACCOUNT)).code).toBe(Code.NotFound);
-    expect((await create(fx.runners.orgRunner, Principal.RUNNER)).code).toBe(Code.InvalidArgument);
+    expect((await create(t.fx.runners.orgRunner, Principal.RUNNER)).code).toBe(Code.InvalidArgument);
     expect((await create("nope", Principal.USER)).code).toBe(Code.InvalidArgument);
     expect((await callError(admin().createMembership({ groupId: id }))).code).toBe(Code.InvalidArgument);
     await admin().createMembership({ groupId: id, subject: { id: user.member.id, principal: Principal.USER } });
@@ -380,7 +345,7 @@ describe("memberships", () => {
 
   it("are changed by org admins only; another org's group and memberships are not_found", async () => {
     const id = await newGroup();
-    const user = await seedMember(server.sql, orgA(), { name: "A someone" });
+    const user = await seedMember(t.server.sql, orgA(), { name: "A someone" });
     const subject = { id: user.member.id, principal: Principal.USER };
     expect((await callError(as("A member").createMembership({ groupId: id, subject }))).code).toBe(
       Code.PermissionDenied,
@@ -390,8 +355,8 @@ describe("memberships", () => {
       Code.PermissionDenied,
     );
 
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
-    const bPerson = await seedMember(server.sql, fx.organizations.B, { name: "B someone" });
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
+    const bPerson = await seedMember(t.server.sql, t.fx.organizations.B, { name: "B someone" });
     const bSubject = { id: bPerson.member.id, principal: Principal.USER };
     const bMembership = (await as("B admin").createMembership({ groupId: bGroup, subject: bSubject })).member;
     expect((await callError(admin().createMembership({ groupId: bGroup, subject: bSubject }))).code).toBe(
@@ -410,7 +375,7 @@ describe("memberships", () => {
   it("lists a group's members in keyset pages", async () => {
     const id = await newGroup();
     for (let i = 0; i < 5; i++) {
-      const m = await seedMember(server.sql, orgA(), { name: `paged ${i}` });
+      const m = await seedMember(t.server.sql, orgA(), { name: `paged ${i}` });
       await admin().createMembership({ groupId: id, subject: { id: m.member.id, principal: Principal.USER } });
     }
     const { items, pages } = await allPages(async (token) => {
@@ -434,7 +399,7 @@ describe("memberships", () => {
 describe("role assignments", () => {
   /** A new org runner of A, so that its policies are this test's only. */
   async function newOrgRunner(): Promise<string> {
-    const { runner } = await runners(fx.tokens["A admin"]).createRunner({
+    const { runner } = await runners(t.fx.tokens["A admin"]).createRunner({
       name: "assignment fleet",
       provider: RunnerProvider.GCP,
     });
@@ -443,7 +408,7 @@ describe("role assignments", () => {
 
   /** A plain member of org A in a new group. */
   async function groupMember() {
-    const m = await seedMember(server.sql, orgA(), { name: `member ${randomUUID().slice(0, 8)}` });
+    const m = await seedMember(t.server.sql, orgA(), { name: `member ${randomUUID().slice(0, 8)}` });
     const groupId = await newGroup();
     await admin().createMembership({ groupId, subject: { id: m.member.id, principal: Principal.USER } });
     return { token: m.token, id: m.member.id, groupId };
@@ -469,7 +434,7 @@ describe("role assignments", () => {
       resourceRole: ResourceRole.RUNNER_ADMIN,
     });
     expect(assignment?.derivedFromOrgRole).toBeUndefined();
-    const { policies } = await runners(fx.tokens["A admin"]).listRunnerPolicies({ runnerId });
+    const { policies } = await runners(t.fx.tokens["A admin"]).listRunnerPolicies({ runnerId });
     expect(policies.map((p) => ({ groupId: p.groupId, role: p.role }))).toEqual([
       { groupId: m.groupId, role: RunnerRole.ADMIN },
     ]);
@@ -479,7 +444,7 @@ describe("role assignments", () => {
 
     // Deleted here, gone there, and the role with it.
     await admin().deleteRoleAssignment({ assignmentId: assignment?.id as string });
-    expect((await runners(fx.tokens["A admin"]).listRunnerPolicies({ runnerId })).policies).toEqual([]);
+    expect((await runners(t.fx.tokens["A admin"]).listRunnerPolicies({ runnerId })).policies).toEqual([]);
     expect((await callError(runners(m.token).listRunnerPolicies({ runnerId }))).code).toBe(Code.PermissionDenied);
     expect((await callError(admin().deleteRoleAssignment({ assignmentId: assignment?.id as string }))).code).toBe(
       Code.NotFound,
@@ -489,7 +454,7 @@ describe("role assignments", () => {
   it("shows a policy made through RunnerService, with the same id until it is deleted there", async () => {
     const runnerId = await newOrgRunner();
     const m = await groupMember();
-    await runners(fx.tokens["A admin"]).createRunnerPolicy({ runnerId, groupId: m.groupId, role: RunnerRole.USER });
+    await runners(t.fx.tokens["A admin"]).createRunnerPolicy({ runnerId, groupId: m.groupId, role: RunnerRole.USER });
     const [assignment] = (await admin().listRoleAssignments({ filter: { resourceId: runnerId } })).assignments;
     expect(assignment).toMatchObject({
       groupId: m.groupId,
@@ -497,13 +462,13 @@ describe("role assignments", () => {
       resourceType: ResourceType.RUNNER,
       resourceRole: ResourceRole.RUNNER_USER,
     });
-    const [row] = await server.sql<{ id: string }[]>`
+    const [row] = await t.server.sql<{ id: string }[]>`
       select id from runner_policies where runner_id = ${runnerId} and group_id = ${m.groupId}`;
     const id = row?.id;
     expect(assignment?.id).toBe(id);
 
     // A change there is a change here: the same row.
-    await runners(fx.tokens["A admin"]).updateRunnerPolicy({ runnerId, groupId: m.groupId, role: RunnerRole.ADMIN });
+    await runners(t.fx.tokens["A admin"]).updateRunnerPolicy({ runnerId, groupId: m.groupId, role: RunnerRole.ADMIN });
     const [promoted] = (await admin().listRoleAssignments({ filter: { resourceId: runnerId } })).assignments;
     expect(promoted).toMatchObject({ id, resourceRole: ResourceRole.RUNNER_ADMIN });
 
@@ -518,7 +483,7 @@ describe("role assignments", () => {
     );
     expect(again.code).toBe(Code.AlreadyExists);
 
-    await runners(fx.tokens["A admin"]).deleteRunnerPolicy({ runnerId, groupId: m.groupId });
+    await runners(t.fx.tokens["A admin"]).deleteRunnerPolicy({ runnerId, groupId: m.groupId });
     expect((await admin().listRoleAssignments({ filter: { resourceId: runnerId } })).assignments).toEqual([]);
   });
 
@@ -547,11 +512,11 @@ describe("role assignments", () => {
     expect(badId.code).toBe(Code.InvalidArgument);
     expect(badId.rawMessage).toBe("resource_id: value must be a valid UUID");
     // A user runner takes no policies.
-    expect((await create({ resourceId: fx.runners.userRunner })).code).toBe(Code.FailedPrecondition);
+    expect((await create({ resourceId: t.fx.runners.userRunner })).code).toBe(Code.FailedPrecondition);
     // Another org's runner, an unknown runner, another org's group: not found.
-    expect((await create({ resourceId: fx.runners.otherOrgRunner })).code).toBe(Code.NotFound);
+    expect((await create({ resourceId: t.fx.runners.otherOrgRunner })).code).toBe(Code.NotFound);
     expect((await create({ resourceId: unknownId })).code).toBe(Code.NotFound);
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
     expect((await create({ groupId: bGroup })).code).toBe(Code.NotFound);
   });
 
@@ -572,7 +537,7 @@ describe("role assignments", () => {
       groups(m.token).createRoleAssignment({
         groupId: m.groupId,
         resourceType: ResourceType.RUNNER,
-        resourceId: fx.runners.userRunner,
+        resourceId: t.fx.runners.userRunner,
         resourceRole: ResourceRole.RUNNER_ADMIN,
       }),
     );
@@ -590,17 +555,18 @@ describe("role assignments", () => {
     expect((await callError(groups(m.token).deleteRoleAssignment({ assignmentId: id }))).code).toBe(Code.NotFound);
     // ... a runner admin through a policy does, but may not change them here.
     expect(
-      (await as("A policy admin").listRoleAssignments({ filter: { resourceId: fx.runners.orgRunner } })).assignments
+      (await as("A policy admin").listRoleAssignments({ filter: { resourceId: t.fx.runners.orgRunner } })).assignments
         .length,
     ).toBeGreaterThanOrEqual(2);
-    const opsPolicy = (await as("A policy admin").listRoleAssignments({ filter: { resourceId: fx.runners.orgRunner } }))
-      .assignments[0];
+    const opsPolicy = (
+      await as("A policy admin").listRoleAssignments({ filter: { resourceId: t.fx.runners.orgRunner } })
+    ).assignments[0];
     expect(
       (await callError(as("A policy admin").deleteRoleAssignment({ assignmentId: opsPolicy?.id as string }))).code,
     ).toBe(Code.PermissionDenied);
     // Another org's assignment is not found.
-    const bRunner = fx.runners.otherOrgRunner;
-    const bGroup = await newGroup(as("B admin"), fx.organizations.B);
+    const bRunner = t.fx.runners.otherOrgRunner;
+    const bGroup = await newGroup(as("B admin"), t.fx.organizations.B);
     const bAssignment = (
       await as("B admin").createRoleAssignment({
         groupId: bGroup,

@@ -425,17 +425,38 @@ describe("Get, List, Update and Delete of host tokens", () => {
       expect((await callError(who.configuration.getHostAuthenticationToken({ id: token.id }))).code).toBe(
         Code.NotFound,
       );
-      expect(
-        (await callError(who.configuration.updateHostAuthenticationToken({ id: token.id, token: "stolen" }))).code,
-      ).toBe(Code.NotFound);
       expect((await callError(who.configuration.deleteHostAuthenticationToken({ id: token.id }))).code).toBe(
         Code.NotFound,
       );
+    }
+    // The runner itself refreshes its users' OAuth tokens (docs/scm-oauth.md); nobody else updates them.
+    for (const who of [peer, robot, otherAdmin]) {
+      expect(
+        (await callError(who.configuration.updateHostAuthenticationToken({ id: token.id, token: "stolen" }))).code,
+      ).toBe(Code.NotFound);
     }
     expect((await callError(admin.configuration.getHostAuthenticationToken({ id: unknownId }))).code).toBe(
       Code.NotFound,
     );
     expect((await member.configuration.getHostAuthenticationToken({ id: token.id })).token?.id).toBe(token.id);
+  });
+
+  it("let the runner itself update (refresh) a token of its own runner, not another runner's", async () => {
+    const host = freshHost();
+    const token = await create(member, { host });
+    await runner.clients.configuration.updateHostAuthenticationToken({ id: token.id, token: "refreshed" });
+    const { value } = await runner.clients.interaction.getHostAuthenticationTokenValue({
+      runnerId: runner.runnerId,
+      principalId: org.member.member.id,
+      host,
+    });
+    expect(new TextDecoder().decode(value)).toBe("refreshed");
+    const other = await newRunner();
+    const elsewhere = await create(member, { runnerId: other.runnerId, host: freshHost() });
+    expect(
+      (await callError(runner.clients.configuration.updateHostAuthenticationToken({ id: elsewhere.id, token: "x" })))
+        .code,
+    ).toBe(Code.NotFound);
   });
 
   it("list what the caller may see, by runner and subject, page by page", async () => {

@@ -4,7 +4,6 @@
  * with its filters and keyset pages, SetRole with the last-admin rule under concurrency,
  * tenancy and who may call what; the methods of other issues still answer `unimplemented`.
  */
-import { randomUUID } from "node:crypto";
 import { type Client, Code } from "@connectrpc/connect";
 import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
 import {
@@ -16,44 +15,20 @@ import {
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createMember } from "../db/members.js";
 import { lockOrganizationAdmins } from "../db/organization-members.js";
-import {
-  type CallerName,
-  callError,
-  clientsFor,
-  createTenancyFixture,
-  type SeededOrganization,
-  seedGroup,
-  seedMember,
-  seedOrganization,
-  startTestServer,
-  type TenancyFixture,
-  type TestServer,
-} from "../testing/index.js";
+import { type CallerName, callError, seedGroup, seedMember } from "../testing/index.js";
+import { unknownId, useTenancyServer } from "../testing/tenancy-server.js";
 
-let server: TestServer;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  server = await startTestServer();
-  fx = await createTenancyFixture(server.sql);
-});
-afterAll(() => server.close());
+const t = useTenancyServer();
 
 type Organizations = Client<typeof OrganizationService>;
 
-const client = (token: string, binary = false): Organizations =>
-  clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).organization;
-const as = (caller: CallerName): Organizations => client(fx.tokens[caller]);
-const orgA = () => fx.organizations.A;
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
-
-/** A fresh org (admin, member, service account), so role changes touch no other test. */
-async function freshOrg(): Promise<SeededOrganization & { id: string }> {
-  const seeded = await seedOrganization(server.sql, `Org ${randomUUID().slice(0, 8)}`);
-  return { ...seeded, id: seeded.organization.id };
-}
+const client = (token: string, binary = false): Organizations => t.clients(token, binary).organization;
+const as = (caller: CallerName): Organizations => t.as(caller).organization;
+const orgA = () => t.fx.organizations.A;
+const freshOrg = t.freshOrg;
 
 async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -71,7 +46,7 @@ describe("GetOrganization", () => {
   it("returns the caller's org to any member, over JSON and binary", async () => {
     for (const useBinaryFormat of [false, true]) {
       for (const caller of ["A admin", "A member", "A service account"] as const) {
-        const { organization } = await client(fx.tokens[caller], useBinaryFormat).getOrganization({
+        const { organization } = await client(t.fx.tokens[caller], useBinaryFormat).getOrganization({
           organizationId: orgA(),
         });
         expect(organization).toMatchObject({ id: orgA(), tier: OrganizationTier.ENTERPRISE });
@@ -88,11 +63,11 @@ describe("GetOrganization", () => {
   });
 
   it("answers not_found for another org's id, the same as for an unknown one", async () => {
-    const other = await callError(as("A admin").getOrganization({ organizationId: fx.organizations.B }));
+    const other = await callError(as("A admin").getOrganization({ organizationId: t.fx.organizations.B }));
     const unknown = await callError(as("A admin").getOrganization({ organizationId: unknownId }));
     expect(other.code).toBe(Code.NotFound);
     expect(unknown.code).toBe(Code.NotFound);
-    expect(other.rawMessage.replace(fx.organizations.B, "ID")).toBe(unknown.rawMessage.replace(unknownId, "ID"));
+    expect(other.rawMessage.replace(t.fx.organizations.B, "ID")).toBe(unknown.rawMessage.replace(unknownId, "ID"));
   });
 
   it("refuses a runner (permission_denied) and an anonymous caller (unauthenticated)", async () => {
@@ -175,7 +150,7 @@ describe("UpdateOrganization", () => {
 describe("ListMembers", () => {
   it("lists the org's users (not its service accounts) with what the model holds", async () => {
     const org = await freshOrg();
-    const withEmail = await createMember(server.sql, {
+    const withEmail = await createMember(t.server.sql, {
       organizationId: org.id,
       kind: "user",
       name: "Ada Lovelace",
@@ -183,7 +158,7 @@ describe("ListMembers", () => {
       role: "member",
     });
     const members = await listAll(client(org.member.token), org.id);
-    const joinOrder = await server.sql<{ id: string }[]>`
+    const joinOrder = await t.server.sql<{ id: string }[]>`
       select id from members where organization_id = ${org.id} and kind = 'user' order by created_at, id`;
     expect(members.map((m) => m.userId)).toEqual(joinOrder.map((r) => r.id));
     expect(new Set(joinOrder.map((r) => r.id))).toEqual(
@@ -206,7 +181,7 @@ describe("ListMembers", () => {
 
   it("shows a suspended user as USER_STATUS_SUSPENDED and filters by status", async () => {
     const org = await freshOrg();
-    await server.sql`update members set suspended_at = now() where id = ${org.member.member.id}`;
+    await t.server.sql`update members set suspended_at = now() where id = ${org.member.member.id}`;
     const admin = client(org.admin.token);
     const members = await listAll(admin, org.id);
     expect(members.find((m) => m.userId === org.member.member.id)?.status).toBe(UserStatus.SUSPENDED);
@@ -221,11 +196,11 @@ describe("ListMembers", () => {
   it("filters by search, roles, user ids and groups, and counts when asked", async () => {
     const org = await freshOrg();
     const mk = (name: string, email: string | undefined, role: "admin" | "member" = "member") =>
-      createMember(server.sql, { organizationId: org.id, kind: "user", name, email, role });
+      createMember(t.server.sql, { organizationId: org.id, kind: "user", name, email, role });
     const grace = await mk("Grace Hopper", "grace@navy.example", "admin");
     const linus = await mk("Linus", "linus@kernel.example");
     const percent = await mk("100% sure_thing", undefined);
-    const grouped = await seedGroup(server.sql, org.id, "team", [linus.id]);
+    const grouped = await seedGroup(t.server.sql, org.id, "team", [linus.id]);
     const admin = client(org.admin.token);
     // As sets: users created within one millisecond list in id order.
     const ids = async (filter: Parameters<Organizations["listMembers"]>[0]["filter"]) =>
@@ -262,7 +237,7 @@ describe("ListMembers", () => {
 
   it("pages by keyset in join order, forwards and backwards, without repeats or skips", async () => {
     const org = await freshOrg();
-    for (let i = 0; i < 6; i++) await seedMember(server.sql, org.id, { name: `pager ${i}` });
+    for (let i = 0; i < 6; i++) await seedMember(t.server.sql, org.id, { name: `pager ${i}` });
     const c = client(org.member.token);
     const expected = (await listAll(c, org.id)).map((m) => m.userId);
     expect(expected).toHaveLength(8);
@@ -285,12 +260,69 @@ describe("ListMembers", () => {
         // before them (descending), and moves nobody else.
         if (pages === 1 && order === SortOrder.ASC) {
           await new Promise((resolve) => setTimeout(resolve, 2)); // joins strictly after everyone else
-          expected.push((await seedMember(server.sql, org.id, { name: "late joiner" })).member.id);
+          expected.push((await seedMember(t.server.sql, org.id, { name: "late joiner" })).member.id);
         }
       } while (token !== "");
       expect(seen, SortOrder[order]).toEqual(order === SortOrder.ASC ? expected : [...expected].reverse());
       expect(pages).toBe(3);
     }
+  });
+
+  it("sorts by name, ignoring case, equal names in join order, in keyset pages both ways", async () => {
+    const org = await freshOrg(); // "Org … admin", "Org … member"
+    const names = ["delta", "Bravo", "alpha", "charlie", "bravo", "echo", "alpha"];
+    for (const name of names) await seedMember(t.server.sql, org.id, { name });
+    const c = client(org.admin.token, true);
+    const all = await listAll(c, org.id); // join order
+    const joined = new Map(all.map((m, i) => [m.userId, i]));
+    const byName = [...all].sort(
+      (a, b) =>
+        (a.fullName.toLowerCase() < b.fullName.toLowerCase() ? -1 : 0) ||
+        (a.fullName.toLowerCase() > b.fullName.toLowerCase() ? 1 : 0) ||
+        (joined.get(a.userId) as number) - (joined.get(b.userId) as number),
+    );
+    // ASCII names, so that any collation of the database orders them as JavaScript does.
+    expect(byName.slice(0, 5).map((m) => m.fullName)).toEqual(["alpha", "alpha", "Bravo", "bravo", "charlie"]);
+
+    for (const order of [SortOrder.ASC, SortOrder.DESC]) {
+      const seen: OrganizationMember[] = [];
+      let token = "";
+      let pages = 0;
+      do {
+        const page = await c.listMembers({
+          organizationId: org.id,
+          sort: { field: ListMembersRequest_SortField.NAME, order },
+          pagination: { pageSize: 2, token },
+        });
+        seen.push(...page.members);
+        token = page.pagination?.nextToken ?? "";
+        pages++;
+      } while (token !== "" && pages < 20);
+      const expected = order === SortOrder.ASC ? byName : [...byName].reverse();
+      expect(
+        seen.map((m) => m.userId),
+        SortOrder[order],
+      ).toEqual(expected.map((m) => m.userId));
+      expect(pages).toBe(5);
+    }
+
+    // With a filter, and a page token that continues after a name shared by two users.
+    const first = await c.listMembers({
+      organizationId: org.id,
+      filter: { search: "a" },
+      sort: { field: ListMembersRequest_SortField.NAME },
+      pagination: { pageSize: 1 },
+    });
+    expect(first.members.map((m) => m.fullName)).toEqual(["alpha"]);
+    const rest = await c.listMembers({
+      organizationId: org.id,
+      filter: { search: "a" },
+      sort: { field: ListMembersRequest_SortField.NAME },
+      pagination: { pageSize: 100, token: first.pagination?.nextToken ?? "" },
+    });
+    expect(rest.members[0]?.fullName).toBe("alpha");
+    expect(rest.members[0]?.userId).not.toBe(first.members[0]?.userId);
+    expect(rest.members.map((m) => m.fullName)).toContain("Bravo");
   });
 
   it("binds the page token to the filter and sort, and refuses a tampered one", async () => {
@@ -301,6 +333,7 @@ describe("ListMembers", () => {
     for (const other of [
       { filter: { roles: [OrganizationRole.ADMIN] } },
       { sort: { field: ListMembersRequest_SortField.DATE_JOINED, order: SortOrder.DESC } },
+      { sort: { field: ListMembersRequest_SortField.NAME } },
     ]) {
       const error = await callError(
         c.listMembers({ organizationId: orgA(), pagination: { pageSize: 1, token }, ...other }),
@@ -334,10 +367,6 @@ describe("ListMembers", () => {
       expect(error.code, field).toBe(Code.InvalidArgument);
       expect(error.rawMessage).toContain(field);
     }
-    const byName = await callError(
-      c.listMembers({ organizationId: orgA(), sort: { field: ListMembersRequest_SortField.NAME } }),
-    );
-    expect(byName.code).toBe(Code.Unimplemented);
   });
 
   it("is for the org's members: another org not_found, a runner permission_denied", async () => {
@@ -386,8 +415,8 @@ describe("SetRole", () => {
     expect(error.code).toBe(Code.FailedPrecondition);
     expect(await roleOf(org, org.admin.member.id)).toBe(OrganizationRole.ADMIN);
     // A suspended admin does not count: nobody could administer the org.
-    const suspended = await seedMember(server.sql, org.id, { name: "suspended admin", role: "admin" });
-    await server.sql`update members set suspended_at = now() where id = ${suspended.member.id}`;
+    const suspended = await seedMember(t.server.sql, org.id, { name: "suspended admin", role: "admin" });
+    await t.server.sql`update members set suspended_at = now() where id = ${suspended.member.id}`;
     expect(
       (
         await callError(
@@ -406,7 +435,7 @@ describe("SetRole", () => {
       role: OrganizationRole.MEMBER,
     });
     // An admin service account does not count: the org needs an admin user.
-    await server.sql`update members set role = 'admin' where id = ${org.serviceAccount.member.id}`;
+    await t.server.sql`update members set role = 'admin' where id = ${org.serviceAccount.member.id}`;
     expect(
       (
         await callError(
@@ -423,7 +452,7 @@ describe("SetRole", () => {
   /** Each of the last two admins demotes the other, at the same moment. */
   async function demoteEachOther() {
     const org = await freshOrg();
-    const second = await seedMember(server.sql, org.id, { name: "second admin", role: "admin" });
+    const second = await seedMember(t.server.sql, org.id, { name: "second admin", role: "admin" });
     const first = org.admin;
     const race = () =>
       Promise.allSettled([
@@ -452,13 +481,13 @@ describe("SetRole", () => {
     // Both calls authenticate as admins, then wait on the admin rows this transaction
     // holds, so they really do check "is another admin left?" at the same time.
     let results: PromiseSettledResult<unknown>[] = [];
-    await server.sql.begin(async (tx) => {
+    await t.server.sql.begin(async (tx) => {
       await lockOrganizationAdmins(tx, org.id);
       void race().then((r) => {
         results = r;
       });
       await until(async () => {
-        const [row] = await server.sql<{ n: number }[]>`
+        const [row] = await t.server.sql<{ n: number }[]>`
           select count(*)::int as n from pg_stat_activity
            where datname = current_database() and wait_event_type = 'Lock'`;
         return (row?.n ?? 0) >= 2;
@@ -519,9 +548,8 @@ describe("methods of other issues", () => {
   it("answer unimplemented", async () => {
     const c = as("A admin");
     expect((await callError(c.createOrganizationInvite({ organizationId: orgA() }))).code).toBe(Code.Unimplemented);
-    expect((await callError(c.leaveOrganization({ userId: fx.callers["A admin"].subject.id }))).code).toBe(
+    expect((await callError(c.leaveOrganization({ userId: t.fx.callers["A admin"].subject.id }))).code).toBe(
       Code.Unimplemented,
     );
-    expect((await callError(c.listSSOConfigurations({ organizationId: orgA() }))).code).toBe(Code.Unimplemented);
   });
 });

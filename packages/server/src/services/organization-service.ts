@@ -1,7 +1,8 @@
 /**
  * gitpod.v1.OrganizationService: the caller's organization and its users' roles
- * (behaviour.md §12, docs/identity.md#organizationservice). Invites, JoinOrganization,
- * LeaveOrganization and SSO configurations are not here yet: they answer `unimplemented`.
+ * (behaviour.md §12, docs/identity.md#organizationservice), and its SSO configurations
+ * (sso-configurations.ts, docs/sign-in.md). Invites, JoinOrganization and LeaveOrganization
+ * are not here yet: they answer `unimplemented`.
  */
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { CountResponseRelation } from "@runnerplane/api/gitpod/v1/count_pb";
@@ -12,6 +13,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
+import { setRoleKeepingAnAdmin } from "../admin/organization-admins.js";
 import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
@@ -21,15 +23,14 @@ import {
   countOrganizationUsers,
   type DbUserStatus,
   listOrganizationUsers,
-  lockOrganizationAdmins,
   type OrganizationUserFilter,
-  setOrganizationUserRole,
 } from "../db/organization-members.js";
 import { findOrganization, updateOrganization } from "../db/organizations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { roleToDb, statusToDb, toOrganization, toOrganizationMember } from "./organization-mapper.js";
+import { createSsoConfigurationMethods, type SsoConfigurationDeps } from "./sso-configurations.js";
 
-export interface OrganizationServiceDeps {
+export interface OrganizationServiceDeps extends SsoConfigurationDeps {
   sql: Sql;
   clock: Clock;
   pageTokens: () => Promise<PageTokens>;
@@ -71,13 +72,14 @@ const statusMap: Partial<Record<UserStatus, DbUserStatus | "left">> = {
   [UserStatus.LEFT]: "left",
 };
 
-export function createOrganizationService({
-  sql,
-  clock,
-  pageTokens,
-}: OrganizationServiceDeps): Partial<ServiceImpl<typeof OrganizationService>> {
+export function createOrganizationService(
+  deps: OrganizationServiceDeps,
+): Partial<ServiceImpl<typeof OrganizationService>> {
+  const { sql, clock, pageTokens } = deps;
   const audited = createAuditor({ sql, clock });
   return {
+    ...createSsoConfigurationMethods(deps, authorizeOrganization),
+
     async getOrganization(req, ctx) {
       const id = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
       const row = await findOrganization(sql, id);
@@ -121,8 +123,9 @@ export function createOrganizationService({
 
     /**
      * The org's users (service accounts are listed by ServiceAccountService), in the order
-     * they joined, oldest first unless `sort.order` is DESC. Sorting by name is not offered:
-     * page tokens continue after a (time, id) position (pagination/page-token.ts).
+     * they joined (SORT_FIELD_DATE_JOINED, the default) or by name, case-insensitively, equal
+     * names in join order (SORT_FIELD_NAME); ascending unless `sort.order` is DESC. Keyset
+     * pages either way: the name order's page token carries the last name too.
      */
     async listMembers(req, ctx) {
       const f = req.filter;
@@ -130,12 +133,6 @@ export function createOrganizationService({
       const statuses = f?.statuses.length
         ? mapAll(f.statuses, statusMap, "filter.statuses").filter((s): s is DbUserStatus => s !== "left")
         : undefined;
-      if (req.sort?.field === ListMembersRequest_SortField.NAME) {
-        throw new ConnectError(
-          "sort.field: SORT_FIELD_NAME is not supported; members list in the order they joined (SORT_FIELD_DATE_JOINED)",
-          Code.Unimplemented,
-        );
-      }
       const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
       const filter: OrganizationUserFilter = {
         organizationId,
@@ -147,13 +144,18 @@ export function createOrganizationService({
         excludeMembersInAnyGroup: f?.excludeMembersInAnyTeam ?? false,
       };
       const order = req.sort?.order === SortOrder.DESC ? "desc" : "asc";
+      const sort = req.sort?.field === ListMembersRequest_SortField.NAME ? "name" : "joined";
       const page = await paginate({
         tokens: await pageTokens(),
         method: "gitpod.v1.OrganizationService/ListMembers",
-        filter: { ...filter, order },
+        filter: { ...filter, order, sort },
         pagination: req.pagination,
-        fetch: (after, limit) => listOrganizationUsers(sql, { ...filter, order, after, limit }),
-        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+        fetch: (after, limit) => listOrganizationUsers(sql, { ...filter, sort, order, after, limit }),
+        cursorOf: (row) => ({
+          createdAt: row.created_at,
+          id: row.id,
+          ...(sort === "name" ? { key: row.name } : {}),
+        }),
       });
       return {
         members: page.rows.map(toOrganizationMember),
@@ -165,10 +167,9 @@ export function createOrganizationService({
     },
 
     /**
-     * An admin sets a user's role; an active (not suspended) admin user must remain. A
-     * demotion first locks the org's admins
-     * (lockOrganizationAdmins), so of two concurrent demotions of the last two admins one
-     * waits for the other and then finds itself demoting the last one.
+     * An admin sets a user's role; an active (not suspended) admin user must remain
+     * (admin/organization-admins.ts: a demotion first locks the org's admins, so of two
+     * concurrent demotions of the last two admins one waits and then finds the last one).
      */
     async setRole(req, ctx) {
       const role = roleOf(req.role);
@@ -177,17 +178,7 @@ export function createOrganizationService({
       await audited(
         ctx,
         async (tx) => {
-          if (role === "member") {
-            const admins = await lockOrganizationAdmins(tx, organizationId);
-            const othersActive = admins.some((a) => a.id !== userId && a.active);
-            if (admins.some((a) => a.id === userId) && !othersActive) {
-              throw new ConnectError(
-                "the organization's last active admin cannot be demoted; make another user admin first",
-                Code.FailedPrecondition,
-              );
-            }
-          }
-          if (!(await setOrganizationUserRole(tx, organizationId, userId, role))) {
+          if (!(await setRoleKeepingAnAdmin(tx, organizationId, userId, role))) {
             throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
           }
         },

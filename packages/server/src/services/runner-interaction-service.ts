@@ -1,7 +1,7 @@
 /**
- * gitpod.v1.RunnerInteractionService: the calls a runner makes about itself. Registration,
- * its configuration schema and reading host tokens are here; status heartbeats, its lists
- * and the request stream arrive with the runner-protocol issue.
+ * gitpod.v1.RunnerInteractionService: the calls a runner makes about itself — registration,
+ * status heartbeats, its configuration schema, its lists (environment classes, SCM and LLM
+ * integrations), reading host tokens, and the request stream.
  */
 
 import { toJson } from "@bufbuild/protobuf";
@@ -18,13 +18,14 @@ import { saveReportedSchema } from "../db/configuration-schemas.js";
 import { listRunnerEnvironmentClasses, upsertEnvironmentClass } from "../db/environment-classes.js";
 import { findHostTokenFor } from "../db/host-tokens.js";
 import type { Sql } from "../db/index.js";
+import { findRunnerLlmIntegration, listRunnerLlmIntegrations } from "../db/llm-integrations.js";
 import { markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runners.js";
 import { listRunnerScmIntegrations } from "../db/scm-integrations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import type { Relay } from "../relay/index.js";
 import { isUuid, validationError } from "../validation/index.js";
 import { checkConfiguration } from "./configuration-check.js";
-import { toEnvironmentClass, toScmIntegration } from "./configuration-mapper.js";
+import { toEnvironmentClass, toLlmIntegration, toScmIntegration } from "./configuration-mapper.js";
 import { hostTokenContext } from "./runner-configuration/index.js";
 import { schemaOf } from "./runner-schema.js";
 
@@ -97,6 +98,28 @@ export function createRunnerInteractionService({
         cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
       });
       return { scmIntegrations: page.rows.map(toScmIntegration), pagination: { nextToken: page.nextToken } };
+    },
+
+    /** One of the runner's own LLM integrations, its API key sealed for it (docs/llm-integrations.md). */
+    async getRunnerLLMIntegration(req, ctx) {
+      assertRunnerItself(callerOf(ctx), req.runnerId);
+      const row = await findRunnerLlmIntegration(sql, req.runnerId, req.llmIntegrationId);
+      if (!row) throw new ConnectError(`LLM integration ${req.llmIntegrationId} not found`, Code.NotFound);
+      return { llmIntegration: toLlmIntegration(row) };
+    },
+
+    async listRunnerLLMIntegrations(req, ctx) {
+      assertRunnerItself(callerOf(ctx), req.runnerId);
+      const models = [...new Set(req.filter?.supportedModels ?? [])].sort((a, b) => a - b);
+      const page = await paginate({
+        tokens: await pageTokens(),
+        method: "gitpod.v1.RunnerInteractionService/ListRunnerLLMIntegrations",
+        filter: { runnerId: req.runnerId.toLowerCase(), models },
+        pagination: req.pagination,
+        fetch: (after, limit) => listRunnerLlmIntegrations(sql, { runnerId: req.runnerId, models, after, limit }),
+        cursorOf: (row) => ({ createdAt: row.created_at, id: row.id }),
+      });
+      return { llmIntegrations: page.rows.map(toLlmIntegration), pagination: { nextToken: page.nextToken } };
     },
 
     /** The runner's end of the relay: calls and events for it, until it hangs up (docs/relay.md). */

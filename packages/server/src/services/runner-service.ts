@@ -4,10 +4,16 @@
  * are asked of it through the relay (docs/relay.md).
  */
 import { randomUUID } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
-import type { RunnerRole, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import {
+  CheckAuthenticationForHostResponse_AuthenticationMethodOAuth2Schema,
+  CheckAuthenticationForHostResponseSchema,
+  type RunnerRole,
+  type RunnerService,
+} from "@runnerplane/api/gitpod/v1/runner_pb";
 import { createAuditor } from "../audit/index.js";
 import {
   authorizeRunner,
@@ -36,7 +42,7 @@ import {
 import { issueExchangeToken, issueToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { type PageTokens, pageSizeOf, paginate } from "../pagination/index.js";
-import { askRunner, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
+import { askRunner, type ExtensionRelay, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
 import { aliveSince } from "./liveness.js";
 import { openMetricsPassword, sealMetricsPassword } from "./metrics-password.js";
 import { roleToDb, toPolicy, toRunner } from "./runner-mapper.js";
@@ -49,6 +55,7 @@ import {
   resolveUpdateWindow,
 } from "./runner-rules.js";
 import { schemaOf } from "./runner-schema.js";
+import { hostOfContextUrl, mintLoginLink, withLoginLink } from "./scm-oauth/index.js";
 
 export interface RunnerServiceDeps {
   sql: Sql;
@@ -56,6 +63,8 @@ export interface RunnerServiceDeps {
   log: Logger;
   pageTokens: () => Promise<PageTokens>;
   relay: Relay;
+  /** The extension lane: whether the runner speaks oauth-v1 (services/scm-oauth/). */
+  extensionRelay: ExtensionRelay;
   notifier: RunnerNotifier;
   publicUrl: string;
   /** Encrypts the metrics password at rest (services/metrics-password.ts). */
@@ -74,6 +83,7 @@ export function createRunnerService({
   notifier,
   publicUrl,
   keyRing,
+  extensionRelay,
 }: RunnerServiceDeps): Partial<ServiceImpl<typeof RunnerService>> {
   const audited = createAuditor({ sql, clock });
   /** The runner as the caller may see it: secrets only where readsRunnerSecrets() says so. */
@@ -132,28 +142,51 @@ export function createRunnerService({
     );
   }
 
+  const loginLinks = { sql, clock, publicUrl, extensionRelay };
+
   return {
     // ── calls answered by the runner (docs/relay.md) ──
     async parseContextURL(req, ctx) {
       const caller = callerOf(ctx);
       const runnerId = req.runnerId || (await pickRunnerFor(caller, req.contextUrl));
-      const answer = await ask(
-        ctx,
-        runnerId,
-        { case: "callParseContext", value: { contextUrl: req.contextUrl, principalId: caller.subject.id } },
-        "callParseContext",
-      );
-      return answer.resp ?? {};
+      try {
+        const answer = await ask(
+          ctx,
+          runnerId,
+          { case: "callParseContext", value: { contextUrl: req.contextUrl, principalId: caller.subject.id } },
+          "callParseContext",
+        );
+        return answer.resp ?? {};
+      } catch (error) {
+        // The runner says the caller must authenticate: give them a working OAuth link when there can be one.
+        const host = hostOfContextUrl(req.contextUrl);
+        if (host) await withLoginLink(error, () => mintLoginLink(loginLinks, caller, runnerId, host));
+        throw error;
+      }
     },
 
     async checkAuthenticationForHost(req, ctx) {
+      const caller = callerOf(ctx);
       const answer = await ask(
         ctx,
         req.runnerId,
-        { case: "callCheckAuthenticationForHost", value: { host: req.host, principalId: callerOf(ctx).subject.id } },
+        { case: "callCheckAuthenticationForHost", value: { host: req.host, principalId: caller.subject.id } },
         "callCheckAuthenticationForHost",
       );
-      return answer.resp ?? {};
+      const resp = answer.resp ?? create(CheckAuthenticationForHostResponseSchema);
+      if (!resp.authenticated) {
+        // No usable token (the runner refreshes first): an OAuth link when the host's integration has an
+        // OAuth app and the runner speaks oauth-v1; the runner's PAT guidance otherwise (docs/scm-oauth.md).
+        const link = await mintLoginLink(loginLinks, caller, req.runnerId, req.host);
+        if (link) {
+          resp.authenticationUrl = link;
+          resp.supportsOauth2 = create(CheckAuthenticationForHostResponse_AuthenticationMethodOAuth2Schema, {
+            authUrl: link,
+            docsUrl: resp.supportsOauth2?.docsUrl ?? "",
+          });
+        }
+      }
+      return resp;
     },
 
     async checkRepositoryAccess(req, ctx) {

@@ -8,49 +8,29 @@ import { durationFromMs, type Timestamp, timestampDate, timestampFromDate } from
 import { type Client, Code } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { unauthenticatedMessage } from "../auth/index.js";
 import { issueToken } from "../db/tokens.js";
-import {
-  type CallerName,
-  callError,
-  clientsFor,
-  createTenancyFixture,
-  expectNoPlaintext,
-  type ManualClock,
-  manualClock,
-  seedGroup,
-  startTestServer,
-  type TenancyFixture,
-  type TestServer,
-} from "../testing/index.js";
+import { type CallerName, callError, expectNoPlaintext, manualClock, seedGroup } from "../testing/index.js";
+import { unknownId, useTenancyServer } from "../testing/tenancy-server.js";
 import { tokenExpiry } from "./service-account-service.js";
 
-let server: TestServer;
-let clock: ManualClock;
-let fx: TenancyFixture;
+const clock = manualClock(new Date());
+const t = useTenancyServer({ clock });
 
-beforeAll(async () => {
-  clock = manualClock(new Date());
-  server = await startTestServer({ clock });
-  fx = await createTenancyFixture(server.sql);
-});
-afterAll(() => server.close());
-
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 const dayMs = 24 * 60 * 60_000;
 
 /** A ServiceAccountService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function accounts(token: string, binary = false): Client<typeof ServiceAccountService> {
-  return clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).serviceAccounts;
+  return t.clients(token, binary).serviceAccounts;
 }
 
 function identity(token: string) {
-  return clientsFor(server.baseUrl, token, { json: true }).identity;
+  return t.clients(token).identity;
 }
 
-const as = (name: CallerName) => accounts(fx.tokens[name]);
-const idOf = (name: CallerName) => fx.callers[name].subject.id;
+const as = (name: CallerName) => t.as(name).serviceAccounts;
+const idOf = t.idOf;
 const inDays = (days: number) => timestampFromDate(new Date(clock.now().getTime() + days * dayMs));
 
 /** A service account made by A admin over the API. */
@@ -65,15 +45,14 @@ async function newAccount(name: string, init: { validDays?: number; description?
 }
 
 /**
- * A service account with a first token. The API has no way for anyone but the account itself
- * to make one (CreateServiceAccountAccessToken is not built), so the first comes as the CLI
- * makes it.
+ * A service account with a first token, made as the CLI makes it (CreateServiceAccountAccessToken,
+ * the API's way, has tests of its own below).
  */
 async function newAccountWithToken(name: string, init: { validDays?: number } = {}) {
   const account = await newAccount(name, init);
-  const { token } = await issueToken(server.sql, {
+  const { token } = await issueToken(t.server.sql, {
     kind: "personal_access",
-    organizationId: fx.organizations.A,
+    organizationId: t.fx.organizations.A,
     subjectId: account.id,
     principal: "service_account",
     expiresAt: null,
@@ -85,13 +64,13 @@ describe("CreateServiceAccount", () => {
   it("creates a service account of the caller's org, over Connect JSON and binary", async () => {
     for (const binary of [false, true]) {
       const validUntil = inDays(10);
-      const { serviceAccount } = await accounts(fx.tokens["A admin"], binary).createServiceAccount({
+      const { serviceAccount } = await accounts(t.fx.tokens["A admin"], binary).createServiceAccount({
         name: `ci ${binary}`,
         description: "builds things",
         validUntil,
       });
       expect(serviceAccount).toMatchObject({
-        organizationId: fx.organizations.A,
+        organizationId: t.fx.organizations.A,
         name: `ci ${binary}`,
         description: "builds things",
         creator: { id: idOf("A admin"), principal: Principal.USER },
@@ -195,7 +174,7 @@ describe("ListServiceAccounts", () => {
 
   it("lists only the caller's org and service accounts, never users", async () => {
     const { serviceAccounts } = await as("B member").listServiceAccounts({ pagination: { pageSize: 100 } });
-    expect(serviceAccounts.every((s) => s.organizationId === fx.organizations.B)).toBe(true);
+    expect(serviceAccounts.every((s) => s.organizationId === t.fx.organizations.B)).toBe(true);
     const ids = serviceAccounts.map((s) => s.id);
     expect(ids).not.toContain(idOf("A service account"));
     expect(ids).not.toContain(idOf("B member"));
@@ -284,15 +263,15 @@ describe("UpdateServiceAccount", () => {
 describe("DeleteServiceAccount", () => {
   it("removes the account, its tokens and its memberships; its tokens fail on the next request", async () => {
     const { account, token } = await newAccountWithToken("doomed");
-    const group = await seedGroup(server.sql, fx.organizations.A, "doomed's group", [account.id]);
+    const group = await seedGroup(t.server.sql, t.fx.organizations.A, "doomed's group", [account.id]);
     await identity(token).getAuthenticatedIdentity({});
     await as("A admin").deleteServiceAccount({ serviceAccountId: account.id });
     expect((await callError(identity(token).getAuthenticatedIdentity({}))).rawMessage).toBe(unauthenticatedMessage);
     expect((await callError(as("A admin").getServiceAccount({ serviceAccountId: account.id }))).code).toBe(
       Code.NotFound,
     );
-    expect(await server.sql`select id from tokens where subject_id = ${account.id}`).toHaveLength(0);
-    expect(await server.sql`select 1 from group_members where group_id = ${group.id}`).toHaveLength(0);
+    expect(await t.server.sql`select id from tokens where subject_id = ${account.id}`).toHaveLength(0);
+    expect(await t.server.sql`select 1 from group_members where group_id = ${group.id}`).toHaveLength(0);
     expect((await callError(as("A admin").deleteServiceAccount({ serviceAccountId: account.id }))).code).toBe(
       Code.NotFound,
     );
@@ -328,7 +307,7 @@ describe("CreateServiceAccountToken", () => {
     expect(Math.abs(expiresAt - (clock.now().getTime() + 3600_000))).toBeLessThan(1000);
     const { subject, organizationId } = await identity(created.token).getAuthenticatedIdentity({});
     expect(subject).toMatchObject({ id: account.id, principal: Principal.SERVICE_ACCOUNT });
-    expect(organizationId).toBe(fx.organizations.A);
+    expect(organizationId).toBe(t.fx.organizations.A);
   });
 
   it("honours expiry: valid_for, and never past the account's valid_until", async () => {
@@ -400,8 +379,61 @@ describe("CreateServiceAccountToken", () => {
       const text = JSON.stringify(answer, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
       expect(text).not.toContain(secretPart);
     }
-    expectNoPlaintext(await server.sql`select * from tokens`, [token, secretPart]);
-    expectNoPlaintext(await server.sql`select * from members`, [token, secretPart]);
+    expectNoPlaintext(await t.server.sql`select * from tokens`, [token, secretPart]);
+    expectNoPlaintext(await t.server.sql`select * from members`, [token, secretPart]);
+  });
+});
+
+describe("CreateServiceAccountAccessToken", () => {
+  it("gives an org admin a token that authenticates at once as the account, until its valid_until", async () => {
+    for (const binary of [false, true]) {
+      const account = await newAccount(`first token ${binary}`, { validDays: 3 });
+      const { token } = await accounts(t.fx.tokens["A admin"], binary).createServiceAccountAccessToken({
+        serviceAccountId: account.id.toUpperCase(),
+      });
+      expect(token).toMatch(/^rp_pat_/);
+      const { subject } = await identity(token).getAuthenticatedIdentity({});
+      expect(subject).toMatchObject({ id: account.id, principal: Principal.SERVICE_ACCOUNT });
+      const { tokens } = await accounts(token).listServiceAccountTokens({});
+      expect(tokens).toHaveLength(1);
+      const expiresAt = timestampDate(tokens[0]?.expiresAt as Timestamp).getTime();
+      expect(Math.abs(expiresAt - (clock.now().getTime() + 3 * dayMs))).toBeLessThan(1000);
+      expectNoPlaintext(await t.server.sql`select * from tokens`, [token, token.slice("rp_pat_".length)]);
+    }
+  });
+
+  it("is permission_denied for a member on an account it can see; not_found for what it cannot", async () => {
+    const account = await newAccount("guarded");
+    for (const name of ["A member", "A service account"] as const) {
+      const error = await callError(as(name).createServiceAccountAccessToken({ serviceAccountId: account.id }));
+      expect(error.code).toBe(Code.PermissionDenied);
+    }
+    for (const id of [account.id, idOf("A member")]) {
+      const error = await callError(as("B admin").createServiceAccountAccessToken({ serviceAccountId: id }));
+      expect(error.code).toBe(Code.NotFound);
+    }
+    for (const id of [idOf("A member"), unknownId]) {
+      const error = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: id }));
+      expect(error.code).toBe(Code.NotFound);
+    }
+    expect(
+      (await callError(as("A org runner itself").createServiceAccountAccessToken({ serviceAccountId: account.id })))
+        .code,
+    ).toBe(Code.PermissionDenied);
+  });
+
+  it("validates service_account_id and refuses an account whose validity is over", async () => {
+    const invalid = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: "nope" }));
+    expect(invalid.code).toBe(Code.InvalidArgument);
+    expect(invalid.rawMessage).toBe("service_account_id: value must be a valid UUID");
+    const account = await newAccount("expiring", { validDays: 1 });
+    clock.advance(dayMs + 1);
+    try {
+      const error = await callError(as("A admin").createServiceAccountAccessToken({ serviceAccountId: account.id }));
+      expect(error.code).toBe(Code.FailedPrecondition);
+    } finally {
+      clock.advance(-dayMs - 1);
+    }
   });
 });
 
@@ -473,7 +505,7 @@ describe("GetServiceAccountToken", () => {
       const error = await callError(as(name).getServiceAccountToken({ serviceAccountTokenId: id }));
       expect(error.code).toBe(Code.NotFound);
     }
-    const [userToken] = await server.sql<{ id: string }[]>`
+    const [userToken] = await t.server.sql<{ id: string }[]>`
       select id from tokens where subject_id = ${idOf("A member")} limit 1`;
     for (const serviceAccountTokenId of [userToken?.id as string, unknownId]) {
       const error = await callError(as("A admin").getServiceAccountToken({ serviceAccountTokenId }));

@@ -124,6 +124,33 @@ export function createServiceAccountService({
       return {};
     },
 
+    /**
+     * An org admin gets an access token for a service account of the org (the first token of
+     * an account made over the API). It lasts as long as the account (`valid_until`); the
+     * request names no lifetime.
+     */
+    async createServiceAccountAccessToken(req, ctx) {
+      const caller = await visibleForChange(callerOf(ctx), req.serviceAccountId);
+      const token = await sql.begin(async (tx) => {
+        const account = await findServiceAccount(tx, caller.organizationId, req.serviceAccountId);
+        if (!account) throw serviceAccountNotFound(req.serviceAccountId);
+        const expiresAt = tokenExpiry(clock.now(), undefined, account.valid_until);
+        if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) {
+          throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
+        }
+        const issued = await issueToken(tx, {
+          kind: "personal_access",
+          organizationId: caller.organizationId,
+          subjectId: account.id,
+          principal: "service_account",
+          expiresAt,
+          description: "",
+        });
+        return issued.token;
+      });
+      return { token };
+    },
+
     async createServiceAccountToken(req, ctx) {
       const caller = memberCaller(callerOf(ctx));
       if (caller.subject.principal !== Principal.SERVICE_ACCOUNT) {

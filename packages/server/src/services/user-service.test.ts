@@ -7,48 +7,33 @@ import { type Timestamp, timestampDate } from "@bufbuild/protobuf/wkt";
 import { type Client, Code } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { type UserService, UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { unauthenticatedMessage } from "../auth/index.js";
 import {
   type CallerName,
   callError,
-  clientsFor,
-  createTenancyFixture,
   expectNoPlaintext,
-  type ManualClock,
   manualClock,
   type SeededMember,
   seedMember,
-  startTestServer,
-  type TenancyFixture,
-  type TestServer,
 } from "../testing/index.js";
+import { unknownId, useTenancyServer } from "../testing/tenancy-server.js";
 import { defaultPersonalAccessTokenLifetimeMs } from "./user-service.js";
 
-let server: TestServer;
-let clock: ManualClock;
-let fx: TenancyFixture;
-
-beforeAll(async () => {
-  clock = manualClock(new Date());
-  server = await startTestServer({ clock });
-  fx = await createTenancyFixture(server.sql);
-});
-afterAll(() => server.close());
-
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
+const clock = manualClock(new Date());
+const t = useTenancyServer({ clock });
 
 /** A UserService client over Connect JSON (HTTP/1.1) or binary (h2c). */
 function users(token: string, binary = false): Client<typeof UserService> {
-  return clientsFor(server.baseUrl, token, binary ? { http2: true } : { json: true }).users;
+  return t.clients(token, binary).users;
 }
 
-const as = (name: CallerName) => users(fx.tokens[name]);
-const idOf = (name: CallerName) => fx.callers[name].subject.id;
+const as = (name: CallerName) => t.as(name).users;
+const idOf = t.idOf;
 
 /** A fresh user of org A, so that suspending or listing it disturbs no other test. */
 async function newUser(name: string): Promise<SeededMember & { client: Client<typeof UserService> }> {
-  const seeded = await seedMember(server.sql, fx.organizations.A, { name });
+  const seeded = await seedMember(t.server.sql, t.fx.organizations.A, { name });
   return { ...seeded, client: users(seeded.token) };
 }
 
@@ -74,10 +59,10 @@ async function createPat(
 describe("GetAuthenticatedUser", () => {
   it("returns the caller, over Connect JSON and binary", async () => {
     for (const binary of [false, true]) {
-      const { user } = await users(fx.tokens["A member"], binary).getAuthenticatedUser({});
+      const { user } = await users(t.fx.tokens["A member"], binary).getAuthenticatedUser({});
       expect(user).toMatchObject({
         id: idOf("A member"),
-        organizationId: fx.organizations.A,
+        organizationId: t.fx.organizations.A,
         name: "Org A member",
         status: UserStatus.ACTIVE,
         avatarUrl: "",
@@ -102,7 +87,7 @@ describe("GetAuthenticatedUser", () => {
 describe("GetUser", () => {
   it("returns a user of the caller's org", async () => {
     const { user } = await as("A member").getUser({ userId: idOf("A admin") });
-    expect(user).toMatchObject({ id: idOf("A admin"), organizationId: fx.organizations.A, name: "Org A admin" });
+    expect(user).toMatchObject({ id: idOf("A admin"), organizationId: t.fx.organizations.A, name: "Org A admin" });
   });
 
   it("accepts an upper-case id", async () => {
@@ -155,16 +140,16 @@ describe("SetSuspended", () => {
 
   it("never lets two admins suspending each other at once leave the org without an active admin", async () => {
     const org = (
-      await server.sql<{ id: string }[]>`insert into organizations (name) values ('Two admins') returning id`
+      await t.server.sql<{ id: string }[]>`insert into organizations (name) values ('Two admins') returning id`
     )[0]?.id as string;
-    const a = await seedMember(server.sql, org, { name: "Admin A", role: "admin" });
-    const b = await seedMember(server.sql, org, { name: "Admin B", role: "admin" });
+    const a = await seedMember(t.server.sql, org, { name: "Admin A", role: "admin" });
+    const b = await seedMember(t.server.sql, org, { name: "Admin B", role: "admin" });
     const outcomes = await Promise.allSettled([
       users(a.token).setSuspended({ userId: b.member.id, suspended: true }),
       users(b.token).setSuspended({ userId: a.member.id, suspended: true }),
     ]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
-    const [active] = await server.sql<{ n: number }[]>`
+    const [active] = await t.server.sql<{ n: number }[]>`
       select count(*)::int as n from members where organization_id = ${org} and role = 'admin' and suspended_at is null`;
     expect(active?.n).toBe(1);
   });
@@ -286,7 +271,7 @@ describe("CreatePersonalAccessToken", () => {
       const text = JSON.stringify(answer, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
       expect(text).not.toContain(secretPart);
     }
-    expectNoPlaintext(await server.sql`select * from tokens`, [token, secretPart]);
+    expectNoPlaintext(await t.server.sql`select * from tokens`, [token, secretPart]);
   });
 
   it("makes a read-only token that may call only methods without side effects", async () => {
@@ -441,7 +426,7 @@ describe("DeletePersonalAccessToken", () => {
 
   it("is not_found for another kind of token, and permission_denied for a runner", async () => {
     // The service account's token is a personal access token of a service account, not a user's.
-    const [robotToken] = await server.sql<{ id: string }[]>`
+    const [robotToken] = await t.server.sql<{ id: string }[]>`
       select id from tokens where subject_id = ${idOf("A service account")}`;
     const error = await callError(
       as("A admin").deletePersonalAccessToken({ personalAccessTokenId: robotToken?.id as string }),

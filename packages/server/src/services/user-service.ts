@@ -8,11 +8,11 @@ import { type Duration, durationMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
+import { setSuspendedKeepingAnAdmin } from "../admin/organization-admins.js";
 import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
-import { lockOrganizationAdmins } from "../db/organization-members.js";
 import {
   findMemberToken,
   issueToken,
@@ -20,7 +20,7 @@ import {
   type MemberTokenScope,
   revokeMemberToken,
 } from "../db/tokens.js";
-import { findUser, setUserSuspended } from "../db/users.js";
+import { findUser } from "../db/users.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { toPersonalAccessToken, toUser } from "./user-mapper.js";
 
@@ -67,18 +67,12 @@ export function createUserService({
       if (req.suspended && user.id === caller.subject.id) {
         throw new ConnectError("an admin cannot suspend themself", Code.FailedPrecondition);
       }
+      // Under the lock on the org's admins, so two admins suspending each other at the same
+      // moment cannot leave the org without an active admin (admin/organization-admins.ts).
       await audited(
         ctx,
         async (tx) => {
-          if (req.suspended && user.role === "admin") {
-            // As SetRole does: under the lock on the org's admins, so two admins suspending
-            // each other at the same moment cannot leave the org without an active admin.
-            const admins = await lockOrganizationAdmins(tx, caller.organizationId);
-            if (!admins.some((a) => a.active && a.id !== user.id)) {
-              throw new ConnectError("the organization must keep an active admin", Code.FailedPrecondition);
-            }
-          }
-          if (!(await setUserSuspended(tx, caller.organizationId, user.id, req.suspended, clock.now()))) {
+          if (!(await setSuspendedKeepingAnAdmin(tx, caller.organizationId, user.id, req.suspended, clock.now()))) {
             throw userNotFound(req.userId);
           }
         },

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
 /**
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
@@ -42,14 +43,26 @@ export async function startTestServer(
     health?: DatabaseHealth;
     metrics?: Metrics;
     tracer?: RpcTracer;
+    /**
+     * Make `publicUrl` the address the server listens on (browser tests: cookies and origins
+     * must match what the browser sees). A free port is found first, then listened on.
+     */
+    publicUrlIsBaseUrl?: boolean;
+    /** Listen on this port (default: any free one), e.g. to make it part of `config.publicUrl`. */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
+  const port = options.publicUrlIsBaseUrl ? await freePort() : 0;
   const db = options.sql ? undefined : await createTestDatabase();
   const sql = options.sql ?? (db as NonNullable<typeof db>).sql;
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(JSON.parse(line)) });
   const server = build({
-    config: { ...testServerConfig, ...options.config },
+    config: {
+      ...testServerConfig,
+      ...(options.publicUrlIsBaseUrl ? { publicUrl: `http://127.0.0.1:${port}` } : {}),
+      ...options.config,
+    },
     sql,
     log,
     keyRing: options.keyRing ?? testKeyRing,
@@ -58,7 +71,7 @@ export async function startTestServer(
     metrics: options.metrics,
     tracer: options.tracer,
   });
-  const address = await server.listen(0, "127.0.0.1");
+  const address = await server.listen(options.port ?? port, "127.0.0.1");
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     port: address.port,
@@ -69,4 +82,16 @@ export async function startTestServer(
       await db?.drop();
     },
   };
+}
+
+/** A port nothing listens on right now (the kernel's choice for port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -75,6 +75,7 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
     organizationId: org,
     orgRole: m.member.role,
     tokenId: "",
+    credential: "token",
   });
   const orgB = b.organization.id;
   return {
@@ -103,6 +104,7 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
         organizationId: orgA,
         orgRole: undefined,
         tokenId: "",
+        credential: "token",
       },
       "B admin": member(b.admin, orgB),
       "B member": member(b.member, orgB),

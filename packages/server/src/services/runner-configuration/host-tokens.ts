@@ -178,7 +178,8 @@ export function hostTokenMethods(
 
   /**
    * A host token the caller may act on. Its own: see, update, delete. Runner admins: see
-   * and delete others' tokens on their runner, not update them. Anyone else: not found.
+   * and delete others' tokens on their runner, not update them. The runner itself: update
+   * (refresh) the tokens of its runner. Anyone else: not found.
    */
   async function visibleHostToken(
     caller: Caller,
@@ -190,6 +191,8 @@ export function hostTokenMethods(
     if (!row) throw notFound;
     if (row.subject_id === caller.subject.id) return row;
     const { role } = await authorizeVia(sql, caller, row.runner_id, "user", notFound);
+    // The runner itself keeps the tokens of its own runner fresh (OAuth refresh, docs/scm-oauth.md).
+    if (role === "runner" && action === "update") return row;
     if (role !== "admin") throw notFound;
     if (action === "update") {
       throw new ConnectError(

@@ -1,0 +1,10 @@
+export { signedOut, signInFailed, signInSucceeded } from "./events.js";
+export { logoutPage } from "./logout.js";
+export { oidcCallbackPage } from "./oidc-callback.js";
+export { callbackPath, oidcStartPage } from "./oidc-start.js";
+export { safeReturnPath } from "./return-path.js";
+export { fromOwnOrigin, ownOriginMessage } from "./same-origin.js";
+export { clearSessionCookie, sessionCookieValue, setSessionCookie } from "./session-cookie.js";
+export type { SignInSettings } from "./settings.js";
+export { oidcLoginLifetimeMs, sessionTouchIntervalMs, signInDefaults } from "./settings.js";
+export { invalidTokenMessage, tokenSignInPage } from "./token-sign-in.js";
