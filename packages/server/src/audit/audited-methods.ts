@@ -26,8 +26,12 @@ export const auditedMethods: ReadonlyMap<string, ResourceType> = new Map([
   ["gitpod.v1.RunnerConfigurationService/UpdateSCMIntegration", R.RUNNER_SCM_INTEGRATION],
   ["gitpod.v1.RunnerConfigurationService/DeleteSCMIntegration", R.RUNNER_SCM_INTEGRATION],
   ["gitpod.v1.RunnerConfigurationService/CreateHostAuthenticationToken", R.HOST_AUTHENTICATION_TOKEN],
+  // Also the runner's own refresh of an OAuth token (docs/scm-oauth.md): the actor is then the runner.
   ["gitpod.v1.RunnerConfigurationService/UpdateHostAuthenticationToken", R.HOST_AUTHENTICATION_TOKEN],
   ["gitpod.v1.RunnerConfigurationService/DeleteHostAuthenticationToken", R.HOST_AUTHENTICATION_TOKEN],
+  ["gitpod.v1.RunnerConfigurationService/CreateLLMIntegration", R.RUNNER_LLM_INTEGRATION],
+  ["gitpod.v1.RunnerConfigurationService/UpdateLLMIntegration", R.RUNNER_LLM_INTEGRATION],
+  ["gitpod.v1.RunnerConfigurationService/DeleteLLMIntegration", R.RUNNER_LLM_INTEGRATION],
 
   // The runner's own calls that change what is stored about it.
   ["gitpod.v1.RunnerInteractionService/Signup", R.RUNNER],
@@ -42,6 +46,9 @@ export const auditedMethods: ReadonlyMap<string, ResourceType> = new Map([
 
   ["gitpod.v1.OrganizationService/UpdateOrganization", R.ORGANIZATION],
   ["gitpod.v1.OrganizationService/SetRole", R.USER],
+  ["gitpod.v1.OrganizationService/CreateSSOConfiguration", R.SSO_CONFIG],
+  ["gitpod.v1.OrganizationService/UpdateSSOConfiguration", R.SSO_CONFIG],
+  ["gitpod.v1.OrganizationService/DeleteSSOConfiguration", R.SSO_CONFIG],
 
   ["gitpod.v1.GroupService/CreateGroup", R.GROUP],
   ["gitpod.v1.GroupService/UpdateGroup", R.GROUP],
@@ -56,6 +63,8 @@ export const auditedMethods: ReadonlyMap<string, ResourceType> = new Map([
   ["gitpod.v1.ServiceAccountService/DeleteServiceAccount", R.SERVICE_ACCOUNT],
   ["gitpod.v1.ServiceAccountService/CreateServiceAccountToken", R.SERVICE_ACCOUNT_TOKEN],
   ["gitpod.v1.ServiceAccountService/DeleteServiceAccountToken", R.SERVICE_ACCOUNT_TOKEN],
+  // An admin's token for a service account: the same kind of token as the account's own.
+  ["gitpod.v1.ServiceAccountService/CreateServiceAccountAccessToken", R.SERVICE_ACCOUNT_TOKEN],
 ]);
 
 /**
@@ -70,6 +79,15 @@ export const unauditedMethods: ReadonlyMap<string, string> = new Map([
   ["gitpod.v1.RunnerService/CheckAuthenticationForHost", "answered by the runner; changes nothing here"],
   ["gitpod.v1.RunnerService/CheckRepositoryAccess", "answered by the runner; changes nothing here"],
   ["gitpod.v1.RunnerConfigurationService/ValidateRunnerConfiguration", "a check; stores nothing"],
+  [
+    "runnerplane.runner.v1.RunnerExtensionService/SendExtensionResponse",
+    "the runner's answer on the extension lane; stores nothing (what an OAuth exchange stores is the runner's own audited host token call)",
+  ],
+  ["grpc.health.v1.Health/Check", "a probe; reads readiness"],
+  ["grpc.health.v1.Health/List", "a probe; reads readiness"],
+  ["grpc.health.v1.Health/Watch", "a probe; streams readiness"],
+  ["grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "describes the schema; reads only"],
+  ["grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", "describes the schema; reads only"],
 ]);
 
 /** Get…, List…, Watch…: reads (the genuine API's naming). */

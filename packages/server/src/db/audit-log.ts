@@ -4,7 +4,7 @@
  */
 import type { Db, Sql } from "./sql.js";
 
-export type DbActorPrincipal = "user" | "service_account" | "runner" | "cli";
+export type DbActorPrincipal = "user" | "service_account" | "runner" | "cli" | "unknown";
 
 export interface DbAuditEntry {
   id: string;

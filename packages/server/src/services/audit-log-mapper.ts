@@ -9,18 +9,20 @@ import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { DbActorPrincipal, DbAuditEntry } from "../db/audit-log.js";
 
 /**
- * The CLI is no principal of the genuine API: its entries show PRINCIPAL_UNSPECIFIED and an
- * empty actor id (docs/audit-log.md#the-cli-as-an-actor).
+ * The CLI is no principal of the genuine API, nor is the unknown someone of a refused
+ * sign-in: their entries show PRINCIPAL_UNSPECIFIED and an empty actor id
+ * (docs/audit-log.md#the-cli-as-an-actor), and filtering for UNSPECIFIED finds both.
  */
-export const principalToDb: Partial<Record<Principal, DbActorPrincipal>> = {
-  [Principal.UNSPECIFIED]: "cli",
-  [Principal.USER]: "user",
-  [Principal.SERVICE_ACCOUNT]: "service_account",
-  [Principal.RUNNER]: "runner",
+export const principalToDb: Partial<Record<Principal, DbActorPrincipal[]>> = {
+  [Principal.UNSPECIFIED]: ["cli", "unknown"],
+  [Principal.USER]: ["user"],
+  [Principal.SERVICE_ACCOUNT]: ["service_account"],
+  [Principal.RUNNER]: ["runner"],
 };
 
 const principalFromDb: Record<DbActorPrincipal, Principal> = {
   cli: Principal.UNSPECIFIED,
+  unknown: Principal.UNSPECIFIED,
   user: Principal.USER,
   service_account: Principal.SERVICE_ACCOUNT,
   runner: Principal.RUNNER,

@@ -47,11 +47,11 @@ export function createEventService({ sql, pageTokens }: EventServiceDeps): Parti
         actorIds: [...new Set((f?.actorIds ?? []).map((id) => id.toLowerCase()))].sort(),
         actorPrincipals: [
           ...new Set(
-            (f?.actorPrincipals ?? []).map((p) => {
+            (f?.actorPrincipals ?? []).flatMap((p) => {
               const db = principalToDb[p];
               if (!db) {
                 throw new ConnectError(
-                  `filter.actor_principals: ${p} never acts here; use USER, SERVICE_ACCOUNT, RUNNER or UNSPECIFIED (the CLI)`,
+                  `filter.actor_principals: ${p} never acts here; use USER, SERVICE_ACCOUNT, RUNNER or UNSPECIFIED (the CLI, an unknown signer-in)`,
                   Code.InvalidArgument,
                 );
               }

@@ -131,23 +131,27 @@ export function createServiceAccountService({
      */
     async createServiceAccountAccessToken(req, ctx) {
       const caller = await visibleForChange(callerOf(ctx), req.serviceAccountId);
-      const token = await sql.begin(async (tx) => {
-        const account = await findServiceAccount(tx, caller.organizationId, req.serviceAccountId);
-        if (!account) throw serviceAccountNotFound(req.serviceAccountId);
-        const expiresAt = tokenExpiry(clock.now(), undefined, account.valid_until);
-        if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) {
-          throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
-        }
-        const issued = await issueToken(tx, {
-          kind: "personal_access",
-          organizationId: caller.organizationId,
-          subjectId: account.id,
-          principal: "service_account",
-          expiresAt,
-          description: "",
-        });
-        return issued.token;
-      });
+      const { token } = await audited(
+        ctx,
+        async (tx) => {
+          const account = await findServiceAccount(tx, caller.organizationId, req.serviceAccountId);
+          if (!account) throw serviceAccountNotFound(req.serviceAccountId);
+          const expiresAt = tokenExpiry(clock.now(), undefined, account.valid_until);
+          if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) {
+            throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
+          }
+          const issued = await issueToken(tx, {
+            kind: "personal_access",
+            organizationId: caller.organizationId,
+            subjectId: account.id,
+            principal: "service_account",
+            expiresAt,
+            description: "",
+          });
+          return { id: issued.row.id, token: issued.token };
+        },
+        (issued) => issued.id,
+      );
       return { token };
     },
 

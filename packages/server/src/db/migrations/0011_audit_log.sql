@@ -6,10 +6,11 @@ create table audit_log (
   organization_id uuid not null,
   -- The server's clock, in whole milliseconds, so keyset page tokens compare exactly.
   created_at timestamptz not null check (created_at = date_trunc('milliseconds', created_at)),
-  actor_principal text not null check (actor_principal in ('user', 'service_account', 'runner', 'cli')),
-  -- null for the CLI, which is no principal.
-  actor_id uuid check ((actor_principal = 'cli') = (actor_id is null)),
-  -- The full method name (gitpod.v1.RunnerService/CreateRunner) or cli/<command>.
+  -- 'unknown': a refused sign-in whose credential names no one.
+  actor_principal text not null check (actor_principal in ('user', 'service_account', 'runner', 'cli', 'unknown')),
+  -- null for the CLI, which is no principal, and for an unknown actor.
+  actor_id uuid check ((actor_principal in ('cli', 'unknown')) = (actor_id is null)),
+  -- The full method name (gitpod.v1.RunnerService/CreateRunner), cli/<command> or auth/<event>.
   action text not null check (length(action) between 1 and 200),
   -- gitpod.v1.ResourceType and AuditLogEntryKind numbers.
   subject_type smallint not null,
