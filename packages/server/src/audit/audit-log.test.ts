@@ -10,6 +10,7 @@ import { Code } from "@connectrpc/connect";
 import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
 import { ResourceRole } from "@runnerplane/api/gitpod/v1/group_pb";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { SupportedModel } from "@runnerplane/api/gitpod/v1/model_pb";
 import { OrganizationRole } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { HostAuthenticationTokenSource, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerRole } from "@runnerplane/api/gitpod/v1/runner_pb";
@@ -28,6 +29,7 @@ import {
   type TestRunner,
   type TestServer,
 } from "../testing/index.js";
+import { startTestIdp, type TestIdp } from "../testing/oidc-provider.js";
 
 let server: TestServer;
 let org: SeededOrganization;
@@ -392,6 +394,34 @@ describe("the runner's own calls", () => {
       subject_type: ResourceType.HOST_AUTHENTICATION_TOKEN,
     });
   });
+
+  it("records the runner's refresh of a user's OAuth token, with the runner as actor", async () => {
+    const { token } = await runner.clients.configuration.createHostAuthenticationToken({
+      runnerId: runner.runnerId,
+      host: "refresh.audit.example",
+      token: secret("oauth-token"),
+      refreshToken: secret("oauth-refresh"),
+      source: HostAuthenticationTokenSource.OAUTH,
+      subject: { id: org.member.member.id, principal: Principal.USER },
+    });
+    const id = token?.id as string;
+    expect(
+      await theEntryOf(() =>
+        runner.clients.configuration.updateHostAuthenticationToken({
+          id,
+          token: secret("refreshed"),
+          refreshToken: secret("refreshed-refresh"),
+          expiresAt: timestampFromDate(new Date(Date.now() + 3_600_000)),
+        }),
+      ),
+    ).toMatchObject({
+      actor_principal: "runner",
+      actor_id: runner.runnerId,
+      action: "gitpod.v1.RunnerConfigurationService/UpdateHostAuthenticationToken",
+      subject_type: ResourceType.HOST_AUTHENTICATION_TOKEN,
+      subject_id: id,
+    });
+  });
 });
 
 describe("UserService and OrganizationService", () => {
@@ -613,6 +643,170 @@ describe("ServiceAccountService", () => {
   });
 });
 
+describe("LLM integrations", () => {
+  const action = (m: string) => `gitpod.v1.RunnerConfigurationService/${m}`;
+
+  it("records create, update and delete with the integration's id, never the API key", async () => {
+    let id = "";
+    expect(
+      await theEntryOf(async () => {
+        ({ id } = await admin.configuration.createLLMIntegration({
+          runnerId: runner.runnerId,
+          models: [SupportedModel.SONNET_4_5],
+          endpoint: "https://llm.audit.example/v1",
+          apiKey: secret("sk-ant-audit"),
+        }));
+      }),
+    ).toMatchObject({
+      ...byAdmin(),
+      action: action("CreateLLMIntegration"),
+      subject_type: ResourceType.RUNNER_LLM_INTEGRATION,
+    });
+    const [created] =
+      await server.sql`select subject_id from audit_log where action = ${action("CreateLLMIntegration")}`;
+    expect(created?.subject_id).toBe(id);
+    expect(
+      await theEntryOf(() => admin.configuration.updateLLMIntegration({ id, apiKey: secret("sk-ant-rotated") })),
+    ).toMatchObject({ ...byAdmin(), action: action("UpdateLLMIntegration"), subject_id: id });
+    // A member may read, not change: refused, nothing recorded.
+    expect(
+      await entriesOfFailure(() => member.configuration.deleteLLMIntegration({ id }), Code.PermissionDenied),
+    ).toEqual([]);
+    expect(await theEntryOf(() => admin.configuration.deleteLLMIntegration({ id }))).toMatchObject({
+      action: action("DeleteLLMIntegration"),
+      subject_id: id,
+    });
+    expect(await entriesOfFailure(() => admin.configuration.deleteLLMIntegration({ id }), Code.NotFound)).toEqual([]);
+  });
+});
+
+describe("SSO configurations", () => {
+  const action = (m: string) => `gitpod.v1.OrganizationService/${m}`;
+  let idp: TestIdp;
+  beforeAll(async () => {
+    idp = await startTestIdp({ redirectUri: "http://localhost:8080/auth/oidc/callback" });
+  });
+  afterAll(() => idp?.close());
+
+  it("records create, update and delete with the configuration's id, never the client secret", async () => {
+    let id = "";
+    const clientSecret = idp.clientSecret;
+    secrets.push(clientSecret);
+    expect(
+      await theEntryOf(async () => {
+        const { ssoConfiguration } = await admin.organization.createSSOConfiguration({
+          organizationId: org.organization.id,
+          issuerUrl: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret,
+          emailDomains: ["audited.test"],
+        });
+        id = ssoConfiguration?.id as string;
+      }),
+    ).toMatchObject({ ...byAdmin(), action: action("CreateSSOConfiguration"), subject_type: ResourceType.SSO_CONFIG });
+    expect(
+      await theEntryOf(() => admin.organization.updateSSOConfiguration({ ssoConfigurationId: id, displayName: "IdP" })),
+    ).toMatchObject({ action: action("UpdateSSOConfiguration"), subject_id: id });
+    expect(
+      await entriesOfFailure(
+        () => member.organization.deleteSSOConfiguration({ ssoConfigurationId: id }),
+        Code.PermissionDenied,
+      ),
+    ).toEqual([]);
+    expect(await theEntryOf(() => admin.organization.deleteSSOConfiguration({ ssoConfigurationId: id }))).toMatchObject(
+      { action: action("DeleteSSOConfiguration"), subject_id: id },
+    );
+  });
+});
+
+describe("an admin's token for a service account", () => {
+  it("records CreateServiceAccountAccessToken with the admin as actor and the token's id", async () => {
+    let value = "";
+    const entry = await theEntryOf(async () => {
+      ({ token: value } = await admin.serviceAccounts.createServiceAccountAccessToken({
+        serviceAccountId: org.serviceAccount.member.id,
+      }));
+    });
+    secrets.push(value);
+    expect(entry).toMatchObject({
+      ...byAdmin(),
+      action: "gitpod.v1.ServiceAccountService/CreateServiceAccountAccessToken",
+      subject_type: ResourceType.SERVICE_ACCOUNT_TOKEN,
+    });
+    const [row] = await server.sql`select subject_id from tokens where id = ${entry.subject_id}`;
+    expect(row?.subject_id).toBe(org.serviceAccount.member.id);
+    expect(
+      await entriesOfFailure(
+        () =>
+          member.serviceAccounts.createServiceAccountAccessToken({ serviceAccountId: org.serviceAccount.member.id }),
+        Code.PermissionDenied,
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("signing in with a token and out", () => {
+  const signIn = (token: string) =>
+    fetch(`${server.baseUrl}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:8080", "user-agent": "audit-test" },
+      body: JSON.stringify({ token }),
+    });
+
+  it("records the sign-in and the sign-out with the user as actor, and no session or token value", async () => {
+    let session = "";
+    const signedIn = await theEntryOf(async () => {
+      const res = await signIn(org.member.token);
+      expect(res.status).toBe(200);
+      session = res.headers.getSetCookie()[0]?.split(";", 1)[0] as string;
+    });
+    secrets.push(session.slice(session.indexOf("=") + 1));
+    const asMember = {
+      organization_id: org.organization.id,
+      actor_principal: "user",
+      actor_id: org.member.member.id,
+      subject_type: ResourceType.USER,
+      subject_id: org.member.member.id,
+      user_agent: "audit-test",
+    };
+    expect(signedIn).toMatchObject({ ...asMember, action: "auth/sign-in" });
+    const signedOut = await theEntryOf(async () => {
+      const res = await fetch(`${server.baseUrl}/auth/logout`, {
+        method: "POST",
+        headers: { origin: "http://localhost:8080", cookie: session, "user-agent": "audit-test" },
+      });
+      expect(res.status).toBe(204);
+    });
+    expect(signedOut).toMatchObject({ ...asMember, action: "auth/sign-out" });
+    // Signing out of an ended session changes nothing: no entry.
+    expect(
+      await entriesOf(() =>
+        fetch(`${server.baseUrl}/auth/logout`, {
+          method: "POST",
+          headers: { origin: "http://localhost:8080", cookie: session },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("records a refused sign-in under the token's org, naming whom it names, never the token", async () => {
+    // A service account's token is refused (sessions are for people).
+    const refused = await theEntryOf(async () => expect((await signIn(org.serviceAccount.token)).status).toBe(401));
+    expect(refused).toMatchObject({
+      organization_id: org.organization.id,
+      actor_principal: "service_account",
+      actor_id: org.serviceAccount.member.id,
+      action: "auth/sign-in-failed",
+    });
+    // A token no one issued names no org: nothing to file it under.
+    const unknown = secret("rp_pat_unknown");
+    expect(await entriesOf(async () => expect((await signIn(unknown)).status).toBe(401))).toEqual([]);
+    // Over the API, the unknown and the CLI are both UNSPECIFIED; the failure is visible to admins.
+    const { entries } = await admin.events.listAuditLogs({ filter: { subjectIds: [org.serviceAccount.member.id] } });
+    expect(entries.map((e) => e.action)).toContain("auth/sign-in-failed");
+  });
+});
+
 describe("the audit_log table", () => {
   it("holds no token or secret value any test above created", async () => {
     const rows = await server.sql`select * from audit_log`;
@@ -685,6 +879,17 @@ describe("a failure after the change was written", () => {
       "gitpod.v1.UserService/CreatePersonalAccessToken",
       () => admin.users.createPersonalAccessToken({ userId: org.admin.member.id, description: "never issued" }),
       () => server.sql`select 1 from tokens where description = 'never issued'`,
+    ],
+    [
+      "gitpod.v1.RunnerConfigurationService/CreateLLMIntegration",
+      () =>
+        admin.configuration.createLLMIntegration({
+          runnerId: runner.runnerId,
+          models: [SupportedModel.SONNET_4_5],
+          endpoint: "https://never.audit.example/v1",
+          apiKey: "sk-never-stored",
+        }),
+      () => server.sql`select 1 from llm_integrations where endpoint = 'https://never.audit.example/v1'`,
     ],
     [
       "gitpod.v1.RunnerInteractionService/UpdateRunnerConfigurationSchema",
