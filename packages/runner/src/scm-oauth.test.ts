@@ -73,9 +73,31 @@ const extensionStreams = async () => {
 const hostTokensOf = (subjectId: string) =>
   server.sql`select * from host_authentication_tokens where subject_id = ${subjectId}`;
 
-async function newUser(name: string): Promise<{ seeded: SeededMember; client: RunnerplaneClient }> {
+interface User {
+  seeded: SeededMember;
+  client: RunnerplaneClient;
+  /** The browser's session cookie after `POST /auth/token` (`rp_session=…`). */
+  session: string;
+}
+
+/** Signs in as a browser does (same origin, the user's token): the session cookie. */
+async function signIn(token: string): Promise<string> {
+  const res = await fetch(`${publicUrl}/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: publicUrl },
+    body: JSON.stringify({ token }),
+  });
+  expect(res.status).toBe(200);
+  return res.headers.getSetCookie()[0]?.split(";", 1)[0] ?? "";
+}
+
+async function newUser(name: string): Promise<User> {
   const seeded = await seedMember(server.sql, organizationId, { name });
-  return { seeded, client: createRunnerplaneClient({ baseUrl: server.baseUrl, token: seeded.token }) };
+  return {
+    seeded,
+    client: createRunnerplaneClient({ baseUrl: server.baseUrl, token: seeded.token }),
+    session: await signIn(seeded.token),
+  };
 }
 
 async function linkFor(client: RunnerplaneClient, host: string): Promise<string> {
@@ -84,9 +106,12 @@ async function linkFor(client: RunnerplaneClient, host: string): Promise<string>
   return answer.supportsOauth2?.authUrl ?? "";
 }
 
-/** GET /auth/oauth2/start without following the redirect: the authorize URL and the browser-binding cookie. */
-async function start(link: string) {
-  const res = await fetch(link, { redirect: "manual" });
+/**
+ * GET /auth/oauth2/start in a browser signed in as `as` (none: not signed in), without
+ * following the redirect: the authorize URL and the browser-binding cookie.
+ */
+async function start(link: string, as: User | undefined) {
+  const res = await fetch(link, { redirect: "manual", headers: as ? { cookie: as.session } : {} });
   const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
   return { res, authorizeUrl: res.headers.get("location") ?? "", cookie };
 }
@@ -212,6 +237,17 @@ describe("connecting a GitHub account in a real browser", () => {
 
     const context = await browser.newContext();
     const page = await context.newPage();
+    // Not signed in: the link asks for it, and leads to the sign-in with a way back.
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Sign in first" }).waitFor();
+    const signInHref = await page.getByRole("link", { name: "Sign in" }).getAttribute("href");
+    expect(signInHref).toBe(`/?return_to=${encodeURIComponent(new URL(link).pathname + new URL(link).search)}`);
+    // Signing in from the page (same origin, as the console's sign-in form does) sets the session cookie.
+    const signedIn = await page.request.post(`${publicUrl}/auth/token`, {
+      headers: { origin: publicUrl },
+      data: { token: alice.seeded.token },
+    });
+    expect(signedIn.status()).toBe(200);
     await page.goto(link);
     await page.getByRole("heading", { name: "Authorize runnerplane" }).waitFor();
     const binding = (await context.cookies()).find((c) => c.name.startsWith("rp_oauth_"));
@@ -303,7 +339,7 @@ describe("the OAuth pages over plain HTTP", () => {
   it("completes a GitLab flow, and redirects to an own-origin return_to", async () => {
     const bob = await newUser("Bob");
     const link = await linkFor(bob.client, gitlab);
-    const { res, authorizeUrl, cookie } = await start(`${link}&return_to=${encodeURIComponent("/console/done")}`);
+    const { res, authorizeUrl, cookie } = await start(`${link}&return_to=${encodeURIComponent("/console/done")}`, bob);
     expect(res.status).toBe(302);
     const authorize = new URL(authorizeUrl);
     expect(authorize.pathname).toBe("/gitlab/oauth/authorize");
@@ -313,10 +349,24 @@ describe("the OAuth pages over plain HTTP", () => {
       response_type: "code",
       code_challenge_method: "S256",
     });
+    const entriesBefore = await server.sql<{ id: string }[]>`select id from audit_log`;
     const done = await callback(await decide(authorizeUrl, "allow"), cookie);
     expect(done.status).toBe(303);
     expect(done.headers.get("location")).toBe(`${publicUrl}/console/done`);
-    expect(await hostTokensOf(bob.seeded.member.id)).toHaveLength(1);
+    const stored = await hostTokensOf(bob.seeded.member.id);
+    expect(stored).toHaveLength(1);
+    // The connection's one audit entry: the host token the runner stored for Bob (docs/scm-oauth.md).
+    const entries = await server.sql`
+      select actor_principal, actor_id, action, subject_id from audit_log
+       where not (id = any(${entriesBefore.map((e) => e.id)}::uuid[]))`;
+    expect(entries).toEqual([
+      {
+        actor_principal: "runner",
+        actor_id: runnerId,
+        action: "gitpod.v1.RunnerConfigurationService/CreateHostAuthenticationToken",
+        subject_id: stored[0]?.id,
+      },
+    ]);
     const parsed = await bob.client.runners.parseContextURL({ runnerId, contextUrl: `https://${gitlab}/acme/lab` });
     expect(parsed.git?.branch).toBe("main");
   });
@@ -325,6 +375,7 @@ describe("the OAuth pages over plain HTTP", () => {
     const user = await newUser("Rita");
     const { authorizeUrl, cookie } = await start(
       `${await linkFor(user.client, github)}&return_to=${encodeURIComponent("https://evil.example/x")}`,
+      user,
     );
     const done = await callback(await decide(authorizeUrl, "allow"), cookie);
     expect(done.status).toBe(200);
@@ -333,7 +384,7 @@ describe("the OAuth pages over plain HTTP", () => {
 
   it("the user denies access → 403, nothing stored", async () => {
     const user = await newUser("Dora");
-    const { authorizeUrl, cookie } = await start(await linkFor(user.client, gitlab));
+    const { authorizeUrl, cookie } = await start(await linkFor(user.client, gitlab), user);
     const res = await callback(await decide(authorizeUrl, "deny"), cookie);
     expect(res.status).toBe(403);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
@@ -345,7 +396,7 @@ describe("the OAuth pages over plain HTTP", () => {
 
   it("a replayed callback → 400, nothing more stored", async () => {
     const user = await newUser("Rey");
-    const { authorizeUrl, cookie } = await start(await linkFor(user.client, github));
+    const { authorizeUrl, cookie } = await start(await linkFor(user.client, github), user);
     const denied = await decide(authorizeUrl, "deny");
     expect((await callback(denied, cookie)).status).toBe(403);
     // The same state again, now with a code: the attempt is used up.
@@ -361,9 +412,9 @@ describe("the OAuth pages over plain HTTP", () => {
   it("a used-up link cannot be started again, and an unknown state is refused", async () => {
     const user = await newUser("Uma");
     const link = await linkFor(user.client, github);
-    const { authorizeUrl, cookie } = await start(link);
+    const { authorizeUrl, cookie } = await start(link, user);
     expect((await callback(await decide(authorizeUrl, "allow"), cookie)).status).toBe(200);
-    expect((await start(link)).res.status).toBe(400);
+    expect((await start(link, user)).res.status).toBe(400);
     const unknown = await callback(`${publicUrl}/auth/oauth2/callback?code=x&state=nope`, cookie);
     expect(unknown.status).toBe(400);
     expect((await fetch(`${publicUrl}/auth/oauth2/start?attempt=not-a-uuid`)).status).toBe(400);
@@ -374,20 +425,20 @@ describe("the OAuth pages over plain HTTP", () => {
     const user = await newUser("Ezra");
     const link = await linkFor(user.client, github);
     const attempt = new URL(link).searchParams.get("attempt") ?? "";
-    const { authorizeUrl, cookie } = await start(link);
+    const { authorizeUrl, cookie } = await start(link, user);
     const back = await decide(authorizeUrl, "allow");
     // Ten minutes pass.
     await server.sql`update scm_login_attempts set expires_at = now() - interval '1 second' where id = ${attempt}`;
     const res = await callback(back, cookie);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("longer than 10 minutes");
-    expect((await start(link)).res.status).toBe(400);
+    expect((await start(link, user)).res.status).toBe(400);
     expect(await hostTokensOf(user.seeded.member.id)).toHaveLength(0);
   });
 
   it("a callback from another browser (no cookie, or a forged one) → 400; the real browser still finishes", async () => {
     const user = await newUser("Cleo");
-    const { authorizeUrl, cookie } = await start(await linkFor(user.client, github));
+    const { authorizeUrl, cookie } = await start(await linkFor(user.client, github), user);
     const back = await decide(authorizeUrl, "allow");
     expect((await callback(back, undefined)).status).toBe(400);
     const forged = `${cookie.split("=")[0]}=${"A".repeat(43)}`;
@@ -403,10 +454,10 @@ describe("the OAuth pages over plain HTTP", () => {
     const mallory = await newUser("Mallory");
     const victim = await newUser("Victor");
     // Mallory authorizes her own attempt but does not finish it; she sends the callback URL to Victor.
-    const theirs = await start(await linkFor(mallory.client, github));
+    const theirs = await start(await linkFor(mallory.client, github), mallory);
     const planted = await decide(theirs.authorizeUrl, "allow");
     // Victor's browser has a binding of its own, for his own attempt.
-    const mine = await start(await linkFor(victim.client, github));
+    const mine = await start(await linkFor(victim.client, github), victim);
     const res = await callback(planted, mine.cookie);
     expect(res.status).toBe(400);
     expect(await hostTokensOf(mallory.seeded.member.id)).toHaveLength(0);
@@ -415,7 +466,7 @@ describe("the OAuth pages over plain HTTP", () => {
 
   it("the SCM's token endpoint down → 502, nothing stored", async () => {
     const user = await newUser("Tess");
-    const { authorizeUrl, cookie } = await start(await linkFor(user.client, gitlab));
+    const { authorizeUrl, cookie } = await start(await linkFor(user.client, gitlab), user);
     const back = await decide(authorizeUrl, "allow");
     provider.failTokenEndpoint(503);
     try {
@@ -428,19 +479,63 @@ describe("the OAuth pages over plain HTTP", () => {
     expect(await hostTokensOf(user.seeded.member.id)).toHaveLength(0);
   });
 
+  it("a link opened without signing in → 401 page leading to the sign-in and back; nothing stored", async () => {
+    const user = await newUser("Nell");
+    const link = await linkFor(user.client, github);
+    const attempt = new URL(link).searchParams.get("attempt") ?? "";
+    const { res, cookie } = await start(link, undefined);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(cookie).toBe("");
+    const page = await res.text();
+    expect(page).toContain("Sign in first");
+    expect(page).toContain(`href="/?return_to=${encodeURIComponent(`/auth/oauth2/start?attempt=${attempt}`)}"`);
+    // A session that ended (signed out) is no session either.
+    const ended = await signIn(user.seeded.token);
+    await fetch(`${publicUrl}/auth/logout`, { method: "POST", headers: { origin: publicUrl, cookie: ended } });
+    const afterLogout = await fetch(link, { redirect: "manual", headers: { cookie: ended } });
+    expect(afterLogout.status).toBe(401);
+    const [row] = await server.sql`select state_hash from scm_login_attempts where id = ${attempt}`;
+    expect(row?.state_hash).toBeNull();
+    // Signed in, the same link works.
+    const { authorizeUrl, cookie: binding } = await start(link, user);
+    expect((await callback(await decide(authorizeUrl, "allow"), binding)).status).toBe(200);
+    expect(await hostTokensOf(user.seeded.member.id)).toHaveLength(1);
+  });
+
+  it("someone else's link opened in my signed-in browser → 403, nothing stored for either; its owner still can", async () => {
+    const owner = await newUser("Olga");
+    const tricked = await newUser("Tom");
+    const link = await linkFor(owner.client, github);
+    const { res, cookie } = await start(link, tricked);
+    expect(res.status).toBe(403);
+    expect(cookie).toBe("");
+    expect(await res.text()).toContain("made for another account");
+    expect(await hostTokensOf(owner.seeded.member.id)).toHaveLength(0);
+    expect(await hostTokensOf(tricked.seeded.member.id)).toHaveLength(0);
+    const attempt = new URL(link).searchParams.get("attempt") ?? "";
+    const [row] = await server.sql`select state_hash from scm_login_attempts where id = ${attempt}`;
+    expect(row?.state_hash).toBeNull();
+    const { authorizeUrl, cookie: binding } = await start(link, owner);
+    expect((await callback(await decide(authorizeUrl, "allow"), binding)).status).toBe(200);
+    expect(await hostTokensOf(owner.seeded.member.id)).toHaveLength(1);
+    expect(await hostTokensOf(tricked.seeded.member.id)).toHaveLength(0);
+  });
+
   // Last: it stops the runner.
   it("the runner offline → 503 at the callback and at start, nothing stored", async () => {
     const user = await newUser("Otto");
     const link = await linkFor(user.client, github);
     const spare = await linkFor(user.client, github);
-    const { authorizeUrl, cookie } = await start(link);
+    const { authorizeUrl, cookie } = await start(link, user);
     const back = await decide(authorizeUrl, "allow");
     runnerProcess?.kill("SIGKILL");
     await until("the runner's streams to end", async () => (await extensionStreams()) === 0);
     const res = await callback(back, cookie);
     expect(res.status).toBe(503);
     expect(await res.text()).toContain("not connected");
-    expect((await start(spare)).res.status).toBe(503);
+    expect((await start(spare, user)).res.status).toBe(503);
     expect(await hostTokensOf(user.seeded.member.id)).toHaveLength(0);
   }, 60_000);
 });

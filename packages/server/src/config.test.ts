@@ -169,6 +169,28 @@ describe("the OTLP traces endpoint", () => {
   });
 });
 
+describe("audit log settings", () => {
+  it("trust no proxy and keep entries 365 days unless told otherwise", () => {
+    const config = loadConfig({}, "/srv");
+    expect(config.trustProxy).toBe(false);
+    expect(config.auditLogRetentionDays).toBe(365);
+    const told = loadConfig({ RUNNERPLANE_TRUST_PROXY: "true", RUNNERPLANE_AUDIT_RETENTION_DAYS: "90" }, "/srv");
+    expect(told.trustProxy).toBe(true);
+    expect(told.auditLogRetentionDays).toBe(90);
+  });
+
+  it("refuse a trust setting that is not true or false, and a retention that is not 1 to 36500 days", () => {
+    expect(() => loadConfig({ RUNNERPLANE_TRUST_PROXY: "yes" }, "/srv")).toThrow(
+      /RUNNERPLANE_TRUST_PROXY must be true or false/,
+    );
+    for (const days of ["0", "1.5", "forever", "36501"]) {
+      expect(() => loadConfig({ RUNNERPLANE_AUDIT_RETENTION_DAYS: days }, "/srv")).toThrow(
+        /RUNNERPLANE_AUDIT_RETENTION_DAYS must be an integer from 1 to 36500/,
+      );
+    }
+  });
+});
+
 describe("sign-in settings", () => {
   it("default to behaviour.md §13's sessions: 12 h idle, 7 days in all, cookie rp_session, return to /", () => {
     expect(loadConfig({}, "/srv").signIn).toEqual({

@@ -41,6 +41,10 @@ export interface Config {
   http2IdleTimeoutMs: number;
   /** How long a deleted runner has to acknowledge before it is removed anyway (RUNNERPLANE_RUNNER_DELETE_GRACE_MS, default 5 min). */
   runnerDeleteGraceMs: number;
+  /** Take client addresses from the first X-Forwarded-For hop (RUNNERPLANE_TRUST_PROXY, default false). */
+  trustProxy: boolean;
+  /** How long audit log entries are kept, in days (RUNNERPLANE_AUDIT_RETENTION_DAYS, default 365). */
+  auditLogRetentionDays: number;
   /** Keys for secrets at rest (RUNNERPLANE_SECRET_KEYS, `id:base64,…`, first encrypts); required with DATABASE_URL. */
   secretKeys: SecretKey[] | undefined;
   logLevel: LogLevel;
@@ -136,6 +140,8 @@ export function loadConfig(env: Env, cwd: string): Config {
       86_400_000,
     ),
     runnerDeleteGraceMs: integer(env, "RUNNERPLANE_RUNNER_DELETE_GRACE_MS", 300_000, 1_000, 86_400_000),
+    trustProxy: boolean(env, "RUNNERPLANE_TRUST_PROXY", false),
+    auditLogRetentionDays: integer(env, "RUNNERPLANE_AUDIT_RETENTION_DAYS", 365, 1, 36_500),
     secretKeys: secretKeys(env.RUNNERPLANE_SECRET_KEYS),
     logLevel,
     metricsPort,
@@ -268,6 +274,14 @@ function headerNames(raw: string | undefined): string[] {
     }
   }
   return names;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {

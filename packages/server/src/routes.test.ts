@@ -6,7 +6,6 @@
  */
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,7 +61,6 @@ describe.each(Object.entries(transports))("a method not built yet, over %s", (_n
           joinId: { case: "inviteId", value: validId },
         }),
     ],
-    ["EventService.ListAuditLogs", () => createClient(EventService, transport()).listAuditLogs({})],
   ] as const)("%s answers unimplemented, naming the method", async (method, call) => {
     const error = await callError(call());
     expect(error.code).toBe(Code.Unimplemented);

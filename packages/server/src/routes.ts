@@ -38,6 +38,7 @@ import {
   createPaginationQueryInterceptor,
   createRequestScopeInterceptor,
 } from "./rpc/index.js";
+import { createEventService } from "./services/event-service.js";
 import { createGroupService } from "./services/group-service.js";
 import { createHealthService } from "./services/health-service.js";
 import { createIdentityService } from "./services/identity-service.js";
@@ -140,7 +141,7 @@ export function routes(router: ConnectRouter, deps: ServiceDeps, health: HealthD
   router.service(OrganizationService, createOrganizationService(deps));
   router.service(GroupService, createGroupService(deps));
   router.service(ServiceAccountService, createServiceAccountService(deps));
-  router.service(EventService, {});
+  router.service(EventService, createEventService(deps));
   router.service(Health, createHealthService({ ...health, services: servedServices.map((s) => s.typeName) }));
   const reflection = createReflectionServices(servedServices);
   router.service(ServerReflection, reflection.v1);

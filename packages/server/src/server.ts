@@ -17,6 +17,7 @@ import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTra
 import { pages } from "./pages.js";
 import { createRelay } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
+import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 import { signInDefaults } from "./sign-in/settings.js";
 
@@ -26,7 +27,16 @@ export type ServerConfig = Pick<
 > &
   /** Left out: `connectionDefaults`. */
   Partial<
-    Pick<Config, keyof typeof connectionDefaults | "corsAllowedHeaders" | "metricsToken" | "consoleDir" | "signIn">
+    Pick<
+      Config,
+      | keyof typeof connectionDefaults
+      | "corsAllowedHeaders"
+      | "metricsToken"
+      | "consoleDir"
+      | "signIn"
+      | "trustProxy"
+      | "auditLogRetentionDays"
+    >
   >;
 
 export interface ServerDeps {
@@ -74,6 +84,12 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
     Math.min(30_000, config.runnerDeleteGraceMs),
   );
+  const pruner = startAuditLogPruner({
+    sql,
+    clock,
+    log,
+    retentionDays: config.auditLogRetentionDays ?? defaultAuditLogRetentionDays,
+  });
 
   const listener = createListener(() => frontDoor, {
     headersTimeoutMs: config.headersTimeoutMs ?? connectionDefaults.headersTimeoutMs,
@@ -92,6 +108,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     // On the public port only behind its token; the metrics port is main.ts's.
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
     pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
+    trustProxy: config.trustProxy ?? false,
     ready,
   });
 
@@ -101,6 +118,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
       // Health says NOT_SERVING from here on, and its Watch streams end.
       shuttingDown.abort();
       sweeper.stop();
+      pruner.stop();
       // Runner streams never end on their own: end them first, then wait for the rest.
       await relay.close();
       await deps.extensionRelay.close();

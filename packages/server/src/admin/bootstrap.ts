@@ -3,7 +3,7 @@
  * one transaction: either everything exists afterwards or nothing does. Used by the CLI's
  * `bootstrap` and by the embedded default's first start.
  */
-import type { Sql } from "../db/index.js";
+import type { Db, Sql } from "../db/index.js";
 import { createMember, type DbMember } from "../db/members.js";
 import { createOrganization, type DbOrganization } from "../db/organizations.js";
 import { type DbToken, issueToken } from "../db/tokens.js";
@@ -25,7 +25,12 @@ export interface Bootstrapped {
 }
 
 export async function bootstrap(sql: Sql, input: BootstrapInput): Promise<Bootstrapped> {
-  return (await sql.begin(async (tx) => {
+  return (await sql.begin((tx) => bootstrapIn(tx, input))) as Bootstrapped;
+}
+
+/** The same, on a transaction the caller opened (the CLI adds its audit entry to it). */
+export async function bootstrapIn(tx: Db, input: BootstrapInput): Promise<Bootstrapped> {
+  {
     const organization = await createOrganization(tx, input.organizationName);
     const admin = await createMember(tx, {
       organizationId: organization.id,
@@ -43,5 +48,5 @@ export async function bootstrap(sql: Sql, input: BootstrapInput): Promise<Bootst
       description: "bootstrap",
     });
     return { organization, admin, token: row, secret: token };
-  })) as Bootstrapped;
+  }
 }

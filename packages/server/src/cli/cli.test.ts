@@ -5,8 +5,17 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
+import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmptyDatabase, startTestServer, type TestDatabase, type TestServer } from "../testing/index.js";
+import {
+  clientsFor,
+  createEmptyDatabase,
+  expectNoPlaintext,
+  startTestServer,
+  type TestDatabase,
+  type TestServer,
+} from "../testing/index.js";
 
 const run = promisify(execFile);
 const cliJs = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
@@ -259,6 +268,66 @@ describe("runnerplane CLI", () => {
     expect((await whoAmI(boot.token.value)).status).toBe(200); // the token itself still works
   });
 
+  it("records every admin command in the audit log with the CLI as actor, and no token value", async () => {
+    const rows = await db.sql<Record<string, unknown>[]>`
+      select * from audit_log
+      where organization_id = ${boot.organization.id} and actor_principal = 'cli'
+      order by created_at, id`;
+    expect(rows.map((r) => r.action)).toEqual([
+      "cli/bootstrap",
+      "cli/users create",
+      "cli/service-accounts create",
+      "cli/groups create",
+      "cli/groups add-member",
+      "cli/service-accounts create",
+      "cli/tokens create",
+      "cli/tokens revoke",
+      // people: refused commands (the last admin, a bad role, a service account) wrote nothing
+      "cli/users create",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users set-role",
+      "cli/users create",
+      "cli/tokens create",
+      "cli/users suspend",
+      "cli/users unsuspend",
+      "cli/service-accounts create",
+      "cli/users create",
+      "cli/groups create",
+      "cli/groups add-member",
+      "cli/groups remove-member",
+      "cli/sessions end",
+    ]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ actor_principal: "cli", actor_id: null, client_address: null });
+      expect(row.user_agent).toMatch(/^runnerplane-cli \(.+@.+\)$/);
+    }
+    // One invocation, one request id.
+    expect(new Set(rows.map((r) => r.request_id)).size).toBe(rows.length);
+    expect(rows[0]).toMatchObject({ subject_type: ResourceType.ORGANIZATION, subject_id: boot.organization.id });
+    const byAction = (action: string) => rows.filter((r) => r.action === action);
+    expect(byAction("cli/users suspend")[0]).toMatchObject({ subject_type: ResourceType.USER });
+    expect(byAction("cli/groups remove-member")[0]).toMatchObject({
+      subject_type: ResourceType.GROUP_MEMBERSHIP_CHANGED,
+      subject_id: byAction("cli/groups add-member")[1]?.subject_id,
+    });
+    expect(byAction("cli/sessions end")[0]).toMatchObject({
+      subject_type: ResourceType.USER,
+      subject_id: boot.admin.id,
+    });
+    expectNoPlaintext(rows, [boot.token.value]);
+
+    // Over the API, the CLI is PRINCIPAL_UNSPECIFIED with no actor id.
+    const admin = clientsFor(server.baseUrl, boot.token.value);
+    const { entries } = await admin.events.listAuditLogs({
+      filter: { actorPrincipals: [Principal.UNSPECIFIED] },
+      pagination: { pageSize: 100 },
+    });
+    expect(entries.map((e) => e.action)).toEqual(rows.map((r) => r.action).reverse());
+    expect(entries[0]).toMatchObject({ actorId: "", actorPrincipal: Principal.UNSPECIFIED });
+  });
+
   describe("bad input gets a clear error and writes nothing", () => {
     it.each([
       [["users", "create", "--org", "nope", "--name", "X"], 1, '--org must be an id (a UUID), got "nope"'],
@@ -278,13 +347,15 @@ describe("runnerplane CLI", () => {
       [["frobnicate"], 2, 'unknown command "frobnicate"'],
       [["users", "create", "--org", "x", "--name", "y", "--colour", "red"], 2, "Unknown option '--colour'"],
     ] as [string[], number, string][])("%j → exit %i", async (args, code, message) => {
-      const before = await db.sql`select (select count(*) from organizations) + (select count(*) from members) as n`;
+      const count = () => db.sql`
+        select (select count(*) from organizations) + (select count(*) from members) as n,
+               (select count(*) from audit_log) as entries`;
+      const before = await count();
       const result = await cli(...args);
       expect(result.code).toBe(code);
       expect(result.stderr).toContain(message);
       expect(result.stdout).toBe("");
-      const after = await db.sql`select (select count(*) from organizations) + (select count(*) from members) as n`;
-      expect(after).toEqual(before);
+      expect(await count()).toEqual(before);
     });
 
     it("reports errors as JSON with --json", async () => {

@@ -1,11 +1,13 @@
 /**
  * The admin commands of the `runnerplane` CLI. Each takes parsed options and returns both
  * a JSON value (for `--json`) and text for people. Bad input throws CliError with a message
- * that says what to fix; every command that writes more than one row does so in one
- * transaction.
+ * that says what to fix; every command that writes does so in one transaction, together
+ * with its audit entry (the CLI is the actor, `cli/<command>` the action).
  */
-import { bootstrap } from "../admin/bootstrap.js";
+import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
+import { bootstrapIn } from "../admin/bootstrap.js";
 import { setRoleKeepingAnAdmin, setSuspendedKeepingAnAdmin } from "../admin/organization-admins.js";
+import { cliAudited, type RequestFacts } from "../audit/index.js";
 import type { OrgRole } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import { addGroupMember, createGroup, deleteMembership, findGroup, findMembership, listGroups } from "../db/groups.js";
@@ -24,6 +26,8 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 export interface CommandContext {
   sql: Sql;
   clock: Clock;
+  /** This invocation, as its audit entries record it (docs/audit-log.md#the-cli-as-an-actor). */
+  request: RequestFacts;
 }
 
 export interface CommandResult {
@@ -50,13 +54,19 @@ export const commands: Command[] = [
       "admin-email": { type: "string", description: "email of the admin" },
       "token-expires-in": { type: "string", description: "token lifetime, e.g. 90d or 12h (default: none)" },
     },
-    async run({ sql, clock }, v) {
-      const created = await bootstrap(sql, {
+    async run(ctx, v) {
+      const input = {
         organizationName: name(v, "org-name"),
         adminName: name(v, "admin-name"),
         adminEmail: optional(v, "admin-email"),
-        tokenExpiresAt: expiry(v, clock),
-      });
+        tokenExpiresAt: expiry(v, ctx.clock),
+      };
+      const created = await cliAudited(
+        ctx,
+        "bootstrap",
+        (tx) => bootstrapIn(tx, input),
+        (b) => ({ type: ResourceType.ORGANIZATION, id: b.organization.id, organizationId: b.organization.id }),
+      );
       return {
         json: {
           organization: { id: created.organization.id, name: created.organization.name },
@@ -112,16 +122,21 @@ export const commands: Command[] = [
       user: { type: "string", required: true, description: "user id" },
       role: { type: "string", required: true, description: "admin or member" },
     },
-    async run({ sql }, v) {
+    async run(ctx, v) {
       const userId = uuid(v, "user");
       const role = optional(v, "role");
       if (role !== "admin" && role !== "member") throw new CliError("--role must be admin or member");
-      const user = await sql.begin(async (tx) => {
-        const found = await userOf(tx, userId);
-        // The same rule and lock as OrganizationService.SetRole.
-        await setRoleKeepingAnAdmin(tx, found.organization_id, found.id, role);
-        return found;
-      });
+      const user = await cliAudited(
+        ctx,
+        "users set-role",
+        async (tx) => {
+          const found = await userOf(tx, userId);
+          // The same rule and lock as OrganizationService.SetRole (which records every call too).
+          await setRoleKeepingAnAdmin(tx, found.organization_id, found.id, role);
+          return found;
+        },
+        (u) => ({ type: ResourceType.USER, id: u.id, organizationId: u.organization_id }),
+      );
       return {
         json: { ...memberJson({ ...user, role }), previousRole: user.role },
         text: `${user.name} (${user.id}) is now ${role}${user.role === role ? " (unchanged)" : ""}.`,
@@ -137,8 +152,14 @@ export const commands: Command[] = [
       org: { type: "string", required: true, description: "organization id" },
       name: { type: "string", required: true, description: "group name, unique in the organization" },
     },
-    async run({ sql }, v) {
-      const group = await createGroup(sql, uuid(v, "org"), name(v, "name"));
+    async run(ctx, v) {
+      const [org, groupName] = [uuid(v, "org"), name(v, "name")];
+      const group = await cliAudited(
+        ctx,
+        "groups create",
+        (tx) => createGroup(tx, org, groupName),
+        (g) => ({ type: ResourceType.GROUP, id: g.id, organizationId: g.organization_id }),
+      );
       return { json: { id: group.id, name: group.name }, text: `Created group "${group.name}" (${group.id}).` };
     },
   },
@@ -149,18 +170,28 @@ export const commands: Command[] = [
       group: { type: "string", required: true, description: "group id" },
       member: { type: "string", required: true, description: "user or service account id" },
     },
-    async run({ sql }, v) {
+    async run(ctx, v) {
       const groupId = uuid(v, "group");
       const memberId = uuid(v, "member");
-      const added = await sql.begin(async (tx) => {
-        const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
-        if (!group) throw new CliError(`no group ${groupId}`);
-        if (!member) throw new CliError(`no user or service account ${memberId}`);
-        if (member.organization_id !== group.organization_id) {
-          throw new CliError(`${member.name} (${memberId}) belongs to another organization than the group`);
-        }
-        return addGroupMember(tx, groupId, memberId);
-      });
+      const { membershipId } = await cliAudited(
+        ctx,
+        "groups add-member",
+        async (tx) => {
+          const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
+          if (!group) throw new CliError(`no group ${groupId}`);
+          if (!member) throw new CliError(`no user or service account ${memberId}`);
+          if (member.organization_id !== group.organization_id) {
+            throw new CliError(`${member.name} (${memberId}) belongs to another organization than the group`);
+          }
+          return { membershipId: await addGroupMember(tx, groupId, memberId), organizationId: group.organization_id };
+        },
+        // Already a member: nothing changed, nothing to record.
+        (r) =>
+          r.membershipId
+            ? { type: ResourceType.GROUP_MEMBERSHIP_CHANGED, id: r.membershipId, organizationId: r.organizationId }
+            : undefined,
+      );
+      const added = membershipId !== undefined;
       return {
         json: { groupId, memberId, added },
         text: added ? `Added ${memberId} to group ${groupId}.` : `${memberId} was already in group ${groupId}.`,
@@ -174,24 +205,30 @@ export const commands: Command[] = [
       group: { type: "string", required: true, description: "group id" },
       member: { type: "string", required: true, description: "user or service account id" },
     },
-    async run({ sql }, v) {
+    async run(ctx, v) {
       const groupId = uuid(v, "group");
       const memberId = uuid(v, "member");
-      await sql.begin(async (tx) => {
-        const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
-        if (!group) throw new CliError(`no group ${groupId}`);
-        // The same lookup and removal as GroupService.DeleteMembership.
-        const membership =
-          member &&
-          (await findMembership(tx, {
-            organizationId: group.organization_id,
-            groupId,
-            memberId,
-            kind: member.kind,
-          }));
-        if (!membership) throw new CliError(`${memberId} is not a member of group ${groupId}`);
-        await deleteMembership(tx, group.organization_id, membership.id);
-      });
+      await cliAudited(
+        ctx,
+        "groups remove-member",
+        async (tx) => {
+          const [group, member] = await Promise.all([findGroup(tx, groupId), findMember(tx, memberId)]);
+          if (!group) throw new CliError(`no group ${groupId}`);
+          // The same lookup and removal as GroupService.DeleteMembership.
+          const membership =
+            member &&
+            (await findMembership(tx, {
+              organizationId: group.organization_id,
+              groupId,
+              memberId,
+              kind: member.kind,
+            }));
+          if (!membership) throw new CliError(`${memberId} is not a member of group ${groupId}`);
+          await deleteMembership(tx, group.organization_id, membership.id);
+          return { membershipId: membership.id, organizationId: group.organization_id };
+        },
+        (r) => ({ type: ResourceType.GROUP_MEMBERSHIP_CHANGED, id: r.membershipId, organizationId: r.organizationId }),
+      );
       return { json: { groupId, memberId, removed: true }, text: `Removed ${memberId} from group ${groupId}.` };
     },
   },
@@ -218,18 +255,25 @@ export const commands: Command[] = [
       "expires-in": { type: "string", description: "lifetime, e.g. 30d or 12h (default: none)" },
       description: { type: "string", description: "what the token is for" },
     },
-    async run({ sql, clock }, v) {
+    async run(ctx, v) {
       const memberId = uuid(v, "member");
-      const member = await findMember(sql, memberId);
+      const member = await findMember(ctx.sql, memberId);
       if (!member) throw new CliError(`no user or service account ${memberId}`);
-      const { row, token } = await issueToken(sql, {
-        kind: "personal_access",
-        organizationId: member.organization_id,
-        subjectId: member.id,
-        principal: member.kind,
-        expiresAt: expiry(v, clock, "expires-in"),
-        description: optional(v, "description") ?? "",
-      });
+      const expiresAt = expiry(v, ctx.clock, "expires-in");
+      const { row, token } = await cliAudited(
+        ctx,
+        "tokens create",
+        (tx) =>
+          issueToken(tx, {
+            kind: "personal_access",
+            organizationId: member.organization_id,
+            subjectId: member.id,
+            principal: member.kind,
+            expiresAt,
+            description: optional(v, "description") ?? "",
+          }),
+        (issued) => ({ type: tokenType(issued.row), id: issued.row.id, organizationId: member.organization_id }),
+      );
       return {
         json: { id: row.id, value: token, memberId, expiresAt: row.expires_at },
         text: [`Token ${row.id} for ${member.name} (shown only now; keep it secret):`, token].join("\n"),
@@ -240,12 +284,26 @@ export const commands: Command[] = [
     name: "tokens revoke",
     summary: "Revoke a token; it stops working on the next request",
     options: { token: { type: "string", required: true, description: "token id (not the token itself)" } },
-    async run({ sql, clock }, v) {
+    async run(ctx, v) {
       const id = uuid(v, "token");
-      const token = await findToken(sql, id);
-      if (!token) throw new CliError(`no token ${id}`);
-      if (token.revoked_at) throw new CliError(`token ${id} was already revoked`);
-      await revokeToken(sql, token.organization_id, id, clock.now());
+      await cliAudited(
+        ctx,
+        "tokens revoke",
+        async (tx) => {
+          const token = await findToken(tx, id);
+          if (!token) throw new CliError(`no token ${id}`);
+          if (!(await revokeToken(tx, token.organization_id, id, ctx.clock.now()))) {
+            throw new CliError(`token ${id} was already revoked`);
+          }
+          return token;
+        },
+        (token) => ({
+          type: tokenType(token),
+          // A runner's token is filed under its runner.
+          id: token.principal === "runner" ? token.subject_id : token.id,
+          organizationId: token.organization_id,
+        }),
+      );
       return { json: { id, revoked: true }, text: `Revoked token ${id}.` };
     },
   },
@@ -253,11 +311,17 @@ export const commands: Command[] = [
     name: "sessions end",
     summary: "Sign a user out everywhere: end every browser session of theirs (docs/sign-in.md)",
     options: { member: { type: "string", required: true, description: "user id" } },
-    async run({ sql, clock }, v) {
+    async run(ctx, v) {
       const id = uuid(v, "member");
-      const member = await findMember(sql, id);
+      const member = await findMember(ctx.sql, id);
       if (member?.kind !== "user") throw new CliError(`no user ${id}`);
-      const ended = await sql.begin((tx) => endMemberSessions(tx, member.organization_id, id, clock.now()));
+      const ended = await cliAudited(
+        ctx,
+        "sessions end",
+        (tx) => endMemberSessions(tx, member.organization_id, id, ctx.clock.now()),
+        // No session to end: nothing changed, nothing to record.
+        (n) => (n > 0 ? { type: ResourceType.USER, id, organizationId: member.organization_id } : undefined),
+      );
       return { json: { memberId: id, ended }, text: `Ended ${ended} session(s) of ${member.name}.` };
     },
   },
@@ -306,22 +370,40 @@ function memberCreate(commandName: string, kind: MemberKind, summary: string): C
       email: { type: "string", description: "email address" },
       role: { type: "string", description: "org role: member (default) or admin" },
     },
-    async run({ sql }, v) {
+    async run(ctx, v) {
       const role = (optional(v, "role") ?? "member") as OrgRole;
       if (role !== "admin" && role !== "member") throw new CliError("--role must be admin or member");
-      const member = await createMember(sql, {
+      const input = {
         organizationId: uuid(v, "org"),
         kind,
         name: name(v, "name"),
         email: optional(v, "email"),
         role,
-      });
+      };
+      const member = await cliAudited(
+        ctx,
+        commandName,
+        (tx) => createMember(tx, input),
+        (m) => ({
+          type: kind === "user" ? ResourceType.USER : ResourceType.SERVICE_ACCOUNT,
+          id: m.id,
+          organizationId: m.organization_id,
+        }),
+      );
       return {
         json: memberJson(member),
         text: `Created ${kind.replace("_", " ")} "${member.name}" (${member.id}) with role ${member.role}.`,
       };
     },
   };
+}
+
+/** How an entry names a token: a person's or robot's token, or the runner it belongs to. */
+function tokenType(token: { kind: string; principal: string }): ResourceType {
+  if (token.principal === "runner") return ResourceType.RUNNER;
+  return token.principal === "service_account"
+    ? ResourceType.SERVICE_ACCOUNT_TOKEN
+    : ResourceType.PERSONAL_ACCESS_TOKEN;
 }
 
 /** `users suspend` / `users unsuspend`: what UserService.SetSuspended does, without a caller. */
@@ -332,13 +414,18 @@ function suspension(commandName: string, suspended: boolean): Command {
       ? "Suspend a user: its tokens stop working on the next request; the organization keeps an active admin"
       : "Lift a user's suspension: its tokens work again",
     options: { user: { type: "string", required: true, description: "user id" } },
-    async run({ sql, clock }, v) {
+    async run(ctx, v) {
       const userId = uuid(v, "user");
-      const user = await sql.begin(async (tx) => {
-        const found = await userOf(tx, userId);
-        await setSuspendedKeepingAnAdmin(tx, found.organization_id, found.id, suspended, clock.now());
-        return found;
-      });
+      const user = await cliAudited(
+        ctx,
+        commandName,
+        async (tx) => {
+          const found = await userOf(tx, userId);
+          await setSuspendedKeepingAnAdmin(tx, found.organization_id, found.id, suspended, ctx.clock.now());
+          return found;
+        },
+        (u) => ({ type: ResourceType.USER, id: u.id, organizationId: u.organization_id }),
+      );
       return {
         json: { ...memberJson(user), suspended },
         text: `${suspended ? "Suspended" : "Lifted the suspension of"} ${user.name} (${user.id}).`,

@@ -4,8 +4,11 @@
  * embedded Postgres in RUNNERPLANE_DATA_DIR (the running server's, or started for the
  * command). Every command takes --json for scripts. Exit codes: 0 done, 1 failed, 2 usage.
  */
+import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { ConnectError } from "@connectrpc/connect";
+import { cliRequestFacts } from "../audit/index.js";
 import { systemClock } from "../clock.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { migrate, openDatabase } from "../db/index.js";
@@ -14,6 +17,15 @@ import { CliError, type Command, commands } from "./commands.js";
 import { describeDatabaseError } from "./database-errors.js";
 
 class UsageError extends Error {}
+
+/** Who runs the command, for its audit entries; userInfo() throws for a uid without a passwd entry. */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER || "unknown";
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -56,7 +68,8 @@ async function main(argv: string[]): Promise<number> {
       shareRunning: true,
     });
     await migrate(db.sql);
-    const result = await command.run({ sql: db.sql, clock: systemClock }, values);
+    const request = cliRequestFacts(randomUUID(), `${osUser()}@${hostname()}`);
+    const result = await command.run({ sql: db.sql, clock: systemClock, request }, values);
     out(result.json, result.text);
     return 0;
   } catch (error) {

@@ -17,15 +17,17 @@ export async function createGroup(sql: Db, organizationId: string, name: string)
 }
 
 /**
- * Adds a member to a group of the same org. The composite foreign keys reject a member of
+ * Adds a member to a group of the same org; the new membership's id, or undefined when
+ * the member was in the group already. The composite foreign keys reject a member of
  * another org (23503, mapped to not_found), so the org check cannot be forgotten.
  */
-export async function addGroupMember(sql: Db, groupId: string, memberId: string): Promise<boolean> {
-  const rows = await sql`
+export async function addGroupMember(sql: Db, groupId: string, memberId: string): Promise<string | undefined> {
+  const [row] = await sql<{ id: string }[]>`
     insert into group_members (group_id, member_id, organization_id)
     select g.id, ${memberId}, g.organization_id from groups g where g.id = ${groupId}
-    on conflict do nothing`;
-  return rows.count === 1;
+    on conflict do nothing
+    returning id`;
+  return row?.id;
 }
 
 export function listGroups(sql: Db, organizationId: string): Promise<DbGroup[]> {

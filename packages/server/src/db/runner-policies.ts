@@ -42,9 +42,11 @@ export async function updatePolicy(
   return row;
 }
 
-export async function deletePolicy(sql: Db, runnerId: string, groupId: string): Promise<boolean> {
-  const rows = await sql`delete from runner_policies where runner_id = ${runnerId} and group_id = ${groupId}`;
-  return rows.count === 1;
+/** The removed policy's id; undefined when there was none. */
+export async function deletePolicy(sql: Db, runnerId: string, groupId: string): Promise<string | undefined> {
+  const [row] = await sql<{ id: string }[]>`
+    delete from runner_policies where runner_id = ${runnerId} and group_id = ${groupId} returning id`;
+  return row?.id;
 }
 
 /** One page in (created_at, group_id) order, served by runner_policies_list_idx. */

@@ -28,6 +28,7 @@ import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from
 import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
+import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
 import {
   Code as C,
@@ -57,6 +58,8 @@ export interface FrontDoorOptions {
   metrics?: MetricsEndpoint | undefined;
   /** Endpoints that are not RPCs (sign-in, OAuth, documents), first match wins (pages.ts). */
   pages?: readonly PageRoute[] | undefined;
+  /** Take the client's address from X-Forwarded-For (RUNNERPLANE_TRUST_PROXY; http/client-address.ts). */
+  trustProxy?: boolean | undefined;
 }
 
 /** A browser-facing endpoint: answers requests whose path is `path` or, with `prefix`, starts with it. */
@@ -85,7 +88,11 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
 
   return (req, res) => {
     const started = process.hrtime.bigint();
-    const info: RequestInfo = { id: randomUUID() };
+    const info: RequestInfo = {
+      id: randomUUID(),
+      clientAddress: clientAddressOf(req, options.trustProxy ?? false),
+      userAgent: req.headers["user-agent"],
+    };
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const method = req.method ?? "GET";
     const header = (name: string) => {

@@ -12,6 +12,13 @@ export interface RequestInfo {
   code?: Code | "ok";
   /** Subject id of the authenticated caller, for the log. */
   subject?: string;
+  /**
+   * The client's address: the socket's, or the first X-Forwarded-For hop when the
+   * trusted-proxy setting says so (http/client-address.ts). For the audit log.
+   */
+  readonly clientAddress?: string | undefined;
+  /** The `User-Agent` header as sent, for the audit log. */
+  readonly userAgent?: string | undefined;
 }
 
 /** Set by the front door for every HTTP request; absent for in-process (test) transports. */

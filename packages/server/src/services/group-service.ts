@@ -4,10 +4,12 @@
  * A role assignment on a runner is its runner policy: one row in `runner_policies`, shown
  * by this service and by RunnerService's policy methods alike.
  */
+
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
 import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { Principal, type Subject } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { createAuditor } from "../audit/index.js";
 import {
   administeredRunnerCondition,
   authorizeRunner,
@@ -105,6 +107,7 @@ export function createGroupService({
   clock,
   pageTokens,
 }: GroupServiceDeps): Partial<ServiceImpl<typeof GroupService>> {
+  const audited = createAuditor({ sql, clock });
   /** The group of the caller's org, or `not_found` (another org's and unknown ids alike). */
   async function visibleGroup(caller: Caller, id: string) {
     const group = await findOrganizationGroup(sql, caller.organizationId, { id: id.toLowerCase() });
@@ -121,7 +124,17 @@ export function createGroupService({
       requireAdmin(caller);
       const now = clock.now();
       const group = await unique(
-        insertGroup(sql, { organizationId: caller.organizationId, name: req.name, description: req.description, now }),
+        audited(
+          ctx,
+          (tx) =>
+            insertGroup(tx, {
+              organizationId: caller.organizationId,
+              name: req.name,
+              description: req.description,
+              now,
+            }),
+          (created) => created.id,
+        ),
         `a group named "${req.name}" already exists`,
       );
       return { group: toGroup(group) };
@@ -180,14 +193,21 @@ export function createGroupService({
       await visibleGroup(caller, req.groupId);
       requireAdmin(caller);
       const group = await unique(
-        updateGroup(sql, caller.organizationId, req.groupId.toLowerCase(), {
-          name: req.name,
-          description: req.description,
-          now: clock.now(),
-        }),
+        audited(
+          ctx,
+          async (tx) => {
+            const updated = await updateGroup(tx, caller.organizationId, req.groupId.toLowerCase(), {
+              name: req.name,
+              description: req.description,
+              now: clock.now(),
+            });
+            if (!updated) throw groupNotFound(req.groupId);
+            return updated;
+          },
+          req.groupId,
+        ),
         `a group named "${req.name}" already exists`,
       );
-      if (!group) throw groupNotFound(req.groupId);
       return { group: toGroup(group) };
     },
 
@@ -196,9 +216,15 @@ export function createGroupService({
       const caller = memberOf(callerOf(ctx));
       await visibleGroup(caller, req.groupId);
       requireAdmin(caller);
-      if (!(await deleteGroup(sql, caller.organizationId, req.groupId.toLowerCase()))) {
-        throw groupNotFound(req.groupId);
-      }
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deleteGroup(tx, caller.organizationId, req.groupId.toLowerCase()))) {
+            throw groupNotFound(req.groupId);
+          }
+        },
+        req.groupId,
+      );
       return {};
     },
 
@@ -209,16 +235,23 @@ export function createGroupService({
       await visibleGroup(caller, req.groupId);
       requireAdmin(caller);
       const membership = await unique(
-        insertMembership(sql, {
-          organizationId: caller.organizationId,
-          groupId: req.groupId.toLowerCase(),
-          memberId: subject.id,
-          kind: subject.kind,
-          now: clock.now(),
-        }),
+        audited(
+          ctx,
+          async (tx) => {
+            const created = await insertMembership(tx, {
+              organizationId: caller.organizationId,
+              groupId: req.groupId.toLowerCase(),
+              memberId: subject.id,
+              kind: subject.kind,
+              now: clock.now(),
+            });
+            if (!created) throw new ConnectError(`subject ${subject.id} not found`, Code.NotFound);
+            return created;
+          },
+          (created) => created.id,
+        ),
         `${subject.id} is already a member of group ${req.groupId}`,
       );
-      if (!membership) throw new ConnectError(`subject ${subject.id} not found`, Code.NotFound);
       return { member: toMembership(membership) };
     },
 
@@ -260,9 +293,15 @@ export function createGroupService({
         throw new ConnectError(`membership ${req.membershipId} not found`, Code.NotFound);
       }
       requireAdmin(caller);
-      if (!(await deleteMembership(sql, caller.organizationId, id))) {
-        throw new ConnectError(`membership ${req.membershipId} not found`, Code.NotFound);
-      }
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deleteMembership(tx, caller.organizationId, id))) {
+            throw new ConnectError(`membership ${req.membershipId} not found`, Code.NotFound);
+          }
+        },
+        id,
+      );
       return {};
     },
 
@@ -289,16 +328,23 @@ export function createGroupService({
         );
       }
       const policy = await unique(
-        insertPolicy(sql, {
-          organizationId: caller.organizationId,
-          runnerId: req.resourceId.toLowerCase(),
-          groupId: req.groupId.toLowerCase(),
-          role,
-          now: clock.now(),
-        }),
+        audited(
+          ctx,
+          async (tx) => {
+            const created = await insertPolicy(tx, {
+              organizationId: caller.organizationId,
+              runnerId: req.resourceId.toLowerCase(),
+              groupId: req.groupId.toLowerCase(),
+              role,
+              now: clock.now(),
+            });
+            if (!created) throw groupNotFound(req.groupId);
+            return created;
+          },
+          (created) => created.id,
+        ),
         `group ${req.groupId} already holds a role on runner ${req.resourceId}`,
       );
-      if (!policy) throw groupNotFound(req.groupId);
       return { assignment: toRoleAssignment(policy) };
     },
 
@@ -358,7 +404,13 @@ export function createGroupService({
         throw notFound();
       }
       requireAdmin(caller);
-      if (!(await deletePolicyById(sql, caller.organizationId, id))) throw notFound();
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deletePolicyById(tx, caller.organizationId, id))) throw notFound();
+        },
+        id,
+      );
       return {};
     },
   };

@@ -14,6 +14,7 @@ import {
 import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
 import { setRoleKeepingAnAdmin } from "../admin/organization-admins.js";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -75,6 +76,7 @@ export function createOrganizationService(
   deps: OrganizationServiceDeps,
 ): Partial<ServiceImpl<typeof OrganizationService>> {
   const { sql, clock, pageTokens } = deps;
+  const audited = createAuditor({ sql, clock });
   return {
     ...createSsoConfigurationMethods(deps, authorizeOrganization),
 
@@ -104,11 +106,18 @@ export function createOrganizationService(
         ? [...new Set(req.inviteDomains.domains.map((d) => d.toLowerCase()))]
         : undefined;
       // Nothing to change leaves updated_at alone.
-      const row =
-        req.name === undefined && inviteDomains === undefined
-          ? await findOrganization(sql, id)
-          : await updateOrganization(sql, id, { name: req.name, inviteDomains }, clock.now());
-      if (!row) throw organizationNotFound(req.organizationId);
+      const row = await audited(
+        ctx,
+        async (tx) => {
+          const updated =
+            req.name === undefined && inviteDomains === undefined
+              ? await findOrganization(tx, id)
+              : await updateOrganization(tx, id, { name: req.name, inviteDomains }, clock.now());
+          if (!updated) throw organizationNotFound(req.organizationId);
+          return updated;
+        },
+        id,
+      );
       return { organization: toOrganization(row) };
     },
 
@@ -166,11 +175,15 @@ export function createOrganizationService(
       const role = roleOf(req.role);
       const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
       const userId = req.userId.toLowerCase();
-      await sql.begin(async (tx) => {
-        if (!(await setRoleKeepingAnAdmin(tx, organizationId, userId, role))) {
-          throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
-        }
-      });
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await setRoleKeepingAnAdmin(tx, organizationId, userId, role))) {
+            throw new ConnectError(`user ${req.userId} not found`, Code.NotFound);
+          }
+        },
+        userId,
+      );
       return {};
     },
   };

@@ -3,12 +3,14 @@
  * status heartbeats, its configuration schema, its lists (environment classes, SCM and LLM
  * integrations), reading host tokens, and the request stream.
  */
+
 import { toJson } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { RunnerConfigurationSchemaSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import type { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { GatewayInfoSchema } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { createAuditor } from "../audit/index.js";
 import { assertRunnerItself, callerOf, requireRunnerItself, runnerNotFound } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { KeyRing } from "../crypto/index.js";
@@ -44,6 +46,7 @@ export function createRunnerInteractionService({
   relay,
   pageTokens,
 }: RunnerInteractionServiceDeps): Partial<ServiceImpl<typeof RunnerInteractionService>> {
+  const audited = createAuditor({ sql, clock });
   return {
     /** A heartbeat: what the runner reports about itself, and the renewal of its registration. */
     async updateRunnerStatus(req, ctx) {
@@ -153,41 +156,41 @@ export function createRunnerInteractionService({
       ]);
       if (violations.length > 0) throw validationError(violations);
       const now = clock.now();
-      await sql.begin(async (tx) => {
-        await signupRunner(tx, runner.id, req.publicKey, now);
-        for (const ec of req.environmentClasses) {
-          const stored = await upsertEnvironmentClass(tx, {
-            id: ec.id.toLowerCase(),
-            runnerId: runner.id,
-            organizationId: runner.organization_id,
-            displayName: ec.displayName,
-            description: ec.description,
-            configuration: ec.configuration.map(({ key, value }) => ({ key, value })),
-            now,
-          });
-          if (!stored) {
-            throw new ConnectError(`environment class ${ec.id} belongs to another runner`, Code.AlreadyExists);
+      await audited(
+        ctx,
+        async (tx) => {
+          await signupRunner(tx, runner.id, req.publicKey, now);
+          for (const ec of req.environmentClasses) {
+            const stored = await upsertEnvironmentClass(tx, {
+              id: ec.id.toLowerCase(),
+              runnerId: runner.id,
+              organizationId: runner.organization_id,
+              displayName: ec.displayName,
+              description: ec.description,
+              configuration: ec.configuration.map(({ key, value }) => ({ key, value })),
+              now,
+            });
+            if (!stored) {
+              throw new ConnectError(`environment class ${ec.id} belongs to another runner`, Code.AlreadyExists);
+            }
           }
-        }
-      });
+        },
+        runner.id,
+      );
       return { runnerId: runner.id };
     },
 
     async markRunnerActive(req, ctx) {
       assertRunnerItself(callerOf(ctx), req.runnerId);
-      await markRunnerActive(sql, req.runnerId, clock.now());
+      await audited(ctx, (tx) => markRunnerActive(tx, req.runnerId, clock.now()), req.runnerId);
       return {};
     },
 
     async updateRunnerConfigurationSchema(req, ctx) {
       assertRunnerItself(callerOf(ctx), req.runnerId);
       if (!req.configSchema) throw new ConnectError("config_schema: required", Code.InvalidArgument);
-      await saveReportedSchema(
-        sql,
-        req.runnerId,
-        toJson(RunnerConfigurationSchemaSchema, req.configSchema),
-        clock.now(),
-      );
+      const schema = toJson(RunnerConfigurationSchemaSchema, req.configSchema);
+      await audited(ctx, (tx) => saveReportedSchema(tx, req.runnerId, schema, clock.now()), req.runnerId);
       return {};
     },
 

@@ -14,6 +14,7 @@ import {
   type RunnerRole,
   type RunnerService,
 } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { createAuditor } from "../audit/index.js";
 import {
   authorizeRunner,
   type Caller,
@@ -84,6 +85,7 @@ export function createRunnerService({
   keyRing,
   extensionRelay,
 }: RunnerServiceDeps): Partial<ServiceImpl<typeof RunnerService>> {
+  const audited = createAuditor({ sql, clock });
   /** The runner as the caller may see it: secrets only where readsRunnerSecrets() says so. */
   const runnerFor = (row: DbRunner, readsSecrets: boolean, now: Date) =>
     toRunner(row, now, { metricsPassword: readsSecrets ? metricsPasswordOf(row) : "" });
@@ -268,8 +270,9 @@ export function createRunnerService({
       const now = clock.now();
       // The id is settled here so the password's ciphertext can be bound to it.
       const id = randomUUID();
-      const created = await sql
-        .begin(async (tx) => {
+      const created = await audited(
+        ctx,
+        async (tx) => {
           const row = await insertRunner(tx, {
             id,
             organization_id: caller.organizationId,
@@ -302,13 +305,14 @@ export function createRunnerService({
           });
           const tokens = await runnerTokens(tx, caller.organizationId, row.id, now);
           return { row, ...tokens };
-        })
-        .catch((error: unknown) => {
-          if ((error as { constraint_name?: string }).constraint_name === "runners_one_local_configuration_idx") {
-            throw new ConnectError("the organization already has a LOCAL_CONFIGURATION runner", Code.AlreadyExists);
-          }
-          throw error;
-        });
+        },
+        id,
+      ).catch((error: unknown) => {
+        if ((error as { constraint_name?: string }).constraint_name === "runners_one_local_configuration_idx") {
+          throw new ConnectError("the organization already has a LOCAL_CONFIGURATION runner", Code.AlreadyExists);
+        }
+        throw error;
+      });
       // The creator's role on its new runner (admin: org runners need an org admin, and a
       // user runner's creator administers it), by the one rule rather than assumed.
       const role = runnerRole(caller, {
@@ -411,10 +415,16 @@ export function createRunnerService({
           changes.update_window_end = w.end;
         }
       }
-      if (!(await updateRunner(sql, caller.organizationId, req.runnerId, changes, clock.now()))) {
-        // The runner vanished between authorization and the update (a concurrent delete).
-        throw runnerNotFound(req.runnerId);
-      }
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await updateRunner(tx, caller.organizationId, req.runnerId, changes, clock.now()))) {
+            // The runner vanished between authorization and the update (a concurrent delete).
+            throw runnerNotFound(req.runnerId);
+          }
+        },
+        runner.id,
+      );
       await notifier.configurationChanged(req.runnerId.toLowerCase());
       return {};
     },
@@ -424,9 +434,9 @@ export function createRunnerService({
       const { role, runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin", runnerItself: true });
       // The runner acknowledging (deleting itself), force, or a runner that never signed up: gone now.
       if (role === "runner" || req.force || !runner.signed_up_at) {
-        await sql.begin((tx) => removeRunner(tx, caller.organizationId, req.runnerId));
+        await audited(ctx, (tx) => removeRunner(tx, caller.organizationId, req.runnerId), runner.id);
       } else {
-        await markDeleting(sql, caller.organizationId, req.runnerId, clock.now());
+        await audited(ctx, (tx) => markDeleting(tx, caller.organizationId, req.runnerId, clock.now()), runner.id);
         // Its desired phase is now DELETED: the runner should clean up and acknowledge.
         await notifier.configurationChanged(req.runnerId.toLowerCase());
       }
@@ -435,22 +445,27 @@ export function createRunnerService({
 
     async createRunnerToken(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      return sql.begin((tx) => runnerTokens(tx, caller.organizationId, req.runnerId, clock.now()));
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      return audited(ctx, (tx) => runnerTokens(tx, caller.organizationId, req.runnerId, clock.now()), runner.id);
     },
 
     async createRunnerLogsToken(req, ctx) {
       const caller = callerOf(ctx);
-      await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
+      const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const now = clock.now();
-      const { token } = await issueToken(sql, {
-        kind: "runner_logs",
-        organizationId: caller.organizationId,
-        subjectId: req.runnerId,
-        principal: "runner",
-        expiresAt: new Date(now.getTime() + logsTokenLifetimeMs),
-        description: "logs",
-      });
+      const { token } = await audited(
+        ctx,
+        (tx) =>
+          issueToken(tx, {
+            kind: "runner_logs",
+            organizationId: caller.organizationId,
+            subjectId: req.runnerId,
+            principal: "runner",
+            expiresAt: new Date(now.getTime() + logsTokenLifetimeMs),
+            description: "logs",
+          }),
+        runner.id,
+      );
       return { accessToken: token };
     },
 
@@ -478,19 +493,26 @@ export function createRunnerService({
           Code.FailedPrecondition,
         );
       }
-      const policy = await insertPolicy(sql, {
-        organizationId: caller.organizationId,
-        runnerId: req.runnerId,
-        groupId: req.groupId,
-        role,
-        now: clock.now(),
-      }).catch((error: unknown) => {
+      const policy = await audited(
+        ctx,
+        async (tx) => {
+          const row = await insertPolicy(tx, {
+            organizationId: caller.organizationId,
+            runnerId: req.runnerId,
+            groupId: req.groupId,
+            role,
+            now: clock.now(),
+          });
+          if (!row) throw new ConnectError(`group ${req.groupId} not found`, Code.NotFound);
+          return row;
+        },
+        (row) => row.id,
+      ).catch((error: unknown) => {
         if ((error as { code?: string }).code === "23505") {
           throw new ConnectError(`the runner already has a policy for group ${req.groupId}`, Code.AlreadyExists);
         }
         throw error;
       });
-      if (!policy) throw new ConnectError(`group ${req.groupId} not found`, Code.NotFound);
       return { policy: toPolicy(policy) };
     },
 
@@ -498,15 +520,30 @@ export function createRunnerService({
       const role = policyRole(req.role);
       const caller = callerOf(ctx);
       await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      const policy = await updatePolicy(sql, req.runnerId, req.groupId, role);
-      if (!policy) throw policyNotFound(req.groupId);
+      const policy = await audited(
+        ctx,
+        async (tx) => {
+          const row = await updatePolicy(tx, req.runnerId, req.groupId, role);
+          if (!row) throw policyNotFound(req.groupId);
+          return row;
+        },
+        (row) => row.id,
+      );
       return { policy: toPolicy(policy) };
     },
 
     async deleteRunnerPolicy(req, ctx) {
       const caller = callerOf(ctx);
       await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      if (!(await deletePolicy(sql, req.runnerId, req.groupId))) throw policyNotFound(req.groupId);
+      await audited(
+        ctx,
+        async (tx) => {
+          const id = await deletePolicy(tx, req.runnerId, req.groupId);
+          if (!id) throw policyNotFound(req.groupId);
+          return id;
+        },
+        (id) => id,
+      );
       return {};
     },
   };

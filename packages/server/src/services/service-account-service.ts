@@ -11,6 +11,7 @@ import { type Duration, durationMs, timestampDate } from "@bufbuild/protobuf/wkt
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -42,6 +43,7 @@ export function createServiceAccountService({
   clock,
   pageTokens,
 }: ServiceAccountServiceDeps): Partial<ServiceImpl<typeof ServiceAccountService>> {
+  const audited = createAuditor({ sql, clock });
   return {
     async createServiceAccount(req, ctx) {
       const caller = adminCaller(callerOf(ctx));
@@ -50,13 +52,18 @@ export function createServiceAccountService({
       if (validUntil.getTime() <= clock.now().getTime()) {
         throw new ConnectError("valid_until: must be in the future", Code.InvalidArgument);
       }
-      const row = await createServiceAccount(sql, {
-        organizationId: caller.organizationId,
-        name: req.name,
-        description: req.description,
-        creator: { id: caller.subject.id, principal: memberPrincipal(caller) },
-        validUntil,
-      });
+      const row = await audited(
+        ctx,
+        (tx) =>
+          createServiceAccount(tx, {
+            organizationId: caller.organizationId,
+            name: req.name,
+            description: req.description,
+            creator: { id: caller.subject.id, principal: memberPrincipal(caller) },
+            validUntil,
+          }),
+        (created) => created.id,
+      );
       return { serviceAccount: toServiceAccount(row) };
     },
 
@@ -88,18 +95,32 @@ export function createServiceAccountService({
 
     async updateServiceAccount(req, ctx) {
       const caller = await visibleForChange(callerOf(ctx), req.serviceAccountId);
-      const row = await updateServiceAccount(sql, caller.organizationId, req.serviceAccountId, {
-        name: req.name,
-        description: req.description,
-      });
-      if (!row) throw serviceAccountNotFound(req.serviceAccountId);
+      const row = await audited(
+        ctx,
+        async (tx) => {
+          const updated = await updateServiceAccount(tx, caller.organizationId, req.serviceAccountId, {
+            name: req.name,
+            description: req.description,
+          });
+          if (!updated) throw serviceAccountNotFound(req.serviceAccountId);
+          return updated;
+        },
+        req.serviceAccountId,
+      );
       return { serviceAccount: toServiceAccount(row) };
     },
 
     async deleteServiceAccount(req, ctx) {
       const caller = await visibleForChange(callerOf(ctx), req.serviceAccountId);
-      const deleted = await sql.begin((tx) => deleteServiceAccount(tx, caller.organizationId, req.serviceAccountId));
-      if (!deleted) throw serviceAccountNotFound(req.serviceAccountId);
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deleteServiceAccount(tx, caller.organizationId, req.serviceAccountId))) {
+            throw serviceAccountNotFound(req.serviceAccountId);
+          }
+        },
+        req.serviceAccountId,
+      );
       return {};
     },
 
@@ -110,23 +131,27 @@ export function createServiceAccountService({
      */
     async createServiceAccountAccessToken(req, ctx) {
       const caller = await visibleForChange(callerOf(ctx), req.serviceAccountId);
-      const token = await sql.begin(async (tx) => {
-        const account = await findServiceAccount(tx, caller.organizationId, req.serviceAccountId);
-        if (!account) throw serviceAccountNotFound(req.serviceAccountId);
-        const expiresAt = tokenExpiry(clock.now(), undefined, account.valid_until);
-        if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) {
-          throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
-        }
-        const issued = await issueToken(tx, {
-          kind: "personal_access",
-          organizationId: caller.organizationId,
-          subjectId: account.id,
-          principal: "service_account",
-          expiresAt,
-          description: "",
-        });
-        return issued.token;
-      });
+      const { token } = await audited(
+        ctx,
+        async (tx) => {
+          const account = await findServiceAccount(tx, caller.organizationId, req.serviceAccountId);
+          if (!account) throw serviceAccountNotFound(req.serviceAccountId);
+          const expiresAt = tokenExpiry(clock.now(), undefined, account.valid_until);
+          if (expiresAt && expiresAt.getTime() <= clock.now().getTime()) {
+            throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
+          }
+          const issued = await issueToken(tx, {
+            kind: "personal_access",
+            organizationId: caller.organizationId,
+            subjectId: account.id,
+            principal: "service_account",
+            expiresAt,
+            description: "",
+          });
+          return { id: issued.row.id, token: issued.token };
+        },
+        (issued) => issued.id,
+      );
       return { token };
     },
 
@@ -146,14 +171,19 @@ export function createServiceAccountService({
       if (expiresAt && expiresAt.getTime() <= now.getTime()) {
         throw new ConnectError("the service account is no longer valid (valid_until)", Code.FailedPrecondition);
       }
-      const { row, token } = await issueToken(sql, {
-        kind: "personal_access",
-        organizationId: caller.organizationId,
-        subjectId: caller.subject.id,
-        principal: "service_account",
-        expiresAt,
-        description: req.description,
-      });
+      const { row, token } = await audited(
+        ctx,
+        (tx) =>
+          issueToken(tx, {
+            kind: "personal_access",
+            organizationId: caller.organizationId,
+            subjectId: caller.subject.id,
+            principal: "service_account",
+            expiresAt,
+            description: req.description,
+          }),
+        (issued) => issued.row.id,
+      );
       return { token, serviceAccountToken: toServiceAccountToken(row) };
     },
 
@@ -177,8 +207,16 @@ export function createServiceAccountService({
     },
 
     async deleteServiceAccountToken(req, ctx) {
-      const deleted = await revokeMemberToken(sql, scopeOf(callerOf(ctx)), req.serviceAccountTokenId, clock.now());
-      if (!deleted) throw tokenNotFound(req.serviceAccountTokenId);
+      const scope = scopeOf(callerOf(ctx));
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await revokeMemberToken(tx, scope, req.serviceAccountTokenId, clock.now()))) {
+            throw tokenNotFound(req.serviceAccountTokenId);
+          }
+        },
+        req.serviceAccountTokenId,
+      );
       return {};
     },
   };

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { KeyRing } from "../crypto/index.js";
@@ -60,6 +61,7 @@ export function createSsoConfigurationMethods(
   { sql, clock, keyRing, pageTokens, signIn }: SsoConfigurationDeps,
   authorizeOrganization: AuthorizeOrganization,
 ): SsoMethods {
+  const audited = createAuditor({ sql, clock });
   /** The caller's configuration by id: another org's and an unknown id are the same not_found. */
   async function visible(caller: Caller, id: string): Promise<DbSsoConfiguration> {
     const row = await findSsoConfiguration(sql, caller.organizationId, id.toLowerCase());
@@ -100,23 +102,27 @@ export function createSsoConfigurationMethods(
       await checkDiscovery(issuer, req.clientId, req.clientSecret);
       const id = randomUUID();
       const secret = keyRing.encrypt(req.clientSecret, clientSecretContext(id));
-      const row = await sql.begin(async (tx) => {
-        await lockOrganizationSso(tx, organizationId);
-        await assertDomainsFree(tx, organizationId, domains);
-        return insertSsoConfiguration(tx, {
-          id,
-          organization_id: organizationId,
-          issuer_url: issuer,
-          client_id: req.clientId,
-          client_secret_key_id: secret.keyId,
-          client_secret_ciphertext: secret.ciphertext,
-          email_domains: domains,
-          display_name: req.displayName,
-          additional_scopes: scopes,
-          // Configured first, activated once the admin is ready (docs/sign-in.md).
-          state: "inactive",
-        });
-      });
+      const row = await audited(
+        ctx,
+        async (tx) => {
+          await lockOrganizationSso(tx, organizationId);
+          await assertDomainsFree(tx, organizationId, domains);
+          return insertSsoConfiguration(tx, {
+            id,
+            organization_id: organizationId,
+            issuer_url: issuer,
+            client_id: req.clientId,
+            client_secret_key_id: secret.keyId,
+            client_secret_ciphertext: secret.ciphertext,
+            email_domains: domains,
+            display_name: req.displayName,
+            additional_scopes: scopes,
+            // Configured first, activated once the admin is ready (docs/sign-in.md).
+            state: "inactive",
+          });
+        },
+        id,
+      );
       return { ssoConfiguration: toSsoConfiguration(row) };
     },
 
@@ -180,27 +186,31 @@ export function createSsoConfigurationMethods(
       }
       const sealed =
         req.clientSecret === undefined ? undefined : keyRing.encrypt(req.clientSecret, clientSecretContext(current.id));
-      await sql.begin(async (tx) => {
-        await lockOrganizationSso(tx, current.organization_id);
-        if (domains) await assertDomainsFree(tx, current.organization_id, domains, current.id);
-        const updated = await updateSsoConfiguration(
-          tx,
-          current.organization_id,
-          current.id,
-          {
-            issuer_url: issuer,
-            client_id: req.clientId,
-            client_secret_key_id: sealed?.keyId,
-            client_secret_ciphertext: sealed?.ciphertext,
-            email_domains: domains,
-            display_name: req.displayName,
-            additional_scopes: scopes,
-            state,
-          },
-          clock.now(),
-        );
-        if (!updated) throw notFound(req.ssoConfigurationId);
-      });
+      await audited(
+        ctx,
+        async (tx) => {
+          await lockOrganizationSso(tx, current.organization_id);
+          if (domains) await assertDomainsFree(tx, current.organization_id, domains, current.id);
+          const updated = await updateSsoConfiguration(
+            tx,
+            current.organization_id,
+            current.id,
+            {
+              issuer_url: issuer,
+              client_id: req.clientId,
+              client_secret_key_id: sealed?.keyId,
+              client_secret_ciphertext: sealed?.ciphertext,
+              email_domains: domains,
+              display_name: req.displayName,
+              additional_scopes: scopes,
+              state,
+            },
+            clock.now(),
+          );
+          if (!updated) throw notFound(req.ssoConfigurationId);
+        },
+        current.id,
+      );
       return {};
     },
 
@@ -210,8 +220,15 @@ export function createSsoConfigurationMethods(
       authorizeOrganization(caller, caller.organizationId, "member");
       const current = await visible(caller, req.ssoConfigurationId);
       authorizeOrganization(caller, caller.organizationId, "admin");
-      const deleted = await sql.begin((tx) => deleteSsoConfiguration(tx, current.organization_id, current.id));
-      if (!deleted) throw notFound(req.ssoConfigurationId);
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deleteSsoConfiguration(tx, current.organization_id, current.id))) {
+            throw notFound(req.ssoConfigurationId);
+          }
+        },
+        current.id,
+      );
       return {};
     },
   };

@@ -9,6 +9,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { UserService } from "@runnerplane/api/gitpod/v1/user_pb";
 import { setSuspendedKeepingAnAdmin } from "../admin/organization-admins.js";
+import { createAuditor } from "../audit/index.js";
 import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
@@ -40,6 +41,7 @@ export function createUserService({
   clock,
   pageTokens,
 }: UserServiceDeps): Partial<ServiceImpl<typeof UserService>> {
+  const audited = createAuditor({ sql, clock });
   return {
     async getAuthenticatedUser(_req, ctx) {
       const caller = userCaller(callerOf(ctx));
@@ -67,10 +69,15 @@ export function createUserService({
       }
       // Under the lock on the org's admins, so two admins suspending each other at the same
       // moment cannot leave the org without an active admin (admin/organization-admins.ts).
-      const suspended = await sql.begin((tx) =>
-        setSuspendedKeepingAnAdmin(tx, caller.organizationId, user.id, req.suspended, clock.now()),
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await setSuspendedKeepingAnAdmin(tx, caller.organizationId, user.id, req.suspended, clock.now()))) {
+            throw userNotFound(req.userId);
+          }
+        },
+        user.id,
       );
-      if (!suspended) throw userNotFound(req.userId);
       return {};
     },
 
@@ -84,15 +91,20 @@ export function createUserService({
         );
       }
       const now = clock.now();
-      const { token } = await issueToken(sql, {
-        kind: "personal_access",
-        organizationId: caller.organizationId,
-        subjectId: caller.subject.id,
-        principal: "user",
-        expiresAt: new Date(now.getTime() + lifetimeMs(req.validFor)),
-        description: req.description,
-        readOnly: req.readOnly,
-      });
+      const { token } = await audited(
+        ctx,
+        (tx) =>
+          issueToken(tx, {
+            kind: "personal_access",
+            organizationId: caller.organizationId,
+            subjectId: caller.subject.id,
+            principal: "user",
+            expiresAt: new Date(now.getTime() + lifetimeMs(req.validFor)),
+            description: req.description,
+            readOnly: req.readOnly,
+          }),
+        (issued) => issued.row.id,
+      );
       return { token };
     },
 
@@ -123,8 +135,16 @@ export function createUserService({
     },
 
     async deletePersonalAccessToken(req, ctx) {
-      const deleted = await revokeMemberToken(sql, scopeOf(callerOf(ctx)), req.personalAccessTokenId, clock.now());
-      if (!deleted) throw tokenNotFound(req.personalAccessTokenId);
+      const scope = scopeOf(callerOf(ctx));
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await revokeMemberToken(tx, scope, req.personalAccessTokenId, clock.now()))) {
+            throw tokenNotFound(req.personalAccessTokenId);
+          }
+        },
+        req.personalAccessTokenId,
+      );
       return {};
     },
   };

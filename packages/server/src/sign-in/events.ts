@@ -3,8 +3,10 @@
  * (behaviour.md §15) adds its entry with one line here and nowhere else: a sign-in that
  * starts a session, a refused sign-in, a sign-out.
  */
+import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
+import { type AuditActor, type RequestFacts, recordAuditEntry } from "../audit/index.js";
 import type { Clock } from "../clock.js";
-import type { Sql } from "../db/index.js";
+import type { Db, Sql } from "../db/index.js";
 import { type DbSession, endSession, type SessionMethod, startSession } from "../db/sessions.js";
 import type { Logger } from "../logging/index.js";
 
@@ -24,12 +26,52 @@ export interface SignIn {
   expiresAt: Date;
 }
 
-/** Starts the session; the cookie value is returned for the browser only. */
+/** The audit actions of the three events (docs/audit-log.md#events-that-are-not-rpcs-sign-in-sign-out-oauth). */
+export const signInActions = {
+  signIn: "auth/sign-in",
+  signInFailed: "auth/sign-in-failed",
+  signOut: "auth/sign-out",
+  userProvisioned: "auth/user-provisioned",
+} as const;
+
+/** Records, on the transaction that created it, a user created by their first single sign-on. */
+export async function userProvisioned(
+  tx: Db,
+  user: { id: string; organization_id: string },
+  request: RequestFacts,
+  at: Date,
+): Promise<void> {
+  await recordAuditEntry(tx, {
+    organizationId: user.organization_id,
+    actor: { principal: "user", id: user.id },
+    action: signInActions.userProvisioned,
+    subjectType: ResourceType.USER,
+    subjectId: user.id,
+    request,
+    at,
+  });
+}
+
+/** Starts the session and records the sign-in in its transaction; the cookie value is returned for the browser only. */
 export async function signInSucceeded(
   { sql, clock, log }: SignInEventDeps,
   signIn: SignIn,
+  request: RequestFacts,
 ): Promise<{ row: DbSession; secret: string }> {
-  const started = await sql.begin((tx) => startSession(tx, { ...signIn, now: clock.now() }));
+  const started = await sql.begin(async (tx) => {
+    const now = clock.now();
+    const session = await startSession(tx, { ...signIn, now });
+    await recordAuditEntry(tx, {
+      organizationId: signIn.organizationId,
+      actor: { principal: "user", id: signIn.memberId },
+      action: signInActions.signIn,
+      subjectType: ResourceType.USER,
+      subjectId: signIn.memberId,
+      request,
+      at: now,
+    });
+    return session;
+  });
   log.info("signed in", {
     organization_id: signIn.organizationId,
     member_id: signIn.memberId,
@@ -45,12 +87,39 @@ export interface RefusedSignIn {
   reason: string;
   organizationId?: string | undefined;
   ssoConfigurationId?: string | undefined;
+  /** Whom the credential names, when it names someone (a suspended user's token). */
+  actor?: { principal: "user" | "service_account"; id: string } | undefined;
 }
 
-export async function signInFailed({ sql, log }: SignInEventDeps, refused: RefusedSignIn): Promise<void> {
-  await sql.begin(async (_tx) => {
-    // The audit entry of a refused sign-in joins this transaction.
-  });
+/**
+ * Records a refused sign-in: one entry in a transaction of its own (there is no change to
+ * join), filed under the org whose token or SSO configuration was used. An attempt that names
+ * no org (an unknown token, a forged state) has no org to file it under: the log line only.
+ */
+export async function signInFailed(
+  { sql, clock, log }: SignInEventDeps,
+  refused: RefusedSignIn,
+  request: RequestFacts,
+): Promise<void> {
+  const { organizationId } = refused;
+  if (organizationId) {
+    const actor: AuditActor = refused.actor ?? { principal: "unknown", id: null };
+    await sql.begin((tx) =>
+      recordAuditEntry(tx, {
+        organizationId,
+        actor,
+        action: signInActions.signInFailed,
+        subjectType: refused.actor
+          ? refused.actor.principal === "user"
+            ? ResourceType.USER
+            : ResourceType.SERVICE_ACCOUNT
+          : ResourceType.UNSPECIFIED,
+        subjectId: refused.actor?.id ?? null,
+        request,
+        at: clock.now(),
+      }),
+    );
+  }
   log.info("sign-in refused", {
     method: refused.method,
     reason: refused.reason,
@@ -59,9 +128,28 @@ export async function signInFailed({ sql, log }: SignInEventDeps, refused: Refus
   });
 }
 
-/** Ends the session with that cookie value; undefined when none was live. */
-export async function signedOut({ sql, clock, log }: SignInEventDeps, secret: string): Promise<DbSession | undefined> {
-  const ended = await sql.begin((tx) => endSession(tx, secret, clock.now()));
+/** Ends the session with that cookie value and records it; undefined when none was live (no entry then). */
+export async function signedOut(
+  { sql, clock, log }: SignInEventDeps,
+  secret: string,
+  request: RequestFacts,
+): Promise<DbSession | undefined> {
+  const ended = await sql.begin(async (tx) => {
+    const now = clock.now();
+    const session = await endSession(tx, secret, now);
+    if (session) {
+      await recordAuditEntry(tx, {
+        organizationId: session.organization_id,
+        actor: { principal: "user", id: session.member_id },
+        action: signInActions.signOut,
+        subjectType: ResourceType.USER,
+        subjectId: session.member_id,
+        request,
+        at: now,
+      });
+    }
+    return session;
+  });
   if (ended) log.info("signed out", { organization_id: ended.organization_id, session_id: ended.id });
   return ended;
 }

@@ -1,5 +1,6 @@
 /** `POST /auth/logout`: ends the browser's session and forgets its cookie (docs/sign-in.md). */
 import { Code } from "@connectrpc/connect";
+import { requestFactsOf } from "../audit/index.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
 import { signedOut } from "./events.js";
@@ -12,7 +13,7 @@ export function logoutPage(deps: ServiceDeps): PageRoute {
   const { publicUrl, signIn } = deps;
   return {
     path: "/auth/logout",
-    async handle(req, res) {
+    async handle(req, res, info) {
       if (req.method !== "POST") return methodNotAllowed(res, "POST");
       const header = (name: string) => req.headers[name] as string | undefined;
       if (!fromOwnOrigin(header, publicUrl)) {
@@ -23,7 +24,7 @@ export function logoutPage(deps: ServiceDeps): PageRoute {
       const body = hasBody ? await readFields(req) : undefined;
       if (body && "error" in body) return sendError(res, body.status, Code.InvalidArgument, body.error);
       const secret = sessionCookieValue(req.headers.cookie, signIn.cookieName);
-      if (secret) await signedOut(deps, secret);
+      if (secret) await signedOut(deps, secret, requestFactsOf(info));
       const cleared = clearSessionCookie(signIn.cookieName, publicUrl);
       if (body?.kind === "form")
         return redirect(res, safeReturnPath(body.fields.return_to, signIn.returnPaths), [cleared]);

@@ -5,12 +5,13 @@
  * and a session started (docs/sign-in.md "The OIDC login").
  */
 import { parseCookie } from "cookie";
+import { requestFactsOf } from "../audit/index.js";
 import { findOrCreateIdentifiedUser } from "../db/member-identities.js";
 import { takeOidcLogin } from "../db/oidc-logins.js";
 import { findActiveSsoConfiguration } from "../db/sso-configurations.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
-import { signInFailed, signInSucceeded } from "./events.js";
+import { signInFailed, signInSucceeded, userProvisioned } from "./events.js";
 import { methodNotAllowed, redirect, sendPage } from "./http.js";
 import { completeLogin, discover, type VerifiedIdentity } from "./oidc-client.js";
 import { bindingCookie, bindingCookieName, callbackPath, clientSettingsOf } from "./oidc-start.js";
@@ -31,9 +32,9 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
         status: number,
         message: string,
         reason: string,
-        ids: { organizationId?: string; ssoConfigurationId?: string } = {},
+        ids: { organizationId?: string; ssoConfigurationId?: string; actor?: { principal: "user"; id: string } } = {},
       ) => {
-        await signInFailed(deps, { method: "oidc", reason, ...ids });
+        await signInFailed(deps, { method: "oidc", reason, ...ids }, requestFactsOf(info));
         sendPage(res, status, "Sign-in failed", message, [cleared]);
       };
       const state = query.get("state");
@@ -113,22 +114,34 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
         );
       }
       const name = [...(identity.name?.trim() || email.slice(0, email.indexOf("@")))].slice(0, nameLimit).join("");
-      const { user } = await sql.begin((tx) =>
-        findOrCreateIdentifiedUser(
+      const { user } = await sql.begin(async (tx) => {
+        const found = await findOrCreateIdentifiedUser(
           tx,
           { organizationId: configuration.organization_id, issuer: identity.issuer, subject: identity.subject },
           { name, email },
-        ),
-      );
-      if (user.suspended) return refuse(403, "Your account is suspended.", "user suspended", ids);
-      const expiresAt = new Date(now.getTime() + signIn.maxAgeMs);
-      const { secret } = await signInSucceeded(deps, {
-        organizationId: user.organization_id,
-        memberId: user.id,
-        method: "oidc",
-        ssoConfigurationId: configuration.id,
-        expiresAt,
+        );
+        // A first sign-in creates the user (just in time): that is a change of its own.
+        if (found.created) await userProvisioned(tx, found.user, requestFactsOf(info), clock.now());
+        return found;
       });
+      if (user.suspended) {
+        return refuse(403, "Your account is suspended.", "user suspended", {
+          ...ids,
+          actor: { principal: "user", id: user.id },
+        });
+      }
+      const expiresAt = new Date(now.getTime() + signIn.maxAgeMs);
+      const { secret } = await signInSucceeded(
+        deps,
+        {
+          organizationId: user.organization_id,
+          memberId: user.id,
+          method: "oidc",
+          ssoConfigurationId: configuration.id,
+          expiresAt,
+        },
+        requestFactsOf(info),
+      );
       redirect(res, login.return_to, [
         setSessionCookie(signIn.cookieName, secret, publicUrl, signIn.maxAgeMs),
         cleared,

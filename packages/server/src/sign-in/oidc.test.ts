@@ -5,6 +5,7 @@
  * starts no session and creates no user.
  */
 import { Code } from "@connectrpc/connect";
+import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
 import { SSOConfigurationState } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -148,6 +149,14 @@ beforeEach(() => {
   idp.answerTokenRequests = undefined;
 });
 
+/** A function giving the audit entries written since this call (the tests of a file run one after another). */
+async function auditMark() {
+  const before = (await server.sql<{ id: string }[]>`select id from audit_log`).map((r) => r.id);
+  return () => server.sql<Record<string, unknown>[]>`
+    select organization_id, actor_principal, actor_id, action, subject_type, subject_id, request_id
+      from audit_log where not (id = any(${before}::uuid[])) order by created_at, id`;
+}
+
 describe("GET /auth/oidc/start", () => {
   it("sends the browser to the IdP with the authorization-code flow, PKCE S256, state and nonce", async () => {
     const started = await start(`email=ada@acme.test&return_to=/console/`);
@@ -184,6 +193,7 @@ describe("GET /auth/oidc/start", () => {
 describe("GET /auth/oidc/callback", () => {
   it("signs a new user in as a member of the org from the verified claims, and the same user the next time", async () => {
     const members = await memberCount();
+    const entries = await auditMark();
     const started = await start("email=grace@acme.test&return_to=/console/runners");
     const forms = idTokenWith({ sub: "grace", nonce: started.nonce, email: "Grace@acme.test", name: "Grace Hopper" });
     const res = await callback(started);
@@ -200,6 +210,20 @@ describe("GET /auth/oidc/callback", () => {
     const [member] = await server.sql`select name, email, role, kind from members where id = ${userId}`;
     expect(member).toEqual({ name: "Grace Hopper", email: "grace@acme.test", role: "member", kind: "user" });
     expect(await memberCount()).toBe((members as number) + 1);
+    // The new member and the sign-in, each recorded with Grace as the actor and subject.
+    const asGrace = {
+      organization_id: org.organization.id,
+      actor_principal: "user",
+      actor_id: userId,
+      subject_type: ResourceType.USER,
+      subject_id: userId,
+    };
+    const first = await entries();
+    expect(first).toMatchObject([
+      { ...asGrace, action: "auth/user-provisioned" },
+      { ...asGrace, action: "auth/sign-in" },
+    ]);
+    expect(first[1]?.request_id).toMatch(/\S/);
 
     const again = await start(`organization_id=${org.organization.id}`);
     idTokenWith({ sub: "grace", nonce: again.nonce, email: "grace@acme.test" });
@@ -207,6 +231,7 @@ describe("GET /auth/oidc/callback", () => {
     expect(second.status).toBe(303);
     expect(((await identityWith(sessionCookieOf(second) as string)).body.subject as { id: string }).id).toBe(userId);
     expect(await memberCount()).toBe((members as number) + 1);
+    expect((await entries()).map((e) => e.action)).toEqual(["auth/user-provisioned", "auth/sign-in", "auth/sign-in"]);
   });
 
   it("refuses an ID token for another audience", async () => {
@@ -252,12 +277,15 @@ describe("GET /auth/oidc/callback", () => {
 
   it("refuses a state it did not issue, and a callback without the browser's binding cookie", async () => {
     const members = (await memberCount()) as number;
+    const entries = await auditMark();
     const started = await start("email=eve@acme.test");
     const forms = idTokenWith({ sub: "eve", nonce: started.nonce, email: "eve@acme.test" });
     await expectRefused(await callback(started, { state: "forged-state" }), 400, members, /unknown, already used/);
     await expectRefused(await callback(started, { binding: null }), 400, members, /not started in this browser/);
     await expectRefused(await callback(started, { binding: "another-browser" }), 400, members, /unknown/);
     expect(forms).toHaveLength(0); // no code was exchanged for any of them
+    // A state that names no login names no org either: logged, no audit entry to file.
+    expect(await entries()).toEqual([]);
   });
 
   it("refuses a replayed callback", async () => {
@@ -270,6 +298,7 @@ describe("GET /auth/oidc/callback", () => {
 
   it("refuses an email outside the configuration's domains, and one the IdP has not verified", async () => {
     const members = (await memberCount()) as number;
+    const entries = await auditMark();
     const outside = await start("email=mallory@acme.test");
     idTokenWith({ sub: "mallory", nonce: outside.nonce, email: "mallory@elsewhere.test" });
     await expectRefused(await callback(outside), 403, members, /not in a domain/);
@@ -279,6 +308,18 @@ describe("GET /auth/oidc/callback", () => {
     const unverified = await start("email=mallory@acme.test");
     idTokenWith({ sub: "mallory", nonce: unverified.nonce, email: "mallory@acme.test", email_verified: false });
     await expectRefused(await callback(unverified), 403, members, /not verified/);
+    // Each refusal recorded under the org whose configuration was used, by no one known.
+    expect(await entries()).toMatchObject(
+      Array(3).fill({
+        organization_id: org.organization.id,
+        actor_principal: "unknown",
+        actor_id: null,
+        action: "auth/sign-in-failed",
+        subject_type: ResourceType.UNSPECIFIED,
+        subject_id: null,
+      }),
+    );
+    expect(await entries()).toHaveLength(3);
   });
 
   it("refuses a suspended user", async () => {
@@ -289,9 +330,14 @@ describe("GET /auth/oidc/callback", () => {
     await clientsFor(server.baseUrl, org.admin.token).users.setSuspended({ userId, suspended: true });
     expect((await identityWith(session)).status).toBe(401);
     const members = (await memberCount()) as number;
+    const entries = await auditMark();
     const again = await start("email=sam@acme.test");
     idTokenWith({ sub: "sam", nonce: again.nonce, email: "sam@acme.test" });
     await expectRefused(await callback(again), 403, members, /suspended/);
+    // The suspended user is known: the refusal names them.
+    expect(await entries()).toMatchObject([
+      { action: "auth/sign-in-failed", actor_principal: "user", actor_id: userId, subject_id: userId },
+    ]);
   });
 
   it("refuses a login whose SSO configuration was deleted meanwhile, and ends the sessions it started", async () => {

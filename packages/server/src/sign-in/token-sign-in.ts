@@ -4,6 +4,7 @@
  * user's token starts a session, which then authenticates exactly as the token would.
  */
 import { Code } from "@connectrpc/connect";
+import { requestFactsOf } from "../audit/index.js";
 import { credentialCaller } from "../auth/credential.js";
 import { tokenKindOf } from "../crypto/tokens.js";
 import { findTokenForAuth } from "../db/tokens.js";
@@ -21,7 +22,7 @@ export function tokenSignInPage(deps: ServiceDeps): PageRoute {
   const { sql, clock, publicUrl, signIn } = deps;
   return {
     path: "/auth/token",
-    async handle(req, res) {
+    async handle(req, res, info) {
       if (req.method !== "POST") return methodNotAllowed(res, "POST");
       const header = (name: string) => req.headers[name] as string | undefined;
       if (!fromOwnOrigin(header, publicUrl)) {
@@ -34,22 +35,34 @@ export function tokenSignInPage(deps: ServiceDeps): PageRoute {
       const row = tokenKindOf(token) === "personal_access" ? await findTokenForAuth(sql, token) : undefined;
       const caller = row && row.kind === "personal_access" ? credentialCaller(row, "token", now) : undefined;
       if (!row || !caller || row.principal !== "user") {
-        await signInFailed(deps, {
-          method: "personal_access_token",
-          reason: !row ? "unknown token" : !caller ? "token or user not valid" : "not a user's token",
-          organizationId: row?.organization_id,
-        });
+        await signInFailed(
+          deps,
+          {
+            method: "personal_access_token",
+            reason: !row ? "unknown token" : !caller ? "token or user not valid" : "not a user's token",
+            organizationId: row?.organization_id,
+            actor:
+              row && (row.principal === "user" || row.principal === "service_account")
+                ? { principal: row.principal, id: row.subject_id }
+                : undefined,
+          },
+          requestFactsOf(info),
+        );
         return sendError(res, 401, Code.Unauthenticated, invalidTokenMessage);
       }
       const maxEnd = now.getTime() + signIn.maxAgeMs;
       const expiresAt = new Date(row.expires_at ? Math.min(row.expires_at.getTime(), maxEnd) : maxEnd);
-      const { secret } = await signInSucceeded(deps, {
-        organizationId: caller.organizationId,
-        memberId: caller.subject.id,
-        method: "personal_access_token",
-        readOnly: row.read_only,
-        expiresAt,
-      });
+      const { secret } = await signInSucceeded(
+        deps,
+        {
+          organizationId: caller.organizationId,
+          memberId: caller.subject.id,
+          method: "personal_access_token",
+          readOnly: row.read_only,
+          expiresAt,
+        },
+        requestFactsOf(info),
+      );
       const cookie = setSessionCookie(signIn.cookieName, secret, publicUrl, expiresAt.getTime() - now.getTime());
       if (body.kind === "form")
         return redirect(res, safeReturnPath(body.fields.return_to, signIn.returnPaths), [cookie]);

@@ -5,6 +5,7 @@
  */
 import { type Client, type Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { EventService } from "@runnerplane/api/gitpod/v1/event_pb";
 import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
@@ -25,6 +26,7 @@ export interface Clients {
   organization: Client<typeof OrganizationService>;
   groups: Client<typeof GroupService>;
   serviceAccounts: Client<typeof ServiceAccountService>;
+  events: Client<typeof EventService>;
 }
 
 export type Outcome = "ok" | Code;
@@ -62,6 +64,7 @@ export function clientsOver(transport: Transport): Clients {
     organization: createClient(OrganizationService, transport),
     groups: createClient(GroupService, transport),
     serviceAccounts: createClient(ServiceAccountService, transport),
+    events: createClient(EventService, transport),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
 import {
   findEnvironmentClass,
@@ -27,6 +28,7 @@ export function environmentClassMethods(
   | "getRunnerConfigurationSchema"
 > {
   const { sql, clock, pageTokens, publicUrl } = deps;
+  const audited = createAuditor({ sql, clock });
 
   return {
     // ── environment classes ────────────────────────────────────────────────────────────
@@ -34,14 +36,19 @@ export function environmentClassMethods(
       const caller = callerOf(ctx);
       const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       assertConfiguration(checkConfiguration(await schemaOf(sql, runner, publicUrl), req.configuration));
-      const row = await insertEnvironmentClass(sql, {
-        runnerId: runner.id,
-        organizationId: caller.organizationId,
-        displayName: req.displayName,
-        description: req.description,
-        configuration: req.configuration.map(({ key, value }) => ({ key, value })),
-        now: clock.now(),
-      });
+      const row = await audited(
+        ctx,
+        (tx) =>
+          insertEnvironmentClass(tx, {
+            runnerId: runner.id,
+            organizationId: caller.organizationId,
+            displayName: req.displayName,
+            description: req.description,
+            configuration: req.configuration.map(({ key, value }) => ({ key, value })),
+            now: clock.now(),
+          }),
+        (created) => created.id,
+      );
       return { id: row.id };
     },
 
@@ -92,13 +99,19 @@ export function environmentClassMethods(
       const row = await findEnvironmentClass(sql, caller.organizationId, req.environmentClassId);
       if (!row) throw notFound;
       await authorizeVia(sql, caller, row.runner_id, "admin", notFound);
-      const changed = await updateEnvironmentClass(
-        sql,
+      await audited(
+        ctx,
+        async (tx) => {
+          const changed = await updateEnvironmentClass(
+            tx,
+            row.id,
+            { display_name: req.displayName, description: req.description, enabled: req.enabled },
+            clock.now(),
+          );
+          if (!changed) throw notFound;
+        },
         row.id,
-        { display_name: req.displayName, description: req.description, enabled: req.enabled },
-        clock.now(),
       );
-      if (!changed) throw notFound;
       return {};
     },
 

@@ -2,6 +2,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { HostAuthenticationTokenSource } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { createAuditor } from "../../audit/index.js";
 import { administeredRunnerCondition, authorizeRunner, type Caller, callerOf } from "../../auth/index.js";
 import {
   type DbHostToken,
@@ -33,6 +34,7 @@ export function hostTokenMethods(
   | "deleteHostAuthenticationToken"
 > {
   const { sql, clock, pageTokens, keyRing, notifier } = deps;
+  const audited = createAuditor({ sql, clock });
 
   return {
     // ── host authentication tokens ─────────────────────────────────────────────────────
@@ -62,26 +64,29 @@ export function hostTokenMethods(
           );
         }
       }
-      const row = await sql.begin((tx) =>
-        upsertHostToken(tx, {
-          runnerId: req.runnerId,
-          organizationId: caller.organizationId,
-          subjectId: subject.id,
-          subjectPrincipal: subject.principal,
-          host,
-          source: req.source as HostTokenSource,
-          expiresAt: req.expiresAt ? timestampDate(req.expiresAt) : null,
-          integrationId: req.integrationId || null,
-          scopes: req.scopes,
-          now: clock.now(),
-          encrypt: (id) => {
-            const token = keyRing.encrypt(req.token, hostTokenContext(id, "token"));
-            const refresh = req.refreshToken
-              ? keyRing.encrypt(req.refreshToken, hostTokenContext(id, "refresh_token"))
-              : null;
-            return { keyId: token.keyId, token: token.ciphertext, refreshToken: refresh?.ciphertext ?? null };
-          },
-        }),
+      const row = await audited(
+        ctx,
+        (tx) =>
+          upsertHostToken(tx, {
+            runnerId: req.runnerId,
+            organizationId: caller.organizationId,
+            subjectId: subject.id,
+            subjectPrincipal: subject.principal,
+            host,
+            source: req.source as HostTokenSource,
+            expiresAt: req.expiresAt ? timestampDate(req.expiresAt) : null,
+            integrationId: req.integrationId || null,
+            scopes: req.scopes,
+            now: clock.now(),
+            encrypt: (id) => {
+              const token = keyRing.encrypt(req.token, hostTokenContext(id, "token"));
+              const refresh = req.refreshToken
+                ? keyRing.encrypt(req.refreshToken, hostTokenContext(id, "refresh_token"))
+                : null;
+              return { keyId: token.keyId, token: token.ciphertext, refreshToken: refresh?.ciphertext ?? null };
+            },
+          }),
+        (stored) => stored.id,
       );
       return { token: toHostToken(row) };
     },
@@ -123,38 +128,49 @@ export function hostTokenMethods(
       const caller = callerOf(ctx);
       if (req.scopes.length > 100) throw new ConnectError("scopes: at most 100 scopes", Code.InvalidArgument);
       await visibleHostToken(caller, req.id, "update");
-      await sql.begin(async (tx) => {
-        const row = await findHostToken(tx, caller.organizationId, req.id, { forUpdate: true });
-        if (!row) throw hostTokenNotFound(req.id);
-        const set: Parameters<typeof updateHostToken>[2] = {};
-        if (req.expiresAt !== undefined) set.expires_at = timestampDate(req.expiresAt);
-        if (req.scopes.length > 0) set.scopes = req.scopes;
-        if (req.token !== undefined || req.refreshToken !== undefined || row.key_id !== keyRing.activeKeyId) {
-          // Values are re-encrypted together, so the row keeps one key id.
-          const token =
-            req.token ?? keyRing.decrypt(row.key_id, row.token_ciphertext, hostTokenContext(row.id, "token"));
-          const refresh =
-            req.refreshToken ??
-            (row.refresh_token_ciphertext
-              ? keyRing.decrypt(row.key_id, row.refresh_token_ciphertext, hostTokenContext(row.id, "refresh_token"))
-              : "");
-          const sealedToken = keyRing.encrypt(token, hostTokenContext(row.id, "token"));
-          set.token_ciphertext = sealedToken.ciphertext;
-          set.key_id = sealedToken.keyId;
-          set.refresh_token_ciphertext = refresh
-            ? keyRing.encrypt(refresh, hostTokenContext(row.id, "refresh_token")).ciphertext
-            : null;
-        }
-        await updateHostToken(tx, row.id, set, clock.now());
-      });
+      await audited(
+        ctx,
+        async (tx) => {
+          const row = await findHostToken(tx, caller.organizationId, req.id, { forUpdate: true });
+          if (!row) throw hostTokenNotFound(req.id);
+          const set: Parameters<typeof updateHostToken>[2] = {};
+          if (req.expiresAt !== undefined) set.expires_at = timestampDate(req.expiresAt);
+          if (req.scopes.length > 0) set.scopes = req.scopes;
+          if (req.token !== undefined || req.refreshToken !== undefined || row.key_id !== keyRing.activeKeyId) {
+            // Values are re-encrypted together, so the row keeps one key id.
+            const token =
+              req.token ?? keyRing.decrypt(row.key_id, row.token_ciphertext, hostTokenContext(row.id, "token"));
+            const refresh =
+              req.refreshToken ??
+              (row.refresh_token_ciphertext
+                ? keyRing.decrypt(row.key_id, row.refresh_token_ciphertext, hostTokenContext(row.id, "refresh_token"))
+                : "");
+            const sealedToken = keyRing.encrypt(token, hostTokenContext(row.id, "token"));
+            set.token_ciphertext = sealedToken.ciphertext;
+            set.key_id = sealedToken.keyId;
+            set.refresh_token_ciphertext = refresh
+              ? keyRing.encrypt(refresh, hostTokenContext(row.id, "refresh_token")).ciphertext
+              : null;
+          }
+          await updateHostToken(tx, row.id, set, clock.now());
+        },
+        req.id,
+      );
       return {};
     },
 
     async deleteHostAuthenticationToken(req, ctx) {
       const caller = callerOf(ctx);
       await visibleHostToken(caller, req.id, "delete");
-      const deleted = await deleteHostToken(sql, req.id);
-      if (!deleted) throw hostTokenNotFound(req.id);
+      const deleted = await audited(
+        ctx,
+        async (tx) => {
+          const row = await deleteHostToken(tx, req.id);
+          if (!row) throw hostTokenNotFound(req.id);
+          return row;
+        },
+        req.id,
+      );
       await notifier.hostTokensDeleted(deleted.runner_id, [deleted]);
       return {};
     },

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { LLMIntegrationPhase } from "@runnerplane/api/gitpod/v1/model_pb";
+import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
 import { sealForRunner } from "../../crypto/index.js";
 import {
@@ -34,6 +35,7 @@ export function llmIntegrationMethods(
   "createLLMIntegration" | "getLLMIntegration" | "listLLMIntegrations" | "updateLLMIntegration" | "deleteLLMIntegration"
 > {
   const { sql, clock, pageTokens, notifier } = deps;
+  const audited = createAuditor({ sql, clock });
 
   return {
     async createLLMIntegration(req, ctx) {
@@ -49,18 +51,21 @@ export function llmIntegrationMethods(
       if (violations.length > 0 || "field" in models) throw validationError(violations);
       const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
       const sealed = await sealApiKey(runner.public_key, req.apiKey);
-      const row = await sql.begin((tx) =>
-        insertLlmIntegration(tx, {
-          runnerId: runner.id,
-          organizationId: runner.organization_id,
-          provider: models.provider,
-          models: models.models,
-          endpoint: req.endpoint,
-          encryptedApiKey: sealed,
-          maxTokens: req.maxTokens,
-          phase: LLMIntegrationPhase.LLM_INTEGRATION_PHASE_AVAILABLE,
-          now: clock.now(),
-        }),
+      const row = await audited(
+        ctx,
+        (tx) =>
+          insertLlmIntegration(tx, {
+            runnerId: runner.id,
+            organizationId: runner.organization_id,
+            provider: models.provider,
+            models: models.models,
+            endpoint: req.endpoint,
+            encryptedApiKey: sealed,
+            maxTokens: req.maxTokens,
+            phase: LLMIntegrationPhase.LLM_INTEGRATION_PHASE_AVAILABLE,
+            now: clock.now(),
+          }),
+        (r) => r.id,
       );
       await notifier.llmIntegrationChanged(row.runner_id, row.id);
       return { id: row.id };
@@ -149,9 +154,13 @@ export function llmIntegrationMethods(
       const { runner } = await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
       // Sealing needs no lock; do it before the transaction.
       if (req.apiKey !== undefined) set.encrypted_api_key = await sealApiKey(runner.public_key, req.apiKey);
-      await sql.begin(async (tx) => {
-        if (!(await updateLlmIntegration(tx, existing.id, set, clock.now()))) throw notFound;
-      });
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await updateLlmIntegration(tx, existing.id, set, clock.now()))) throw notFound;
+        },
+        existing.id,
+      );
       await notifier.llmIntegrationChanged(existing.runner_id, existing.id);
       return {};
     },
@@ -163,9 +172,13 @@ export function llmIntegrationMethods(
       if (!existing) throw notFound;
       await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
       // `force` changes nothing: nothing else depends on an integration, so it always goes at once.
-      await sql.begin(async (tx) => {
-        if (!(await deleteLlmIntegration(tx, existing.id))) throw notFound;
-      });
+      await audited(
+        ctx,
+        async (tx) => {
+          if (!(await deleteLlmIntegration(tx, existing.id))) throw notFound;
+        },
+        existing.id,
+      );
       await notifier.llmIntegrationChanged(existing.runner_id, existing.id);
       return {};
     },

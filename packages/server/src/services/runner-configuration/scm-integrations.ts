@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { HostAuthenticationTokenSource } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
 import { sealForRunner } from "../../crypto/index.js";
 import { deleteHostTokensOf } from "../../db/host-tokens.js";
@@ -24,6 +25,7 @@ export function scmIntegrationMethods(
   "createSCMIntegration" | "getSCMIntegration" | "listSCMIntegrations" | "updateSCMIntegration" | "deleteSCMIntegration"
 > {
   const { sql, clock, pageTokens, publicUrl, notifier } = deps;
+  const audited = createAuditor({ sql, clock });
 
   return {
     // ── SCM integrations ───────────────────────────────────────────────────────────────
@@ -46,19 +48,24 @@ export function scmIntegrationMethods(
       const sealed = req.oauthPlaintextClientSecret
         ? await sealSecret(runner.public_key, req.oauthPlaintextClientSecret)
         : null;
-      const row = await insertScmIntegration(sql, {
-        runnerId: runner.id,
-        organizationId: caller.organizationId,
-        scmId: req.scmId,
-        host,
-        now: clock.now(),
-        oauth_client_id: req.oauthClientId || null,
-        oauth_encrypted_client_secret: sealed,
-        // An issuer belongs to an OAuth configuration; without one it is dropped.
-        issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
-        pat: req.pat,
-        virtual_directory: req.virtualDirectory || null,
-      }).catch((error: unknown) => {
+      const row = await audited(
+        ctx,
+        (tx) =>
+          insertScmIntegration(tx, {
+            runnerId: runner.id,
+            organizationId: caller.organizationId,
+            scmId: req.scmId,
+            host,
+            now: clock.now(),
+            oauth_client_id: req.oauthClientId || null,
+            oauth_encrypted_client_secret: sealed,
+            // An issuer belongs to an OAuth configuration; without one it is dropped.
+            issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
+            pat: req.pat,
+            virtual_directory: req.virtualDirectory || null,
+          }),
+        (created) => created.id,
+      ).catch((error: unknown) => {
         if ((error as { code?: string }).code === "23505") {
           throw new ConnectError(`the runner already has an SCM integration for host ${host}`, Code.AlreadyExists);
         }
@@ -112,50 +119,54 @@ export function scmIntegrationMethods(
       // A secret sent along with `oauth_client_id = ""` is discarded with the OAuth configuration.
       const sealed =
         secret !== undefined && req.oauthClientId !== "" ? await sealSecret(runner.public_key, secret) : undefined;
-      const deleted = await sql.begin(async (tx) => {
-        const removedTokens: { subject_id: string; host: string }[] = [];
-        const current = await findScmIntegration(tx, caller.organizationId, req.id, { forUpdate: true });
-        if (!current) throw notFound;
-        const set: ScmIntegrationColumns = {};
-        if (req.oauthClientId === "") {
-          // OAuth off: the client goes, and so do the OAuth tokens users got through it.
-          Object.assign(set, { oauth_client_id: null, oauth_encrypted_client_secret: null, issuer_url: null });
-          removedTokens.push(
-            ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.OAUTH)),
-          );
-        } else if (req.oauthClientId !== undefined) {
-          set.oauth_client_id = req.oauthClientId;
-        }
-        if (sealed && req.oauthClientId !== "") set.oauth_encrypted_client_secret = Buffer.from(sealed);
-        if (req.issuerUrl !== undefined && req.oauthClientId !== "") set.issuer_url = req.issuerUrl || null;
-        if (req.pat !== undefined) {
-          set.pat = req.pat;
-          if (!req.pat)
+      const deleted = await audited(
+        ctx,
+        async (tx) => {
+          const removedTokens: { subject_id: string; host: string }[] = [];
+          const current = await findScmIntegration(tx, caller.organizationId, req.id, { forUpdate: true });
+          if (!current) throw notFound;
+          const set: ScmIntegrationColumns = {};
+          if (req.oauthClientId === "") {
+            // OAuth off: the client goes, and so do the OAuth tokens users got through it.
+            Object.assign(set, { oauth_client_id: null, oauth_encrypted_client_secret: null, issuer_url: null });
             removedTokens.push(
-              ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.PAT)),
+              ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.OAUTH)),
             );
-        }
-        if (req.virtualDirectory !== undefined) {
-          if (req.virtualDirectory !== "" && current.scm_id !== "azuredevops") {
-            throw new ConnectError("virtual_directory: only for azuredevops integrations", Code.InvalidArgument);
+          } else if (req.oauthClientId !== undefined) {
+            set.oauth_client_id = req.oauthClientId;
           }
-          set.virtual_directory = req.virtualDirectory || null;
-        }
-        const clientId = set.oauth_client_id !== undefined ? set.oauth_client_id : current.oauth_client_id;
-        const hasSecret =
-          set.oauth_encrypted_client_secret !== undefined
-            ? set.oauth_encrypted_client_secret !== null
-            : current.oauth_encrypted_client_secret !== null;
-        if (clientId === null) set.issuer_url = null;
-        if ((clientId !== null) !== hasSecret) {
-          throw new ConnectError(
-            "oauth_client_id and oauth_plaintext_client_secret go together: a new client id needs its secret",
-            Code.InvalidArgument,
-          );
-        }
-        await updateScmIntegration(tx, current.id, set, clock.now());
-        return removedTokens;
-      });
+          if (sealed && req.oauthClientId !== "") set.oauth_encrypted_client_secret = Buffer.from(sealed);
+          if (req.issuerUrl !== undefined && req.oauthClientId !== "") set.issuer_url = req.issuerUrl || null;
+          if (req.pat !== undefined) {
+            set.pat = req.pat;
+            if (!req.pat)
+              removedTokens.push(
+                ...(await deleteHostTokensOf(tx, current.runner_id, current.host, HostAuthenticationTokenSource.PAT)),
+              );
+          }
+          if (req.virtualDirectory !== undefined) {
+            if (req.virtualDirectory !== "" && current.scm_id !== "azuredevops") {
+              throw new ConnectError("virtual_directory: only for azuredevops integrations", Code.InvalidArgument);
+            }
+            set.virtual_directory = req.virtualDirectory || null;
+          }
+          const clientId = set.oauth_client_id !== undefined ? set.oauth_client_id : current.oauth_client_id;
+          const hasSecret =
+            set.oauth_encrypted_client_secret !== undefined
+              ? set.oauth_encrypted_client_secret !== null
+              : current.oauth_encrypted_client_secret !== null;
+          if (clientId === null) set.issuer_url = null;
+          if ((clientId !== null) !== hasSecret) {
+            throw new ConnectError(
+              "oauth_client_id and oauth_plaintext_client_secret go together: a new client id needs its secret",
+              Code.InvalidArgument,
+            );
+          }
+          await updateScmIntegration(tx, current.id, set, clock.now());
+          return removedTokens;
+        },
+        existing.id,
+      );
       await notifier.hostTokensDeleted(existing.runner_id, deleted);
       await notifier.scmIntegrationChanged(existing.runner_id, existing.id);
       return {};
@@ -167,11 +178,15 @@ export function scmIntegrationMethods(
       const existing = await findScmIntegration(sql, caller.organizationId, req.id);
       if (!existing) throw notFound;
       await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
-      const deleted = await sql.begin(async (tx) => {
-        const removedTokens = await deleteHostTokensOf(tx, existing.runner_id, existing.host);
-        if (!(await deleteScmIntegration(tx, existing.id))) throw notFound;
-        return removedTokens;
-      });
+      const deleted = await audited(
+        ctx,
+        async (tx) => {
+          const removedTokens = await deleteHostTokensOf(tx, existing.runner_id, existing.host);
+          if (!(await deleteScmIntegration(tx, existing.id))) throw notFound;
+          return removedTokens;
+        },
+        existing.id,
+      );
       await notifier.hostTokensDeleted(existing.runner_id, deleted);
       await notifier.scmIntegrationChanged(existing.runner_id, existing.id);
       return {};

@@ -18,12 +18,15 @@ export function sendPage(
   title: string,
   message: string,
   headers: Record<string, string | string[]> = {},
+  /** A link to go on with (same-origin paths only: the CSP allows nothing else to load). */
+  link?: { href: string; text: string },
 ): void {
+  const next = link ? `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.text)}</a></p>` : "";
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${escapeHtml(title)} · runnerplane</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style>
-</head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>
+</head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${next}</main></body></html>
 `;
   res.writeHead(status, { ...pageHeaders, ...headers, "content-type": "text/html; charset=utf-8" }).end(body);
 }

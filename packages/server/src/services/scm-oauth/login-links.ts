@@ -41,8 +41,9 @@ export async function mintLoginLink(
   if (!integration?.oauth_client_id) return undefined;
   if (!(await deps.extensionRelay.isConnected(integration.runner_id, oauthExtension))) return undefined;
   const now = deps.clock.now();
-  // One statement (insert, and the sweep of the subject's expired attempts): the audit log's
-  // entry for "login link issued" is one more statement in this transaction.
+  // One statement (insert, and the sweep of the subject's expired attempts). No audit entry:
+  // a link lasts 10 minutes and stores no credential; the connection it may lead to is recorded
+  // when the runner stores the host token (docs/scm-oauth.md#the-audit-log).
   const attempt = await deps.sql.begin((tx) =>
     insertScmLoginAttempt(tx, {
       organizationId: integration.organization_id,

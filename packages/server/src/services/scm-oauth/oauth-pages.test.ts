@@ -4,11 +4,44 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSql } from "../../db/index.js";
-import { startTestServer, type TestServer } from "../../testing/index.js";
+import { insertScmLoginAttempt } from "../../db/scm-login-attempts.js";
+import {
+  clientsFor,
+  createTestRunner,
+  type SeededOrganization,
+  seedOrganization,
+  startTestServer,
+  type TestServer,
+} from "../../testing/index.js";
 
 let server: TestServer;
+let org: SeededOrganization;
+/** An open attempt of the org's member (its runner is never connected here). */
+let link: string;
+let attemptId: string;
 beforeAll(async () => {
   server = await startTestServer();
+  org = await seedOrganization(server.sql, "Linked Inc");
+  const runner = await createTestRunner(server.baseUrl, org.admin.token);
+  const { id: integrationId } = await clientsFor(server.baseUrl, org.admin.token).configuration.createSCMIntegration({
+    runnerId: runner.runnerId,
+    scmId: "github",
+    host: "github.example",
+    pat: true,
+  });
+  const now = new Date();
+  const attempt = await insertScmLoginAttempt(server.sql, {
+    organizationId: org.organization.id,
+    runnerId: runner.runnerId,
+    integrationId,
+    host: "github.example",
+    subjectId: org.member.member.id,
+    subjectPrincipal: "user",
+    now,
+    expiresAt: new Date(now.getTime() + 600_000),
+  });
+  attemptId = attempt.id;
+  link = `${server.baseUrl}/auth/oauth2/start?attempt=${attempt.id}`;
 });
 afterAll(() => server?.close());
 
@@ -22,6 +55,55 @@ describe("GET /auth/oauth2/start", () => {
       expect(res.headers.get("set-cookie")).toBeNull();
       expect(await res.text()).toContain("This sign-in link does not work");
     }
+  });
+
+  /** The session cookie of a browser signed in with `token` (POST /auth/token, same origin). */
+  async function sessionOf(token: string): Promise<string> {
+    const res = await fetch(`${server.baseUrl}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:8080" },
+      body: JSON.stringify({ token }),
+    });
+    expect(res.status).toBe(200);
+    return res.headers.getSetCookie()[0]?.split(";", 1)[0] ?? "";
+  }
+  const attemptStarted = async () =>
+    (await server.sql`select state_hash from scm_login_attempts where id = ${attemptId}`)[0]?.state_hash !== null;
+
+  it("asks a browser without a session to sign in first (401), linking to the sign-in and back", async () => {
+    const res = await fetch(link, { redirect: "manual" });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    const page = await res.text();
+    expect(page).toContain("Sign in first");
+    expect(page).toContain(`<a href="/?return_to=${encodeURIComponent(`/auth/oauth2/start?attempt=${attemptId}`)}">`);
+    // A cookie that is no live session counts as none.
+    const forged = await fetch(link, { redirect: "manual", headers: { cookie: "rp_session=rp_ses_forged" } });
+    expect(forged.status).toBe(401);
+    expect(await attemptStarted()).toBe(false);
+  });
+
+  it("refuses another user's session (403) and stores nothing, so a link cannot connect someone else's account", async () => {
+    const admin = await fetch(link, { redirect: "manual", headers: { cookie: await sessionOf(org.admin.token) } });
+    expect(admin.status).toBe(403);
+    expect(admin.headers.get("set-cookie")).toBeNull();
+    expect(await admin.text()).toContain("made for another account");
+    const otherOrg = await seedOrganization(server.sql, "Elsewhere Ltd");
+    const stranger = await fetch(link, {
+      redirect: "manual",
+      headers: { cookie: await sessionOf(otherOrg.admin.token) },
+    });
+    expect(stranger.status).toBe(403);
+    expect(await attemptStarted()).toBe(false);
+  });
+
+  it("lets the attempt's own user through to the runner (here: not connected, 503, nothing stored)", async () => {
+    const res = await fetch(link, { redirect: "manual", headers: { cookie: await sessionOf(org.member.token) } });
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain("not connected");
+    expect(await attemptStarted()).toBe(false);
   });
 
   it("answers only GET", async () => {

@@ -9,6 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { SendExtensionResponseRequest } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
+import { authenticateSession } from "../../auth/authentication-interceptor.js";
 import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
 import { isConnectionError, type Sql } from "../../db/index.js";
@@ -24,6 +25,8 @@ import type { PageRoute } from "../../http/front-door.js";
 import type { NodeRequest } from "../../http/json-body.js";
 import type { Logger } from "../../logging/index.js";
 import { type ExtensionRelay, type ExtensionRequest, runnerAnswerTimeoutMs } from "../../relay/index.js";
+import { sessionCookieValue } from "../../sign-in/session-cookie.js";
+import type { SignInSettings } from "../../sign-in/settings.js";
 import { isUuid } from "../../validation/index.js";
 import { sendPage } from "./html.js";
 import { callbackPath, startPath } from "./login-links.js";
@@ -40,6 +43,7 @@ export interface OAuthPagesDeps {
   keyRing: KeyRing;
   publicUrl: string;
   extensionRelay: ExtensionRelay;
+  signIn: Pick<SignInSettings, "cookieName" | "idleTimeoutMs">;
 }
 
 /** Associated data binding a PKCE verifier's ciphertext to its attempt. */
@@ -49,7 +53,7 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest();
 const randomToken = () => randomBytes(32).toString("base64url");
 
 export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
-  const { sql, clock, log, keyRing, publicUrl, extensionRelay } = deps;
+  const { sql, clock, log, keyRing, publicUrl, extensionRelay, signIn } = deps;
   const redirectUri = `${publicUrl}${callbackPath}`;
   const origin = new URL(publicUrl).origin;
   const secure = publicUrl.startsWith("https:");
@@ -105,7 +109,7 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
 
   const start: PageRoute = {
     path: startPath,
-    async handle(req, res) {
+    async handle(req, res, info) {
       if (!onlyGet(req, res)) return;
       const url = new URL(req.url ?? "/", publicUrl);
       const attemptId = url.searchParams.get("attempt") ?? "";
@@ -116,6 +120,34 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
           400,
           "This sign-in link does not work",
           "The link is unknown, has expired (links last 10 minutes) or was already used. Ask for a new one: check the host's authentication again.",
+        );
+      }
+      // The link connects the SCM account of whoever follows it: only the attempt's own user
+      // may (an account-linking attack otherwise, docs/scm-oauth.md#who-may-follow-a-link).
+      const secret = sessionCookieValue(req.headers.cookie, signIn.cookieName);
+      const session = secret && (await authenticateSession(sql, clock.now(), secret, signIn.idleTimeoutMs));
+      if (!session) {
+        const back = `${url.pathname}${url.search}`;
+        return sendPage(
+          res,
+          401,
+          "Sign in first",
+          `This link connects your ${attempt.host} account to your runnerplane account. Sign in, then open the link again. Nothing was stored.`,
+          {},
+          { href: `/?return_to=${encodeURIComponent(back)}`, text: "Sign in" },
+        );
+      }
+      const caller = session.caller;
+      if (caller.subject.id !== attempt.subject_id || caller.organizationId !== attempt.organization_id) {
+        log.info("an OAuth link was opened by another account than its own", {
+          request_id: info.id,
+          attempt_id: attempt.id,
+        });
+        return sendPage(
+          res,
+          403,
+          "This link is someone else's",
+          "This link was made for another account, so it cannot connect yours. Nothing was stored. Ask for a link of your own: check the host's authentication again while signed in as yourself.",
         );
       }
       const returnTo = ownOrigin(url.searchParams.get("return_to"));
