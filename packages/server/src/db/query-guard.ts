@@ -6,7 +6,10 @@
  *
  * - the request was already answered → the statement is never sent;
  * - the request is answered (deadline, client gone, or simply done) while the statement
- *   waits for a connection → it is taken off the queue; while it runs → it is cancelled;
+ *   waits for a connection → it is taken off the queue; while it runs → it is cancelled
+ *   (the patched driver sends no cancel request that could hit another statement on the
+ *   connection: docs/decisions.md, "Cancelling a running statement without hitting the
+ *   next one");
  * - the database is known to be down → the statement fails at once with `unavailable`,
  *   and statements still waiting for a connection when it goes down are taken off the
  *   queue the same way;
