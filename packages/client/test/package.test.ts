@@ -129,7 +129,11 @@ describe("the packed client", () => {
     expect(validate?.node10?.resolution?.fileName).toMatch(/validate_pb\.d\.ts$/);
   });
 
-  it("type-checks the examples under strict, as a user's project (ESM and CommonJS)", async () => {
+  // tsc reads every declaration of the packed package (the second wave's services made it
+  // twice as big); on a busy 2-core machine that alone can take a minute.
+  it("type-checks the examples under strict, as a user's project (ESM and CommonJS)", {
+    timeout: 180_000,
+  }, async () => {
     await run(process.execPath, [tsc, "-p", project], { cwd: project });
   });
 
