@@ -457,6 +457,19 @@ interface Measured {
   /** CPU time the whole machine was busy over the window, ms (NaN where /proc/stat is missing). */
   machineCpuMs: number;
   peakRss: number;
+  /** The server's heap after a full collection when the window began (NaN without `node --expose-gc`). */
+  heapAtStart: number;
+}
+
+/**
+ * The heap still live after a full collection, in bytes; NaN unless node runs with
+ * `--expose-gc` (the collection pauses the server, so the bench never forces one otherwise).
+ */
+function liveHeap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return Number.NaN;
+  gc();
+  return process.memoryUsage().heapUsed;
 }
 
 /**
@@ -487,6 +500,7 @@ function runJob(load: ChildProcess, job: LoadJob | FleetJob, meter: Meter, rss: 
     let peakRss = Number.NaN;
     let machineStart = Number.NaN;
     let machineEnd = Number.NaN;
+    let heapAtStart = Number.NaN;
     const onExit = (code: number | null) => finish(new Error(`the load process exited (code ${code})`));
     const finish = (error: Error | undefined, result?: LoadResult) => {
       load.off("message", onMessage);
@@ -503,12 +517,14 @@ function runJob(load: ChildProcess, job: LoadJob | FleetJob, meter: Meter, rss: 
             statements: b.statements - a.statements,
             machineCpuMs: machineEnd - machineStart,
             peakRss,
+            heapAtStart,
           }),
         reject,
       );
     };
     const onMessage = (message: FromLoad) => {
       if (message.type === "recording") {
+        heapAtStart = liveHeap();
         machineStart = machineBusyMs();
         spentStart = meter();
         endRss = rss();
@@ -644,6 +660,7 @@ async function main(): Promise<void> {
         if (scenario.target === "heartbeat" && scenario.on === "server")
           await settleFleet(sql, seeded.fleet, heartbeatPeriodMs);
         if (connected) await settleFleet(sql, seeded.connected, heartbeatPeriodMs);
+        const heapBeforeFleet = connected ? liveHeap() : Number.NaN;
         const fleetJob: FleetJob = {
           baseUrl,
           databaseUrl: db.url,
@@ -680,6 +697,7 @@ async function main(): Promise<void> {
           statements: sent,
           machineCpuMs,
           peakRss,
+          heapAtStart,
         } = await runJob(connected ? fleetProc : load, connected ? fleetJob : job, meter, monitor.window);
         const measured = scenario.on !== "database";
         Object.assign(row, {
@@ -703,6 +721,7 @@ async function main(): Promise<void> {
           row.serverCpuMsPerRequest = rpcs > 0 ? serverCpuMs / rpcs : Number.NaN;
           row.statementsPerRequest = rpcs > 0 ? sent / rpcs : Number.NaN;
           row.fleet = f;
+          row.heapPerStream = (heapAtStart - heapBeforeFleet) / f.runners;
         }
         process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
       } catch (error) {

@@ -29,6 +29,8 @@ export interface Row {
   note: string;
   /** The connected fleet's streams and heartbeats (its relayed calls are the row's latencies). */
   fleet?: FleetFacts;
+  /** The connected fleet: live heap per stream after full collections (NaN without `node --expose-gc`). */
+  heapPerStream?: number;
 }
 
 /** The median of the numbers that were measured (NaN when none was). */
@@ -65,6 +67,9 @@ export function mergeRounds(rounds: readonly Row[]): Row {
     machineCpuPercent: m((r) => r.machineCpuPercent),
     note: [...new Set(rounds.map((r) => r.note).filter(Boolean))].join("; "),
     ...mergeFleet(ran.flatMap((r) => (r.fleet ? [r.fleet] : []))),
+    ...(ran.some((r) => r.heapPerStream !== undefined)
+      ? { heapPerStream: m((r) => r.heapPerStream ?? Number.NaN) }
+      : {}),
   };
 }
 
@@ -152,7 +157,10 @@ export function printFleet(rows: readonly Row[]): void {
         `${f.heartbeats} heartbeats in the window, p50 ${ms(f.heartbeatP50)} ms, p99 ${ms(f.heartbeatP99)} ms; ` +
         `errors: ${f.callErrors} relayed calls, ${f.heartbeatErrors} heartbeats, ${f.answerErrors} answers, ${f.streamsLost} streams lost. ` +
         "The row's latencies are the relayed ParseContextURL calls; srv ms/req and sql/req are per RPC the server answered " +
-        "(calls, answers and heartbeats).",
+        "(calls, answers and heartbeats)." +
+        (r.heapPerStream === undefined || Number.isNaN(r.heapPerStream)
+          ? ""
+          : ` Live server heap per stream (after full collections): ${(r.heapPerStream / 1024).toFixed(1)} KB.`),
     );
   }
 }

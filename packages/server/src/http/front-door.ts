@@ -262,10 +262,11 @@ function startDeadline(
   ms: number,
   unary: boolean,
 ): { link(signal: AbortSignal): AbortSignal } {
-  const linked = new AbortController();
+  // Only a unary call links its signal; a stream, held for hours, keeps no controller.
+  const linked = unary ? new AbortController() : undefined;
   let upstream: AbortSignal | undefined;
   const timer = setTimeout(() => {
-    linked.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+    linked?.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
     if (!bodyArrived(req)) abandonBody(req, res, info);
   }, ms);
   const done = () => {
@@ -276,12 +277,13 @@ function startDeadline(
   // complete response; there is nothing left to cancel then.
   const onAbort = () => {
     done();
-    if (!res.writableEnded) linked.abort(upstream?.reason);
+    if (!res.writableEnded) linked?.abort(upstream?.reason);
   };
   res.once("close", done);
   if (!unary) req.once("end", done);
   return {
     link(signal) {
+      if (!linked) throw new Error("only a unary call's signal is linked to its deadline");
       if (signal.aborted) linked.abort(signal.reason);
       else {
         upstream = signal;

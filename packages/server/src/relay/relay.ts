@@ -385,11 +385,16 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
             startHeartbeat();
             await deliverPending(runnerId);
           })();
+          // Once registered, a read is the queue's own: no async frame per pending read.
+          let registered = false;
           return {
-            next: async () => {
-              await opened;
-              return inner.next();
-            },
+            next: () =>
+              registered
+                ? inner.next()
+                : opened.then(() => {
+                    registered = true;
+                    return inner.next();
+                  }),
             return: async () => {
               close();
               return { value: undefined, done: true };

@@ -27,20 +27,53 @@ export function createErrorInterceptor(log: Logger): Interceptor {
         if (info) info.code = "ok";
         return res;
       }
-      const output = res.message;
+      // A plain iterator rather than an async generator: a runner's WatchRequests stream
+      // lives for hours, and each generator in its chain is held for as long (docs/relay.md).
       return {
         ...res,
-        message: (async function* () {
-          try {
-            yield* output;
-            if (info) info.code = "ok";
-          } catch (error) {
-            throw fail(error);
-          }
-        })(),
+        message: translated(res.message, fail, () => {
+          if (info) info.code = "ok";
+        }),
       };
     } catch (error) {
       throw fail(error);
     }
+  };
+}
+
+/** `output`, its failures translated by `fail`; `ended` runs when it ends without one. */
+function translated<T>(output: AsyncIterable<T>, fail: (error: unknown) => Error, ended: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      const it = output[Symbol.asyncIterator]();
+      const settle = (step: () => Promise<IteratorResult<T>>): Promise<IteratorResult<T>> => {
+        let result: Promise<IteratorResult<T>>;
+        try {
+          result = step();
+        } catch (error) {
+          return Promise.reject(fail(error));
+        }
+        return result.then(
+          (r) => {
+            if (r.done) ended();
+            return r;
+          },
+          (error: unknown) => {
+            throw fail(error);
+          },
+        );
+      };
+      return {
+        next: () => settle(() => it.next()),
+        return: (value?: unknown) =>
+          settle(() => (it.return ? it.return(value) : Promise.resolve({ done: true, value: value as T }))),
+        throw: (error?: unknown) =>
+          settle(() => {
+            if (it.throw) return it.throw(error);
+            void it.return?.();
+            return Promise.reject(error);
+          }),
+      };
+    },
   };
 }

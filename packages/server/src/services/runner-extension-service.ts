@@ -14,9 +14,9 @@ export function createRunnerExtensionService({
   extensionRelay: ExtensionRelay;
 }): ServiceImpl<typeof RunnerExtensionService> {
   return {
-    async *watchExtensionRequests(req, ctx) {
+    watchExtensionRequests(req, ctx) {
       assertRunnerItself(callerOf(ctx), req.runnerId);
-      yield* extensionRelay.stream(req.runnerId.toLowerCase(), ctx.signal, [...new Set(req.extensions)]);
+      return extensionRelay.stream(req.runnerId.toLowerCase(), ctx.signal, [...new Set(req.extensions)]);
     },
 
     async sendExtensionResponse(req, ctx) {

@@ -123,9 +123,10 @@ export function createRunnerInteractionService({
     },
 
     /** The runner's end of the relay: calls and events for it, until it hangs up (docs/relay.md). */
-    async *watchRequests(req, ctx) {
+    // The relay's iterable itself, not a generator around it: the stream lives for hours.
+    watchRequests(req, ctx) {
       assertRunnerItself(callerOf(ctx), req.runnerId);
-      yield* relay.stream(req.runnerId.toLowerCase(), ctx.signal);
+      return relay.stream(req.runnerId.toLowerCase(), ctx.signal);
     },
 
     /** The runner's answer to a call; a late or unknown answer is dropped. */
