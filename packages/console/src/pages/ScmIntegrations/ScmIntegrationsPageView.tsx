@@ -265,7 +265,7 @@ function EditIntegration({
         hint="Empty keeps the current secret. A new one is sealed to the runner's key and never shown again."
       />
       <div className="field field-check">
-        <label htmlFor={`pat-${integration.id}`}>Allow personal access tokens</label>
+        <label htmlFor={`pat-${integration.id}`}>Allow personal access tokens for {integration.host}</label>
         <input id={`pat-${integration.id}`} type="checkbox" checked={pat} onChange={(e) => setPat(e.target.checked)} />
       </div>
       {removesPats && (
