@@ -522,6 +522,51 @@ describe("layout", () => {
     }
   });
 
+  it("at 390 px the runner's pages, the integration editor and the context-URL result fit, and work by keyboard", async () => {
+    const narrow = await fx.newPage(390);
+    await signInWithToken(narrow.page, fx.org.admin.token);
+    const p = narrow.page;
+    const focused = () =>
+      p.evaluate(() => {
+        const el = document.activeElement;
+        return el?.id
+          ? (document.querySelector(`label[for="${el.id}"]`)?.textContent ?? el.id)
+          : (el?.textContent ?? "");
+      });
+    for (const path of [`/runners/${runnerId}`, `/runners/${runnerId}/environment-classes`]) {
+      await p.goto(path);
+      await p.locator("main h1").first().waitFor();
+      await p.waitForLoadState("networkidle");
+      expect(await horizontalOverflow(p), path).toBeLessThanOrEqual(0);
+      await screenshot(p, path.slice(1).replaceAll("/", "-").replace(runnerId, "runner"));
+    }
+    // The integration editor: opened with Enter, its fields next in the tab order.
+    await p.goto(`/runners/${runnerId}/scm-integrations`);
+    await p.getByRole("button", { name: "Edit integration github.com" }).focus();
+    await p.keyboard.press("Enter");
+    const reached: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await p.keyboard.press("Tab");
+      reached.push(await focused());
+    }
+    expect(reached).toContain("OAuth client ID for github.com");
+    expect(reached).toContain("OAuth client secret for github.com");
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "scm-integrations-edit-narrow");
+    // The context-URL tester: Enter in the field submits; the result fits.
+    await p.goto(`/context-url?${new URLSearchParams({ runner: runnerId, url: "https://github.com/acme/app" })}`);
+    await p.getByLabel("Context URL").focus();
+    await p.keyboard.press("Enter");
+    await p.getByRole("region", { name: "What the runner found" }).waitFor({ timeout: 30_000 });
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "context-url-result");
+    // Your accounts, connected, at the narrow width.
+    await p.goto(`/accounts?runner=${runnerId}`);
+    await p.getByText("Connected").waitFor({ timeout: 30_000 });
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "accounts-connected");
+  });
+
   it("loads every page under the server's Content-Security-Policy without a violation", () => {
     expect(fx.cspViolations).toEqual([]);
   });
