@@ -572,6 +572,28 @@ describe("layout", () => {
   });
 });
 
+describe("deleting the runner", () => {
+  it("asks for confirmation, then the reference runner acknowledges and the runner leaves the list", async () => {
+    await page.goto(`/runners/${runnerId}`);
+    await page.getByRole("button", { name: "Delete runner" }).click();
+    // Asked first: Cancel leaves it alone.
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Delete runner" }).click();
+    await screenshot(page, "runner-delete-confirm");
+    await page.getByRole("button", { name: "Yes, delete Build box" }).click();
+    await page.getByRole("heading", { name: "Runners", level: 1 }).waitFor();
+    const gone = () =>
+      fx.admin.runners.getRunner({ runnerId }).then(
+        () => false,
+        () => true,
+      );
+    await expect.poll(gone, { timeout: 60_000, interval: 500 }).toBe(true);
+    await page.reload();
+    await page.locator("tbody tr").first().waitFor();
+    expect(await page.getByRole("link", { name: "Build box" }).count()).toBe(0);
+  });
+});
+
 describe("signing out", () => {
   it("ends the session: sign-in shows again, also after a reload", async () => {
     await page.goto("/runners");
