@@ -330,7 +330,7 @@ describe("your accounts", () => {
     await pat.fill("ghp_console_test_token");
     await page.getByRole("button", { name: "Save token" }).click();
     await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
-    await page.getByText("Connected").waitFor({ timeout: 30_000 });
+    await page.getByText(/^Connected/).waitFor({ timeout: 30_000 });
     await screenshot(page, "accounts");
     // Stored sealed, never shown back: the page has no trace of the value.
     expect(await page.content()).not.toContain("ghp_console_test_token");
@@ -382,8 +382,10 @@ describe("connecting an account through OAuth", () => {
     // Back on the console's page it started from, with the same runner chosen.
     await page.getByRole("heading", { name: "Your accounts" }).waitFor();
     expect(new URL(page.url()).origin).toBe(fx.server.baseUrl);
-    await page.getByText("Connected").waitFor({ timeout: 30_000 });
+    await page.getByText(/^Connected/).waitFor({ timeout: 30_000 });
     await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
+    expect(await page.getByText("Not connected.").count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Connect github.com with OAuth" }).count()).toBe(0);
     expect(await page.locator("ul.rows").textContent()).toMatch(/github\.com.*OAuth/i);
     const { tokens } = await fx.admin.configuration.listHostAuthenticationTokens({
       filter: { runnerId, subjectId: fx.org.admin.member.id },
@@ -562,7 +564,7 @@ describe("layout", () => {
     await screenshot(p, "context-url-result");
     // Your accounts, connected, at the narrow width.
     await p.goto(`/accounts?runner=${runnerId}`);
-    await p.getByText("Connected").waitFor({ timeout: 30_000 });
+    await p.getByText(/^Connected/).waitFor({ timeout: 30_000 });
     expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
     await screenshot(p, "accounts-connected");
   });
