@@ -10,10 +10,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
-import { RunnerRole } from "@runnerplane/client/gitpod/v1/runner_pb";
+import { createRunnerplaneClient } from "@runnerplane/client";
+import { Principal } from "@runnerplane/client/gitpod/v1/identity_pb";
+import { HostAuthenticationTokenSource, RunnerProvider } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
+import { LogLevel, RunnerReleaseChannel, RunnerRole } from "@runnerplane/client/gitpod/v1/runner_pb";
+import { expectNoPlaintext } from "@runnerplane/server/testing";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOAuthProvider, startFakeOAuthProvider } from "../../runner/src/testing/fake-oauth-provider.js";
+import { type FakeScmData, type FakeScmServer, startFakeScmServer } from "../../runner/src/testing/fake-scm-server.js";
 import { type ConsoleFixture, horizontalOverflow, screenshot, signInWithToken, startConsole } from "./console-fixture";
 
 const runnerMain = fileURLToPath(new URL("../../runner/dist/main.js", import.meta.url));
@@ -23,14 +28,37 @@ let page: Page;
 let log: string[];
 let runnerProcess: ChildProcess | undefined;
 let stateDir: string;
+// github.com, as the reference runner sees it, is the fake SCM and the fake OAuth provider
+// (the runner's --scm-api / --scm-oauth host overrides): a public and a private repository, an
+// OAuth app whose client id and secret the SCM-integration test enters in the console.
+let scm: FakeScmServer;
+let provider: FakeOAuthProvider;
+const scmData: FakeScmData = {
+  tokens: ["ghp_console_test_token"],
+  logins: { ghp_console_test_token: "console-pat-user" },
+  repos: [
+    { owner: "acme", name: "app", defaultBranch: "main" },
+    { owner: "acme", name: "secret", private: true, defaultBranch: "trunk" },
+  ],
+};
+const oauthApp = { clientId: "client-1", clientSecret: "s3cret-value" };
 
 beforeAll(async () => {
   fx = await startConsole();
   ({ page, log } = await fx.newPage());
   stateDir = await mkdtemp(join(tmpdir(), "console-runner-"));
+  scm = await startFakeScmServer(scmData);
+  provider = await startFakeOAuthProvider({
+    clients: [{ ...oauthApp, redirectUri: `${fx.server.baseUrl}/auth/oauth2/callback` }],
+    login: "octocat",
+    scm: scmData,
+    grants: ["acme/secret"],
+  });
 });
 afterAll(async () => {
   runnerProcess?.kill("SIGTERM");
+  await provider?.close();
+  await scm?.close();
   await fx?.close();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -130,6 +158,10 @@ describe("runners", () => {
         option("--exchange-token"),
         "--state-dir",
         stateDir,
+        "--scm-api",
+        `github.com=${scm.url}/github`,
+        "--scm-oauth",
+        `github.com=${provider.url}/github/login/oauth/authorize,${provider.url}/github/login/oauth/access_token`,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
@@ -196,15 +228,96 @@ describe("runners", () => {
     await screenshot(page, "environment-classes");
   });
 
+  it("edits the runner's configuration, showing the server's refusal of a bad update window first", async () => {
+    await page.goto(`/runners/${runnerId}`);
+    await page.getByRole("heading", { name: "Configuration" }).waitFor();
+    await page.getByLabel("Release channel").selectOption({ label: "Latest" });
+    await page.getByLabel("Log level").selectOption({ label: "Debug" });
+    await page.getByLabel("Update window from (UTC hour)").fill("22");
+    await page.getByLabel("Update window until (UTC hour)").fill("23");
+    await page.getByLabel("Collect metrics").check();
+    await page.getByLabel("Metrics URL").fill("https://metrics.example.test/api/v1/write");
+    await page.getByLabel("Metrics user name").fill("runner");
+    await page.getByLabel("Metrics password").fill("metrics-pass-value");
+    await page.getByLabel("Cache dev container images").check();
+    await page.getByLabel("Honeycomb API key").fill("honeycomb-key-value");
+    await page.getByRole("button", { name: "Save configuration" }).click();
+    // One hour is too short: the server's message, and nothing changed.
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/invalid_argument.*at least 2 hours|at least 2 hours.*invalid_argument/s);
+    expect((await fx.admin.runners.getRunner({ runnerId })).runner?.spec?.configuration?.logLevel).not.toBe(
+      LogLevel.DEBUG,
+    );
+    await screenshot(page, "runner-configuration-invalid");
+    await page.getByLabel("Update window until (UTC hour)").fill("4");
+    await page.getByRole("button", { name: "Save configuration" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    const config = (await fx.admin.runners.getRunner({ runnerId })).runner?.spec?.configuration;
+    expect(config).toMatchObject({
+      releaseChannel: RunnerReleaseChannel.LATEST,
+      logLevel: LogLevel.DEBUG,
+      devcontainerImageCacheEnabled: true,
+      updateWindow: { startHour: 22, endHour: 4 },
+      metrics: { enabled: true, url: "https://metrics.example.test/api/v1/write", username: "runner" },
+    });
+    expect(config?.encryptedHoneycombApiKey.length).toBeGreaterThan(0);
+    // Write-only: the secrets are not shown back, and the database holds them sealed.
+    await page.reload();
+    await page.getByRole("heading", { name: "Configuration" }).waitFor();
+    expect(await page.getByLabel("Metrics password").inputValue()).toBe("");
+    expect(await page.getByLabel("Update window until (UTC hour)").inputValue()).toBe("4");
+    expect(await page.content()).not.toContain("metrics-pass-value");
+    expectNoPlaintext(await fx.server.sql`select * from runners where id = ${runnerId}`, [
+      "metrics-pass-value",
+      "honeycomb-key-value",
+    ]);
+    await screenshot(page, "runner-configuration");
+  });
+
   it("shows the callback URL to register on the SCM integrations page", async () => {
     await page.goto(`/runners/${runnerId}/scm-integrations`);
     const callback = await page.getByLabel("Callback URL to register in the OAuth app", { exact: true }).inputValue();
     expect(callback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/auth\/oauth2\//);
-    await page.getByLabel("OAuth client ID").fill("client-1");
-    await page.getByLabel("OAuth client secret").fill("s3cret-value");
+    await page.getByLabel("OAuth client ID", { exact: true }).fill(oauthApp.clientId);
+    await page.getByLabel("OAuth client secret", { exact: true }).fill("wrong-secret-at-first");
     await page.getByRole("button", { name: "Add integration" }).click();
     await page.getByText("github.com").first().waitFor();
     await screenshot(page, "scm-integrations");
+  });
+
+  it("edits an integration: a new OAuth client secret replaces the sealed one, and PATs can be turned off and on", async () => {
+    const edit = page.getByRole("button", { name: "Edit integration github.com" });
+    await edit.click();
+    expect(await edit.getAttribute("aria-expanded")).toBe("true");
+    // The client id is shown for editing; the secret never is.
+    expect(await page.getByLabel("OAuth client ID for github.com").inputValue()).toBe(oauthApp.clientId);
+    expect(await page.getByLabel("OAuth client secret for github.com").inputValue()).toBe("");
+    await page.getByLabel("Allow personal access tokens for github.com").uncheck();
+    await page.getByText("Turning this off deletes the personal access tokens", { exact: false }).waitFor();
+    await screenshot(page, "scm-integration-edit");
+    await page.getByRole("button", { name: "Save integration" }).click();
+    await expect
+      .poll(
+        async () =>
+          (await fx.admin.configuration.listSCMIntegrations({ filter: { runnerIds: [runnerId] } })).integrations[0]
+            ?.pat,
+      )
+      .toBe(false);
+    const row = page.getByRole("listitem").filter({ has: page.getByText("github.com", { exact: true }) });
+    await expect.poll(() => row.textContent()).not.toContain(", personal access tokens");
+    // Back on, and the right secret (the OAuth test below fails with the first one).
+    await page.getByRole("button", { name: "Edit integration github.com" }).click();
+    await page.getByLabel("OAuth client secret for github.com").fill(oauthApp.clientSecret);
+    await page.getByLabel("Allow personal access tokens for github.com").check();
+    await page.getByRole("button", { name: "Save integration" }).click();
+    await page.getByText(", personal access tokens").waitFor();
+    const [integration] = (await fx.admin.configuration.listSCMIntegrations({ filter: { runnerIds: [runnerId] } }))
+      .integrations;
+    expect(integration).toMatchObject({ pat: true, oauth: { clientId: oauthApp.clientId } });
+    // Sealed for the runner: neither the database nor the page has it.
+    expectNoPlaintext(await fx.server.sql`select * from scm_integrations`, [oauthApp.clientSecret]);
+    expect(await page.content()).not.toContain(oauthApp.clientSecret);
   });
 });
 
@@ -217,12 +330,77 @@ describe("your accounts", () => {
     await pat.fill("ghp_console_test_token");
     await page.getByRole("button", { name: "Save token" }).click();
     await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
-    await page.getByText("Connected").waitFor({ timeout: 30_000 });
+    await page.getByText(/^Connected/).waitFor({ timeout: 30_000 });
     await screenshot(page, "accounts");
     // Stored sealed, never shown back: the page has no trace of the value.
     expect(await page.content()).not.toContain("ghp_console_test_token");
     await page.getByRole("button", { name: "Remove token for github.com" }).click();
     await page.getByText("You have no tokens on this runner.").waitFor();
+  });
+});
+
+describe("trying a context URL", () => {
+  it("parses a public repository's URL and shows what the runner found", async () => {
+    await page.goto("/context-url");
+    await page.getByLabel("Runner").selectOption({ label: "Build box" });
+    await page.getByLabel("Context URL").fill("https://github.com/acme/app");
+    await page.getByRole("button", { name: "Parse" }).click();
+    const found = page.getByRole("region", { name: "What the runner found" });
+    await found.waitFor({ timeout: 30_000 });
+    const text = (await found.textContent()) ?? "";
+    expect(text).toContain("acme/app");
+    expect(text).toContain("main");
+    await screenshot(page, "context-url");
+  });
+
+  it("for a private repository without a token, shows the server's message and the link to authenticate", async () => {
+    await page.getByLabel("Context URL").fill("https://github.com/acme/secret");
+    await page.getByRole("button", { name: "Parse" }).click();
+    const link = page.getByRole("link", { name: "Authenticate with the SCM" });
+    await link.waitFor({ timeout: 30_000 });
+    const href = new URL((await link.getAttribute("href")) ?? "");
+    expect(`${href.origin}${href.pathname}`).toBe(`${fx.server.baseUrl}/auth/oauth2/start`);
+    expect(href.searchParams.get("attempt")).toMatch(/^[0-9a-f-]{36}$/);
+    // The way back: this page with the runner and URL filled in.
+    expect(href.searchParams.get("return_to")).toContain("/context-url?runner=");
+    expect(await page.getByRole("region", { name: "What the runner found" }).count()).toBe(0);
+    await screenshot(page, "context-url-needs-auth");
+  });
+});
+
+describe("connecting an account through OAuth", () => {
+  it("follows the link through the SCM's Authorize and back; the account then shows as connected", async () => {
+    await page.goto("/accounts");
+    await page.getByLabel("Runner").selectOption({ label: "Build box" });
+    const connect = page.getByRole("link", { name: "Connect github.com with OAuth" });
+    await connect.waitFor({ timeout: 30_000 });
+    await connect.click();
+    // The fake provider's authorize page, reached through /auth/oauth2/start.
+    await page.getByRole("heading", { name: "Authorize runnerplane" }).waitFor();
+    expect(new URL(page.url()).origin).toBe(provider.url);
+    await page.getByRole("button", { name: "Authorize" }).click();
+    // Back on the console's page it started from, with the same runner chosen.
+    await page.getByRole("heading", { name: "Your accounts" }).waitFor();
+    expect(new URL(page.url()).origin).toBe(fx.server.baseUrl);
+    await page.getByText(/^Connected/).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Remove token for github.com" }).waitFor();
+    expect(await page.getByText("Not connected.").count()).toBe(0);
+    expect(await page.getByRole("link", { name: "Connect github.com with OAuth" }).count()).toBe(0);
+    expect(await page.locator("ul.rows").textContent()).toMatch(/github\.com.*OAuth/i);
+    const { tokens } = await fx.admin.configuration.listHostAuthenticationTokens({
+      filter: { runnerId, subjectId: fx.org.admin.member.id },
+    });
+    expect(tokens.map((t) => [t.host, t.source])).toEqual([["github.com", HostAuthenticationTokenSource.OAUTH]]);
+    await screenshot(page, "accounts-connected");
+  });
+
+  it("then the private repository's URL parses", async () => {
+    await page.goto(`/context-url?${new URLSearchParams({ runner: runnerId, url: "https://github.com/acme/secret" })}`);
+    expect(await page.getByLabel("Context URL").inputValue()).toBe("https://github.com/acme/secret");
+    await page.getByRole("button", { name: "Parse" }).click();
+    const found = page.getByRole("region", { name: "What the runner found" });
+    await found.waitFor({ timeout: 30_000 });
+    expect(await found.textContent()).toContain("trunk");
   });
 });
 
@@ -271,6 +449,25 @@ describe("people", () => {
     expect(value).toMatch(/^rp_/);
     await page.getByText("ci script").waitFor();
     await screenshot(page, "tokens");
+  });
+
+  it("creates a service account and issues a token that is shown once and works", async () => {
+    await page.goto("/service-accounts");
+    await page.getByRole("heading", { name: "New service account" }).waitFor();
+    await page.getByLabel("Service account name").fill("Deploy bot");
+    await page.getByLabel("Service account description").fill("ships releases");
+    await page.getByRole("button", { name: "Create service account" }).click();
+    await page.getByRole("button", { name: "Issue a token for Deploy bot" }).click();
+    const token = await page.getByLabel("New service account token (shown once)", { exact: true }).inputValue();
+    expect(token).not.toBe("");
+    await screenshot(page, "service-accounts");
+    const bot = createRunnerplaneClient({ baseUrl: fx.server.baseUrl, token });
+    const identity = await bot.identity.getAuthenticatedIdentity({});
+    expect(identity.subject?.principal).toBe(Principal.SERVICE_ACCOUNT);
+    // Shown once: after a reload the page no longer has it.
+    await page.reload();
+    await page.getByRole("button", { name: "Issue a token for Deploy bot" }).waitFor();
+    expect(await page.content()).not.toContain(token);
   });
 
   it("shows the server's code and message where a service is not available", async () => {
@@ -327,8 +524,75 @@ describe("layout", () => {
     }
   });
 
+  it("at 390 px the runner's pages, the integration editor and the context-URL result fit, and work by keyboard", async () => {
+    const narrow = await fx.newPage(390);
+    await signInWithToken(narrow.page, fx.org.admin.token);
+    const p = narrow.page;
+    const focused = () =>
+      p.evaluate(() => {
+        const el = document.activeElement;
+        return el?.id
+          ? (document.querySelector(`label[for="${el.id}"]`)?.textContent ?? el.id)
+          : (el?.textContent ?? "");
+      });
+    for (const path of [`/runners/${runnerId}`, `/runners/${runnerId}/environment-classes`]) {
+      await p.goto(path);
+      await p.locator("main h1").first().waitFor();
+      await p.waitForLoadState("networkidle");
+      expect(await horizontalOverflow(p), path).toBeLessThanOrEqual(0);
+      await screenshot(p, path.slice(1).replaceAll("/", "-").replace(runnerId, "runner"));
+    }
+    // The integration editor: opened with Enter, its fields next in the tab order.
+    await p.goto(`/runners/${runnerId}/scm-integrations`);
+    await p.getByRole("button", { name: "Edit integration github.com" }).focus();
+    await p.keyboard.press("Enter");
+    const reached: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      await p.keyboard.press("Tab");
+      reached.push(await focused());
+    }
+    expect(reached).toContain("OAuth client ID for github.com");
+    expect(reached).toContain("OAuth client secret for github.com");
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "scm-integrations-edit-narrow");
+    // The context-URL tester: Enter in the field submits; the result fits.
+    await p.goto(`/context-url?${new URLSearchParams({ runner: runnerId, url: "https://github.com/acme/app" })}`);
+    await p.getByLabel("Context URL").focus();
+    await p.keyboard.press("Enter");
+    await p.getByRole("region", { name: "What the runner found" }).waitFor({ timeout: 30_000 });
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "context-url-result");
+    // Your accounts, connected, at the narrow width.
+    await p.goto(`/accounts?runner=${runnerId}`);
+    await p.getByText(/^Connected/).waitFor({ timeout: 30_000 });
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, "accounts-connected");
+  });
+
   it("loads every page under the server's Content-Security-Policy without a violation", () => {
     expect(fx.cspViolations).toEqual([]);
+  });
+});
+
+describe("deleting the runner", () => {
+  it("asks for confirmation, then the reference runner acknowledges and the runner leaves the list", async () => {
+    await page.goto(`/runners/${runnerId}`);
+    await page.getByRole("button", { name: "Delete runner" }).click();
+    // Asked first: Cancel leaves it alone.
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByRole("button", { name: "Delete runner" }).click();
+    await screenshot(page, "runner-delete-confirm");
+    await page.getByRole("button", { name: "Yes, delete Build box" }).click();
+    await page.getByRole("heading", { name: "Runners", level: 1 }).waitFor();
+    const gone = () =>
+      fx.admin.runners.getRunner({ runnerId }).then(
+        () => false,
+        () => true,
+      );
+    await expect.poll(gone, { timeout: 60_000, interval: 500 }).toBe(true);
+    await page.reload();
+    await page.locator("tbody tr").first().waitFor();
+    expect(await page.getByRole("link", { name: "Build box" }).count()).toBe(0);
   });
 });
 

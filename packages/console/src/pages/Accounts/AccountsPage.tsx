@@ -12,6 +12,7 @@ import {
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useSearch } from "wouter";
 import { invalidateConfiguration } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -20,9 +21,12 @@ import { TextField } from "../../components/TextField";
 import { Time } from "../../components/Time";
 import { enumLabel } from "../../modules/labels";
 import { RunnerPicker } from "../../modules/runners/RunnerPicker";
+import { withReturnTo } from "../../modules/scm/auth-link";
 
 export default function AccountsPage() {
-  const [runnerId, setRunnerId] = useState("");
+  // `?runner=` picks the runner: the OAuth flow comes back to this page with it.
+  const search = useSearch();
+  const [runnerId, setRunnerId] = useState(() => new URLSearchParams(search).get("runner") ?? "");
   const session = useSession();
   const queryClient = useQueryClient();
   const integrations = useQuery(
@@ -111,7 +115,10 @@ function HostAccount({ runnerId, host, userId }: { runnerId: string; host: strin
     },
   });
   const a = check.data;
-  const oauthUrl = a?.supportsOauth2?.authUrl || a?.authenticationUrl;
+  const link = a?.supportsOauth2?.authUrl || a?.authenticationUrl;
+  // Back to this page after the SCM's Authorize: it then shows the account as connected.
+  const back = `${window.location.origin}/accounts?runner=${encodeURIComponent(runnerId)}`;
+  const oauthUrl = link ? withReturnTo(link, back) : undefined;
   return (
     <li className="card">
       <h3>{host}</h3>

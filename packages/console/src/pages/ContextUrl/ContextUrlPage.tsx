@@ -3,14 +3,19 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { useMutation } from "@connectrpc/connect-query";
 import { ParseContextURLPreconditionFailureDetailsSchema, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { useState } from "react";
+import { useSearch } from "wouter";
 import { describeError } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextField } from "../../components/TextField";
 import { RunnerPicker } from "../../modules/runners/RunnerPicker";
+import { withReturnTo } from "../../modules/scm/auth-link";
 
 export default function ContextUrlPage() {
-  const [runnerId, setRunnerId] = useState("");
-  const [url, setUrl] = useState("");
+  // `?runner=&url=` fill the form: the authentication link comes back here with them.
+  const search = new URLSearchParams(useSearch());
+  const [runnerId, setRunnerId] = useState(search.get("runner") ?? "");
+  const [url, setUrl] = useState(search.get("url") ?? "");
+  const back = `${window.location.origin}/context-url?${new URLSearchParams({ runner: runnerId, url: url.trim() })}`;
   const parse = useMutation(RunnerService.method.parseContextURL);
   const needsAuth =
     parse.error && ConnectError.from(parse.error).code === Code.FailedPrecondition
@@ -47,7 +52,7 @@ export default function ContextUrlPage() {
             <strong>{describeError(parse.error).message}</strong>
           </p>
           <p>
-            <a className="button" href={needsAuth.authenticationRequiredUrl}>
+            <a className="button" href={withReturnTo(needsAuth.authenticationRequiredUrl, back)}>
               Authenticate with the SCM
             </a>
           </p>

@@ -1,4 +1,4 @@
-/** A runner's SCM integrations: add (OAuth app and/or PAT), remove, and the callback URL to register with the SCM. */
+/** A runner's SCM integrations: add and edit (OAuth app and/or PAT), remove, and the callback URL to register with the SCM. */
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
@@ -19,6 +19,7 @@ export default function ScmIntegrationsPage() {
   const onSuccess = () => invalidateConfiguration(queryClient);
   const create = useMutation(RunnerConfigurationService.method.createSCMIntegration, { onSuccess });
   const remove = useMutation(RunnerConfigurationService.method.deleteSCMIntegration, { onSuccess });
+  const update = useMutation(RunnerConfigurationService.method.updateSCMIntegration, { onSuccess });
   return (
     <section>
       <p className="breadcrumb">
@@ -42,6 +43,17 @@ export default function ScmIntegrationsPage() {
             ...(i.clientId ? { oauthClientId: i.clientId, oauthPlaintextClientSecret: i.clientSecret } : {}),
           })
         }
+        onUpdate={(c) =>
+          update.mutateAsync({
+            id: c.id,
+            pat: c.pat,
+            ...(c.clientId !== undefined ? { oauthClientId: c.clientId } : {}),
+            ...(c.clientSecret !== undefined ? { oauthPlaintextClientSecret: c.clientSecret } : {}),
+          })
+        }
+        updateError={update.error ?? undefined}
+        updating={update.isPending}
+        updatedId={update.isSuccess ? update.variables.id : undefined}
         onDelete={(id) => remove.mutate({ id })}
       />
     </section>

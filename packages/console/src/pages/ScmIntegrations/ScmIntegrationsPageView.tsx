@@ -17,6 +17,14 @@ export interface NewIntegration {
   pat: boolean;
 }
 
+/** What UpdateSCMIntegration changes; absent: unchanged. `clientId: ""` removes the OAuth app. */
+export interface IntegrationChanges {
+  id: string;
+  clientId?: string;
+  clientSecret?: string;
+  pat: boolean;
+}
+
 export function ScmIntegrationsPageView({
   scms,
   schemaError,
@@ -26,7 +34,11 @@ export function ScmIntegrationsPageView({
   creating,
   created,
   onCreate,
+  onUpdate,
   onDelete,
+  updateError,
+  updating,
+  updatedId,
 }: {
   scms: RunnerConfigurationSchema_SCMConfigSchema[] | undefined;
   schemaError: unknown;
@@ -36,8 +48,15 @@ export function ScmIntegrationsPageView({
   creating: boolean;
   created: boolean;
   onCreate: (i: NewIntegration) => void;
+  /** Settles when the server answered; the editor closes on success. */
+  onUpdate: (c: IntegrationChanges) => Promise<unknown>;
   onDelete: (id: string) => void;
+  updateError?: unknown;
+  updating?: boolean;
+  /** The integration the last successful update changed. */
+  updatedId?: string | undefined;
 }) {
+  const [editing, setEditing] = useState("");
   const [scmId, setScmId] = useState("");
   const [host, setHost] = useState("");
   const [clientId, setClientId] = useState("");
@@ -58,19 +77,51 @@ export function ScmIntegrationsPageView({
         {(items) => (
           <ul className="rows">
             {items.map((i) => (
-              <li key={i.id}>
+              <li key={i.id} className="row-with-form">
                 <span>
                   <strong>{i.host}</strong> ({i.scmId}) — {i.oauth ? `OAuth app ${i.oauth.clientId}` : "no OAuth app"}
                   {i.pat ? ", personal access tokens" : ""}
+                  {updatedId === i.id && editing !== i.id && (
+                    <span className="success" role="status">
+                      {" "}
+                      Saved.
+                    </span>
+                  )}
                 </span>
-                <button
-                  type="button"
-                  className="secondary"
-                  aria-label={`Remove integration ${i.host}`}
-                  onClick={() => onDelete(i.id)}
-                >
-                  Remove
-                </button>
+                <span className="actions">
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Edit integration ${i.host}`}
+                    aria-expanded={editing === i.id}
+                    aria-controls={`edit-${i.id}`}
+                    onClick={() => setEditing(editing === i.id ? "" : i.id)}
+                  >
+                    Edit
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Remove integration ${i.host}`}
+                    onClick={() => onDelete(i.id)}
+                  >
+                    Remove
+                  </button>
+                </span>
+                {editing === i.id && (
+                  <EditIntegration
+                    integration={i}
+                    error={updateError}
+                    saving={updating ?? false}
+                    onCancel={() => setEditing("")}
+                    onSave={(c) =>
+                      onUpdate(c).then(
+                        () => setEditing(""),
+                        () => {},
+                      )
+                    }
+                  />
+                )}
               </li>
             ))}
           </ul>
@@ -152,5 +203,85 @@ export function ScmIntegrationsPageView({
         )}
       </section>
     </>
+  );
+}
+
+/**
+ * Edit one integration: the OAuth app's client id and secret (an empty secret keeps the sealed
+ * one; an empty client id removes the OAuth app and the OAuth tokens obtained through it) and
+ * whether personal access tokens are allowed (turning it off deletes the PATs for the host).
+ */
+function EditIntegration({
+  integration,
+  error,
+  saving,
+  onSave,
+  onCancel,
+}: {
+  integration: SCMIntegration;
+  error: unknown;
+  saving: boolean;
+  onSave: (c: IntegrationChanges) => void;
+  onCancel: () => void;
+}) {
+  const [clientId, setClientId] = useState(integration.oauth?.clientId ?? "");
+  const [clientSecret, setClientSecret] = useState("");
+  const [pat, setPat] = useState(integration.pat);
+  const fields = error ? describeError(error).fields : {};
+  const removesOAuth = integration.oauth !== undefined && clientId.trim() === "";
+  const removesPats = integration.pat && !pat;
+  return (
+    <form
+      id={`edit-${integration.id}`}
+      className="form card"
+      aria-label={`Edit integration ${integration.host}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const id = clientId.trim();
+        onSave({
+          id: integration.id,
+          pat,
+          ...(id !== (integration.oauth?.clientId ?? "") ? { clientId: id } : {}),
+          ...(clientSecret ? { clientSecret } : {}),
+        });
+      }}
+    >
+      <TextField
+        label={`OAuth client ID for ${integration.host}`}
+        value={clientId}
+        onChange={(e) => setClientId(e.target.value)}
+        error={fields.oauthClientId}
+        {...(removesOAuth
+          ? { hint: "Empty removes the OAuth app, and the accounts connected through it are disconnected." }
+          : {})}
+      />
+      <TextField
+        label={`OAuth client secret for ${integration.host}`}
+        type="password"
+        autoComplete="off"
+        value={clientSecret}
+        onChange={(e) => setClientSecret(e.target.value)}
+        error={fields.oauthPlaintextClientSecret}
+        hint="Empty keeps the current secret. A new one is sealed to the runner's key and never shown again."
+      />
+      <div className="field field-check">
+        <label htmlFor={`pat-${integration.id}`}>Allow personal access tokens for {integration.host}</label>
+        <input id={`pat-${integration.id}`} type="checkbox" checked={pat} onChange={(e) => setPat(e.target.checked)} />
+      </div>
+      {removesPats && (
+        <p className="hint">Turning this off deletes the personal access tokens people stored for this host.</p>
+      )}
+      {error && Object.keys(fields).length === 0 ? (
+        <ErrorNotice error={error} action={`change the integration for ${integration.host}`} />
+      ) : null}
+      <span className="actions">
+        <button type="submit" disabled={saving}>
+          Save integration
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </span>
+    </form>
   );
 }

@@ -1,3 +1,4 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { useQueryClient } from "@tanstack/react-query";
@@ -10,7 +11,14 @@ import { ListState } from "../../components/ListState";
 import { TextField } from "../../components/TextField";
 import { Time } from "../../components/Time";
 
-/** Service accounts (org admins): create, issue a token (shown once), delete. */
+/** `YYYY-MM-DD`, a year from now: the default end of a new service account's validity. */
+function aYearFromNow(): string {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Service accounts (org admins): create (valid until a chosen day), issue a token (shown once), delete. */
 export default function ServiceAccountsPage() {
   const queryClient = useQueryClient();
   const accounts = useQuery(ServiceAccountService.method.listServiceAccounts, { pagination: { pageSize: 100 } });
@@ -20,6 +28,7 @@ export default function ServiceAccountsPage() {
   const issue = useMutation(ServiceAccountService.method.createServiceAccountAccessToken, { onSuccess });
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
+  const [validUntil, setValidUntil] = useState(aYearFromNow);
   const fields = create.error ? describeError(create.error).fields : {};
   return (
     <section>
@@ -44,6 +53,11 @@ export default function ServiceAccountsPage() {
                   <strong>{a.name}</strong>{" "}
                   <span className="muted">
                     {a.description} created <Time value={a.createdAt} />
+                    {a.validUntil ? (
+                      <>
+                        , valid until <Time value={a.validUntil} />
+                      </>
+                    ) : null}
                   </span>
                 </span>
                 <span className="actions">
@@ -75,7 +89,13 @@ export default function ServiceAccountsPage() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            create.mutate({ name: name.trim(), description });
+            // The end of the chosen day, UTC; the server refuses a day already over.
+            const until = new Date(`${validUntil}T23:59:59Z`);
+            create.mutate({
+              name: name.trim(),
+              description,
+              ...(Number.isNaN(until.getTime()) ? {} : { validUntil: timestampFromDate(until) }),
+            });
           }}
         >
           <TextField
@@ -88,6 +108,16 @@ export default function ServiceAccountsPage() {
             label="Service account description"
             value={description}
             onChange={(e) => setDescription(e.target.value)}
+            error={fields.description}
+          />
+          <TextField
+            label="Valid until"
+            type="date"
+            required
+            value={validUntil}
+            onChange={(e) => setValidUntil(e.target.value)}
+            error={fields.validUntil}
+            hint="The service account and its tokens stop working after this day (UTC)."
           />
           {create.error && Object.keys(fields).length === 0 && (
             <ErrorNotice error={create.error} action="create service accounts" />
