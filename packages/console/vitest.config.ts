@@ -11,6 +11,8 @@ export default defineConfig({
           name: "components",
           include: ["src/**/*.test.tsx", "src/**/*.test.ts"],
           environment: "happy-dom",
+          // Rendering and user-event typing are slow on a busy 2-core machine; nothing here is timed.
+          testTimeout: 30_000,
           setupFiles: ["src/testing/setup.ts"],
         },
       },

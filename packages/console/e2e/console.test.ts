@@ -71,7 +71,8 @@ afterEach((ctx) => {
 describe("signing in", () => {
   it("shows sign-in first, with labelled SSO and personal-access-token fields reachable by keyboard", async () => {
     await page.goto("/runners");
-    await expect(page.getByRole("heading", { name: "Sign in to runnerplane" }).isVisible()).resolves.toBe(true);
+    // waitFor, not isVisible: the page renders after its script loads, later on a busy machine.
+    await page.getByRole("heading", { name: "Sign in to runnerplane" }).waitFor();
     const reached: string[] = [];
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press("Tab");
@@ -470,15 +471,29 @@ describe("people", () => {
     expect(await page.content()).not.toContain(token);
   });
 
-  it("shows the server's code and message where a service is not available", async () => {
+  it("shows the audit log newest first, with the change just made through the API", async () => {
+    const { runner } = await fx.admin.runners.createRunner({
+      name: "Audited runner",
+      provider: RunnerProvider.AWS_EC2,
+    });
     await page.goto("/audit-log");
-    await page.getByRole("alert").waitFor();
-    expect(await page.getByRole("alert").textContent()).toMatch(/unimplemented|Not allowed/);
+    await page.getByRole("heading", { name: "Audit log" }).waitFor();
+    const first = page.getByRole("row").nth(1);
+    await first.getByText("gitpod.v1.RunnerService/CreateRunner", { exact: true }).waitFor();
+    expect(await first.textContent()).toContain(runner?.runnerId ?? "missing");
     await screenshot(page, "audit-log");
   });
 });
 
 describe("a member who is not an admin", () => {
+  it("gets a not-allowed notice on the audit log, with the server's code", async () => {
+    const member = await fx.newPage();
+    await signInWithToken(member.page, fx.org.member.token);
+    await member.page.goto("/audit-log");
+    await member.page.getByRole("alert").waitFor();
+    expect(await member.page.getByRole("alert").textContent()).toMatch(/Not allowed|permission_denied/);
+  });
+
   it("sees an organization runner but gets a not-allowed notice when deleting it", async () => {
     const { runner } = await fx.admin.runners.createRunner({ name: "Shared cloud", provider: RunnerProvider.AWS_EC2 });
     const member = await fx.newPage();
