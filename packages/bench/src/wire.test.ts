@@ -64,8 +64,8 @@ test("the Connect client sends a request once more when the server reset the reu
   const url = await serve(60_000, (req, res) => {
     const n = (served.get(req.socket) ?? 0) + 1;
     served.set(req.socket, n);
-    if (n > 1) return req.socket.resetAndDestroy();
-    ok(req, res);
+    if (n > 1) req.socket.resetAndDestroy();
+    else ok(req, res);
   });
   const client = wireClient("connect", url, { connections: 1 });
   await client.call(method, request, { token: "", decode: false });
