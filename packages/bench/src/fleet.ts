@@ -10,7 +10,8 @@
  * and the answers all on it), a share (`http1Share`) use Connect over HTTP/1.1 as the
  * reference runner does — the stream on a socket of its own (Connect server streaming,
  * binary), heartbeats and answers as Connect unary calls on a keep-alive agent of the runner's
- * own, whose idle socket the server closes between heartbeats.
+ * own, whose idle socket is closed between heartbeats — by the client, a second before the
+ * server's advertised keep-alive timeout (wire.ts), as a well-behaved client does.
  *
  * Opening: streams open in batches, and the fleet waits until the server has registered
  * them all (runner_connections, read from Postgres: the server is not asked). The warm-up

@@ -60,40 +60,68 @@ export function wireClient(
   throw new Error(`no RPC client for ${protocol}`);
 }
 
+/**
+ * A free keep-alive socket's idle timeout on the client side. Node's agent shortens it to
+ * the server's `Keep-Alive: timeout=N` hint minus a second, but only when the agent has a
+ * timeout of its own: without this option (Node 20) the hint is ignored, the client keeps
+ * idle sockets forever and reuses one the server is closing, which fails with ECONNRESET.
+ */
+const freeSocketTimeoutMs = 60_000;
+
+/** Whether a failed request may be sent again: Node's documented rule for a reused keep-alive socket. */
+const staleSocket = (req: http.ClientRequest, error: NodeJS.ErrnoException, answered: boolean) =>
+  req.reusedSocket && !answered && error.code === "ECONNRESET";
+
 function connectClient(baseUrl: string, connections: number, binary: boolean): WireClient {
   const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, timeout: freeSocketTimeoutMs });
+  const send = (
+    method: UnaryMethod,
+    body: string | Uint8Array,
+    headers: http.OutgoingHttpHeaders,
+    decode: boolean,
+    retried: boolean,
+  ): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      let answered = false;
+      const req = http.request(
+        { agent, host: url.hostname, port: url.port, method: "POST", path: pathOf(method), headers },
+        (res) => {
+          answered = true;
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const all = Buffer.concat(chunks);
+            if (res.statusCode !== 200)
+              return reject(new Error(`HTTP ${res.statusCode}: ${all.toString("utf8").slice(0, 300)}`));
+            if (!decode) return resolve(undefined);
+            try {
+              resolve(binary ? fromBinary(method.output, all) : fromJsonString(method.output, all.toString("utf8")));
+            } catch (error) {
+              reject(error);
+            }
+          });
+        },
+      );
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        // The server closed the idle socket as the request went out on it: it never read
+        // the request, so sending it once more, on a fresh socket, is safe.
+        if (!retried && staleSocket(req, error, answered)) resolve(send(method, body, headers, decode, true));
+        else reject(error);
+      });
+      req.end(body);
+    });
   return {
-    call: (method, request, { token, decode }) =>
-      new Promise((resolve, reject) => {
-        const body = binary ? toBinary(method.input, request) : toJsonString(method.input, request);
-        const headers: http.OutgoingHttpHeaders = {
-          "content-type": binary ? "application/proto" : "application/json",
-          "content-length": Buffer.byteLength(body),
-        };
-        if (token) headers.authorization = `Bearer ${token}`;
-        const req = http.request(
-          { agent, host: url.hostname, port: url.port, method: "POST", path: pathOf(method), headers },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (chunk: Buffer) => chunks.push(chunk));
-            res.on("error", reject);
-            res.on("end", () => {
-              const all = Buffer.concat(chunks);
-              if (res.statusCode !== 200)
-                return reject(new Error(`HTTP ${res.statusCode}: ${all.toString("utf8").slice(0, 300)}`));
-              if (!decode) return resolve(undefined);
-              try {
-                resolve(binary ? fromBinary(method.output, all) : fromJsonString(method.output, all.toString("utf8")));
-              } catch (error) {
-                reject(error);
-              }
-            });
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
-      }),
+    call: (method, request, { token, decode }) => {
+      const body = binary ? toBinary(method.input, request) : toJsonString(method.input, request);
+      const headers: http.OutgoingHttpHeaders = {
+        "content-type": binary ? "application/proto" : "application/json",
+        "content-length": Buffer.byteLength(body),
+      };
+      if (token) headers.authorization = `Bearer ${token}`;
+      return send(method, body, headers, decode, false);
+    },
     close: () => agent.destroy(),
   };
 }

@@ -41,7 +41,7 @@ export interface Config {
   http2IdleTimeoutMs: number;
   /** How long a deleted runner has to acknowledge before it is removed anyway (RUNNERPLANE_RUNNER_DELETE_GRACE_MS, default 5 min). */
   runnerDeleteGraceMs: number;
-  /** Take client addresses from the first X-Forwarded-For hop (RUNNERPLANE_TRUST_PROXY, default false). */
+  /** Take client addresses from the last X-Forwarded-For hop (RUNNERPLANE_TRUST_PROXY, default false). */
   trustProxy: boolean;
   /** How long audit log entries are kept, in days (RUNNERPLANE_AUDIT_RETENTION_DAYS, default 365). */
   auditLogRetentionDays: number;

@@ -13,7 +13,7 @@ export interface RequestInfo {
   /** Subject id of the authenticated caller, for the log. */
   subject?: string;
   /**
-   * The client's address: the socket's, or the first X-Forwarded-For hop when the
+   * The client's address: the socket's, or the last X-Forwarded-For hop when the
    * trusted-proxy setting says so (http/client-address.ts). For the audit log.
    */
   readonly clientAddress?: string | undefined;

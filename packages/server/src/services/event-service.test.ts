@@ -197,7 +197,8 @@ describe("EventService.GetAuditLog", () => {
 });
 
 describe("the client address", () => {
-  const xff = { "x-forwarded-for": "203.0.113.7, 10.0.0.1" };
+  // What a client wrote (the forgeable first hop), then what the trusted proxy appended.
+  const xff = { "x-forwarded-for": "198.51.100.66, 203.0.113.7" };
   const createVia = async (target: TestServer) => {
     const res = await fetch(`${target.baseUrl}/gitpod.v1.RunnerService/CreateRunner`, {
       method: "POST",
@@ -215,7 +216,7 @@ describe("the client address", () => {
     expect((await createVia(server))?.client_address).toMatch(/127\.0\.0\.1$/);
   });
 
-  it("is the first X-Forwarded-For hop behind a trusted proxy", async () => {
+  it("is the last X-Forwarded-For hop, the one the trusted proxy appended, not a forged first one", async () => {
     const behindProxy = await startTestServer({ sql: server.sql, config: { trustProxy: true } });
     try {
       expect(await createVia(behindProxy)).toMatchObject({ client_address: "203.0.113.7" });

@@ -152,3 +152,70 @@ describe("createHealthService", () => {
     expect((await call("")).status).toBe(Status.NOT_SERVING);
   });
 });
+
+describe("Health.Watch watchers", () => {
+  const watchContext = (signal: AbortSignal) =>
+    createHandlerContext({
+      service: Health,
+      method: Health.method.watch,
+      protocolName: "grpc",
+      requestMethod: "POST",
+      url: "http://localhost/grpc.health.v1.Health/Watch",
+      requestSignal: signal,
+    });
+  const request = { $typeName: "grpc.health.v1.HealthCheckRequest", service: "" } as const;
+
+  it("share one readiness probe per interval however many watch, and stop probing when none does", async () => {
+    const probes: (() => void)[] = [];
+    const service = createHealthService({
+      services: [],
+      ready: () => new Promise((resolve) => probes.push(() => resolve({ ok: true }))),
+      shutdown: new AbortController().signal,
+      watchIntervalMs: 20,
+    });
+    const controllers = Array.from({ length: 5 }, () => new AbortController());
+    const streams = controllers.map((c) => service.watch(request, watchContext(c.signal))[Symbol.asyncIterator]());
+    const firsts = streams.map((s) => s.next());
+    await expect.poll(() => probes.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(probes.length).toBe(1); // five watchers, one probe in flight
+    probes[0]?.();
+    for (const first of await Promise.all(firsts)) expect(first.value?.status).toBe(Status.SERVING);
+    await expect.poll(() => probes.length).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(probes.length).toBe(2); // the next interval: still one probe for all
+    for (const c of controllers) c.abort();
+    await Promise.all(streams.map((s) => s.next()));
+    probes[1]?.();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(probes.length).toBe(2); // nobody watches: no more probes
+  });
+
+  it("are capped: one beyond the limit is resource_exhausted, and a closed one frees its place", async () => {
+    const service = createHealthService({
+      services: [],
+      ready: async () => ({ ok: true }),
+      shutdown: new AbortController().signal,
+      maxWatchers: 2,
+    });
+    const open = () => {
+      const c = new AbortController();
+      return { c, it: service.watch(request, watchContext(c.signal))[Symbol.asyncIterator]() };
+    };
+    const a = open();
+    const b = open();
+    expect((await a.it.next()).value?.status).toBe(Status.SERVING);
+    expect((await b.it.next()).value?.status).toBe(Status.SERVING);
+    const error = await open()
+      .it.next()
+      .then(() => undefined, ConnectError.from);
+    expect(error?.code).toBe(Code.ResourceExhausted);
+    a.c.abort();
+    await a.it.next();
+    const d = open();
+    expect((await d.it.next()).value?.status).toBe(Status.SERVING);
+    b.c.abort();
+    d.c.abort();
+    await Promise.all([b.it.next(), d.it.next()]);
+  });
+});
