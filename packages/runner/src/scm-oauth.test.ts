@@ -325,6 +325,17 @@ describe("the OAuth pages over plain HTTP", () => {
     for (const s of schema?.scm ?? []) expect(s.oauth?.callbackUrl).toBe(`${publicUrl}/auth/oauth2/callback`);
   });
 
+  it("a service account gets the PAT guidance, no link, even where OAuth works for people", async () => {
+    const robot = await seedMember(server.sql, organizationId, { name: "Robot", kind: "service_account" });
+    const client = createRunnerplaneClient({ baseUrl: server.baseUrl, token: robot.token });
+    const answer = await client.runners.checkAuthenticationForHost({ runnerId, host: github });
+    expect(answer.authenticated).toBe(false);
+    expect(answer.supportsOauth2).toBeUndefined();
+    expect(answer.supportsPat?.createUrl).toContain(github);
+    expect(answer.authenticationUrl).toBe(answer.supportsPat?.createUrl);
+    expect(await server.sql`select id from scm_login_attempts where subject_id = ${robot.member.id}`).toHaveLength(0);
+  });
+
   it("a user without an OAuth app for the host gets the PAT guidance, no link", async () => {
     const user = await newUser("Pat");
     const answer = await user.client.runners.checkAuthenticationForHost({ runnerId, host: "bitbucket.org" });

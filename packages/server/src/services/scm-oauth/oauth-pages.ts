@@ -4,14 +4,15 @@
  * exchanges the code (over the extension lane, docs/relay.md); the server keeps the attempt,
  * the state, the PKCE verifier and the browser binding.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { SendExtensionResponseRequest } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
-import { parse as parseCookies, serialize as serializeCookie } from "cookie";
+import { parse as parseCookies } from "cookie";
 import { authenticateSession } from "../../auth/authentication-interceptor.js";
 import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
+import { hashToken } from "../../crypto/tokens.js";
 import { isConnectionError, type Sql } from "../../db/index.js";
 import {
   type DbScmLoginAttempt,
@@ -20,6 +21,7 @@ import {
   startScmLoginAttempt,
   useScmLoginAttempt,
 } from "../../db/scm-login-attempts.js";
+import { bindingCookie as sharedBindingCookie } from "../../http/binding-cookie.js";
 import type { NodeResponse } from "../../http/error-response.js";
 import type { PageRoute } from "../../http/front-door.js";
 import type { NodeRequest } from "../../http/json-body.js";
@@ -50,23 +52,16 @@ export interface OAuthPagesDeps {
 /** Associated data binding a PKCE verifier's ciphertext to its attempt. */
 const verifierContext = (attemptId: string) => `scm-login-attempt:${attemptId}:pkce`;
 const cookieName = (attemptId: string) => `rp_oauth_${attemptId.replaceAll("-", "")}`;
-const sha256 = (value: string) => createHash("sha256").update(value).digest();
+const sha256 = hashToken;
 const randomToken = () => randomBytes(32).toString("base64url");
 
 export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
   const { sql, clock, log, keyRing, publicUrl, extensionRelay, signIn } = deps;
   const redirectUri = `${publicUrl}${callbackPath}`;
-  const secure = publicUrl.startsWith("https:");
 
   /** The cookie binding this browser to the attempt (or clearing it: maxAge 0). */
   const bindingCookie = (attemptId: string, value: string, maxAgeSeconds: number) =>
-    serializeCookie(cookieName(attemptId), value, {
-      httpOnly: true,
-      sameSite: "lax",
-      secure,
-      path: "/auth/oauth2",
-      maxAge: maxAgeSeconds,
-    });
+    sharedBindingCookie(cookieName(attemptId), value, { publicUrl, path: "/auth/oauth2", maxAgeSeconds });
 
   /** Asks the runner on the extension lane; a failure becomes the page the browser sees. */
   async function askRunner(
