@@ -393,6 +393,17 @@ describe("the OAuth pages over plain HTTP", () => {
     expect(await done.text()).toContain(`Connected ${github} as octocat`);
   });
 
+  it("ignores a return_to with a scheme, even this server's own (the sign-in pages' one rule), and shows the success page", async () => {
+    const user = await newUser("Sam");
+    const { authorizeUrl, cookie } = await start(
+      `${await linkFor(user.client, github)}&return_to=${encodeURIComponent(`${publicUrl}/console/done`)}`,
+      user,
+    );
+    const done = await callback(await decide(authorizeUrl, "allow"), cookie);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(`Connected ${github} as octocat`);
+  });
+
   it("the user denies access → 403, nothing stored", async () => {
     const user = await newUser("Dora");
     const { authorizeUrl, cookie } = await start(await linkFor(user.client, gitlab), user);
