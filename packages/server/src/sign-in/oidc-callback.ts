@@ -102,7 +102,8 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
       if (!email || !domain || !email.includes("@")) {
         return refuse(403, "The identity provider did not share your email address.", "no email claim", ids);
       }
-      if (identity.emailVerified === false) {
+      // Only an address the IdP vouches for decides the domain check: a missing claim is not a yes.
+      if (identity.emailVerified !== true) {
         return refuse(403, "Your email address is not verified at the identity provider.", "email not verified", ids);
       }
       if (!configuration.email_domains.includes(domain)) {

@@ -93,6 +93,13 @@ function callback(started: Started, init: { state?: string; binding?: string | n
 }
 
 /** The token endpoint answers with an ID token carrying these claims (on top of a correct one). */
+/** `email_verified: true` unless the claims say otherwise; `email_verified: undefined` leaves the claim out. */
+function withVerifiedEmail(claims: Record<string, unknown>): Record<string, unknown> {
+  const all: Record<string, unknown> = { email_verified: true, ...claims };
+  if (all.email_verified === undefined) delete all.email_verified;
+  return all;
+}
+
 function idTokenWith(claims: Record<string, unknown>, options: { otherKey?: boolean } = {}) {
   const forms: URLSearchParams[] = [];
   idp.answerTokenRequests = async (form) => {
@@ -101,7 +108,7 @@ function idTokenWith(claims: Record<string, unknown>, options: { otherKey?: bool
       access_token: "an-access-token",
       token_type: "Bearer",
       expires_in: 300,
-      id_token: await idp.mintIdToken(claims, options),
+      id_token: await idp.mintIdToken(withVerifiedEmail(claims), options),
     };
   };
   return forms;
@@ -296,7 +303,7 @@ describe("GET /auth/oidc/callback", () => {
     await expectRefused(await callback(started), 400, members, /already used/);
   });
 
-  it("refuses an email outside the configuration's domains, and one the IdP has not verified", async () => {
+  it("refuses an email outside the configuration's domains, and one the IdP has not verified as true (false, missing or not a boolean)", async () => {
     const members = (await memberCount()) as number;
     const entries = await auditMark();
     const outside = await start("email=mallory@acme.test");
@@ -308,9 +315,15 @@ describe("GET /auth/oidc/callback", () => {
     const unverified = await start("email=mallory@acme.test");
     idTokenWith({ sub: "mallory", nonce: unverified.nonce, email: "mallory@acme.test", email_verified: false });
     await expectRefused(await callback(unverified), 403, members, /not verified/);
+    const unsaid = await start("email=mallory@acme.test");
+    idTokenWith({ sub: "mallory", nonce: unsaid.nonce, email: "mallory@acme.test", email_verified: undefined });
+    await expectRefused(await callback(unsaid), 403, members, /not verified/);
+    const stringly = await start("email=mallory@acme.test");
+    idTokenWith({ sub: "mallory", nonce: stringly.nonce, email: "mallory@acme.test", email_verified: "true" });
+    await expectRefused(await callback(stringly), 403, members, /not verified/);
     // Each refusal recorded under the org whose configuration was used, by no one known.
     expect(await entries()).toMatchObject(
-      Array(3).fill({
+      Array(5).fill({
         organization_id: org.organization.id,
         actor_principal: "unknown",
         actor_id: null,
@@ -319,7 +332,7 @@ describe("GET /auth/oidc/callback", () => {
         subject_id: null,
       }),
     );
-    expect(await entries()).toHaveLength(3);
+    expect(await entries()).toHaveLength(5);
   });
 
   it("refuses a suspended user", async () => {
