@@ -371,8 +371,19 @@ describe("GET /auth/oidc/callback", () => {
   });
 
   it("keeps the client secret out of every log line", async () => {
-    expect(JSON.stringify(server.logs)).not.toContain(idp.clientSecret);
-    expect(server.logs.some((l) => l.msg === "sign-in refused" && l.method === "oidc")).toBe(true);
+    const from = server.logs.length;
+    // A sign-in that exchanges the code with the secret, and one that fails verification after it.
+    const ok = await start("email=logan@acme.test");
+    idTokenWith({ sub: "logan", nonce: ok.nonce, email: "logan@acme.test" });
+    expect((await callback(ok)).status).toBe(303);
+    const bad = await start("email=logan@acme.test");
+    idTokenWith({ sub: "logan", nonce: bad.nonce, email: "logan@acme.test" }, { otherKey: true });
+    expect((await callback(bad)).status).toBe(400);
+    const lines = server.logs.slice(from);
+    expect(lines.some((l) => l.msg === "signed in" && l.method === "oidc")).toBe(true);
+    expect(lines.some((l) => l.msg === "OIDC login not verified")).toBe(true);
+    expect(lines.some((l) => l.msg === "sign-in refused" && l.method === "oidc")).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(idp.clientSecret);
   });
 });
 
