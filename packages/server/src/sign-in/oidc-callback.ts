@@ -47,7 +47,7 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
         );
       }
       const now = clock.now();
-      const login = await takeOidcLogin(sql, state, binding, now);
+      const login = await takeOidcLogin(sql, keyRing, state, binding, now);
       if (!login) {
         return refuse(
           400,

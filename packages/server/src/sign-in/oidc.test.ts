@@ -178,8 +178,8 @@ describe("GET /auth/oidc/start", () => {
     expect(started.state.length).toBeGreaterThanOrEqual(32);
     expect(started.nonce.length).toBeGreaterThanOrEqual(32);
     expect(p.get("login_hint")).toBe("ada@acme.test");
-    // Stored server-side as hashes: neither the state nor the binding is in the database.
-    expectNoPlaintext(await server.sql`select * from oidc_logins`, [started.state, started.binding]);
+    // Stored server-side as hashes (state, binding) or encrypted (nonce, verifier): none is in the database.
+    expectNoPlaintext(await server.sql`select * from oidc_logins`, [started.state, started.binding, started.nonce]);
   });
 
   it("finds the org by its id too, and answers plainly when nothing matches", async () => {
@@ -203,12 +203,16 @@ describe("GET /auth/oidc/callback", () => {
     const entries = await auditMark();
     const started = await start("email=grace@acme.test&return_to=/console/runners");
     const forms = idTokenWith({ sub: "grace", nonce: started.nonce, email: "Grace@acme.test", name: "Grace Hopper" });
+    const pending = await server.sql`select * from oidc_logins`;
     const res = await callback(started);
     expect(res.status, await res.clone().text()).toBe(303);
     expect(res.headers.get("location")).toBe("/console/runners");
     // The code was exchanged with the PKCE verifier and the client's credentials.
     expect(forms[0]?.get("code")).toBe("an-authorization-code");
     expect(forms[0]?.get("code_verifier")).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
+    // While pending, the login's verifier and nonce were stored encrypted only.
+    expect(pending.length).toBeGreaterThan(0);
+    expectNoPlaintext(pending, [forms[0]?.get("code_verifier") as string, started.nonce]);
     expect(forms[0]?.get("client_id")).toBe(idp.clientId);
     const session = sessionCookieOf(res) as string;
     const who = await identityWith(session);
