@@ -68,7 +68,11 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
       }
       const ids = { organizationId: configuration.organization_id, ssoConfigurationId: configuration.id };
       if (query.get("error")) {
-        return refuse(403, "The identity provider did not sign you in.", `idp error ${query.get("error")}`, ids);
+        // Anyone can send a browser here with `error=…` and a state it started: logged, but no
+        // audit entry (no org to file it under), so the audit log cannot be flooded anonymously.
+        return refuse(403, "The identity provider did not sign you in.", `idp error ${query.get("error")}`, {
+          ssoConfigurationId: configuration.id,
+        });
       }
       let identity: VerifiedIdentity;
       try {

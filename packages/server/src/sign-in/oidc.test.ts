@@ -299,6 +299,25 @@ describe("GET /auth/oidc/callback", () => {
     expect(await entries()).toEqual([]);
   });
 
+  it("answers an IdP error parameter with a page and a log line, writing no audit entry and using the login up", async () => {
+    const entries = await auditMark();
+    const from = server.logs.length;
+    const started = await start("email=erin@acme.test");
+    const params = new URLSearchParams({ error: "access_denied", state: started.state, iss: idp.issuer });
+    const res = await fetch(`${server.baseUrl}/auth/oidc/callback?${params}`, {
+      redirect: "manual",
+      headers: { cookie: `${bindingName}=${started.binding}` },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("did not sign you in");
+    expect(await entries()).toEqual([]);
+    expect(
+      server.logs.slice(from).some((l) => l.msg === "sign-in refused" && l.reason === "idp error access_denied"),
+    ).toBe(true);
+    idTokenWith({ sub: "erin", nonce: started.nonce, email: "erin@acme.test" });
+    expect((await callback(started)).status).toBe(400);
+  });
+
   it("refuses a replayed callback", async () => {
     const started = await start("email=linus@acme.test");
     idTokenWith({ sub: "linus", nonce: started.nonce, email: "linus@acme.test" });
