@@ -318,6 +318,15 @@ describe("GET /auth/oidc/callback", () => {
     expect((await callback(started)).status).toBe(400);
   });
 
+  it("fetches the discovery document once for a start and its callback and the next start, not each time", async () => {
+    const from = idp.discoveryRequests;
+    const started = await start("email=dora@acme.test");
+    idTokenWith({ sub: "dora", nonce: started.nonce, email: "dora@acme.test" });
+    expect((await callback(started)).status).toBe(303);
+    await start("email=dora@acme.test");
+    expect(idp.discoveryRequests - from).toBeLessThanOrEqual(1);
+  });
+
   it("refuses a replayed callback", async () => {
     const started = await start("email=linus@acme.test");
     idTokenWith({ sub: "linus", nonce: started.nonce, email: "linus@acme.test" });
