@@ -103,7 +103,6 @@ export function oidcStartPage(deps: ServiceDeps): PageRoute {
       const now = clock.now();
       await saveOidcLogin(
         sql,
-        keyRing,
         {
           state: request.state,
           binding,
