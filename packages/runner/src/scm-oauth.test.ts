@@ -325,6 +325,17 @@ describe("the OAuth pages over plain HTTP", () => {
     for (const s of schema?.scm ?? []) expect(s.oauth?.callbackUrl).toBe(`${publicUrl}/auth/oauth2/callback`);
   });
 
+  it("a service account gets the PAT guidance, no link, even where OAuth works for people", async () => {
+    const robot = await seedMember(server.sql, organizationId, { name: "Robot", kind: "service_account" });
+    const client = createRunnerplaneClient({ baseUrl: server.baseUrl, token: robot.token });
+    const answer = await client.runners.checkAuthenticationForHost({ runnerId, host: github });
+    expect(answer.authenticated).toBe(false);
+    expect(answer.supportsOauth2).toBeUndefined();
+    expect(answer.supportsPat?.createUrl).toContain(github);
+    expect(answer.authenticationUrl).toBe(answer.supportsPat?.createUrl);
+    expect(await server.sql`select id from scm_login_attempts where subject_id = ${robot.member.id}`).toHaveLength(0);
+  });
+
   it("a user without an OAuth app for the host gets the PAT guidance, no link", async () => {
     const user = await newUser("Pat");
     const answer = await user.client.runners.checkAuthenticationForHost({ runnerId, host: "bitbucket.org" });
@@ -375,6 +386,17 @@ describe("the OAuth pages over plain HTTP", () => {
     const user = await newUser("Rita");
     const { authorizeUrl, cookie } = await start(
       `${await linkFor(user.client, github)}&return_to=${encodeURIComponent("https://evil.example/x")}`,
+      user,
+    );
+    const done = await callback(await decide(authorizeUrl, "allow"), cookie);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(`Connected ${github} as octocat`);
+  });
+
+  it("ignores a return_to with a scheme, even this server's own (the sign-in pages' one rule), and shows the success page", async () => {
+    const user = await newUser("Sam");
+    const { authorizeUrl, cookie } = await start(
+      `${await linkFor(user.client, github)}&return_to=${encodeURIComponent(`${publicUrl}/console/done`)}`,
       user,
     );
     const done = await callback(await decide(authorizeUrl, "allow"), cookie);

@@ -82,20 +82,33 @@ export async function startScmLoginAttempt(
   return rows.count === 1;
 }
 
+/** A used-up attempt, and whether its subject is still a live member (in the org, not suspended). */
+export interface UsedScmLoginAttempt extends DbScmLoginAttempt {
+  member_live: boolean;
+}
+
 /**
  * Uses the attempt up if the state and the browser binding both match an open attempt. One
- * statement, so of two callbacks racing on one attempt exactly one wins.
+ * statement, so of two callbacks racing on one attempt exactly one wins. It also tells whether
+ * the subject is still a live member: one suspended or removed since the link was made must not
+ * get a host token (the attempt is used up all the same).
  */
 export async function useScmLoginAttempt(
   sql: Db,
   stateHash: Buffer,
   bindingHash: Buffer,
   now: Date,
-): Promise<DbScmLoginAttempt | undefined> {
-  const [row] = await sql<DbScmLoginAttempt[]>`
-    update scm_login_attempts set used_at = ${now}
-     where state_hash = ${stateHash} and binding_hash = ${bindingHash} and used_at is null and expires_at > ${now}
-    returning *`;
+): Promise<UsedScmLoginAttempt | undefined> {
+  const [row] = await sql<UsedScmLoginAttempt[]>`
+    with used as (
+      update scm_login_attempts set used_at = ${now}
+       where state_hash = ${stateHash} and binding_hash = ${bindingHash} and used_at is null and expires_at > ${now}
+      returning *)
+    select used.*,
+           exists (select 1 from members m
+                    where m.id = used.subject_id and m.organization_id = used.organization_id
+                      and m.suspended_at is null) as member_live
+      from used`;
   return row;
 }
 

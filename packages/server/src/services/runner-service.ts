@@ -184,6 +184,9 @@ export function createRunnerService({
             authUrl: link,
             docsUrl: resp.supportsOauth2?.docsUrl ?? "",
           });
+        } else if (caller.subject.principal === Principal.SERVICE_ACCOUNT) {
+          // No browser session to follow a link with: the PAT guidance only (docs/scm-oauth.md).
+          resp.supportsOauth2 = undefined;
         }
       }
       return resp;

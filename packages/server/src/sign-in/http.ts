@@ -2,6 +2,7 @@
 import { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { NodeResponse } from "../http/error-response.js";
+import { sendHtmlPage } from "../http/html-page.js";
 import { type NodeRequest, readBody } from "../http/json-body.js";
 
 /** Sign-in bodies are a token and a path: nothing bigger is needed. */
@@ -66,20 +67,10 @@ export function methodNotAllowed(res: NodeResponse, allow: string): void {
   sendError(res, 405, Code.Unimplemented, `use ${allow}`);
 }
 
-/** A small page for the browser when a flow it was sent through fails. */
+/** A small page for the browser when a flow it was sent through fails (http/html-page.ts). */
 export function sendPage(res: NodeResponse, status: number, title: string, message: string, cookies: string[] = []) {
-  res.writeHead(status, {
-    "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
-    "content-security-policy": "default-src 'none'",
-    ...(cookies.length > 0 ? { "set-cookie": cookies } : {}),
+  sendHtmlPage(res, status, title, message, cookies.length > 0 ? { "set-cookie": cookies } : {}, {
+    href: "/",
+    text: "Back",
   });
-  res.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
-      `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back</a></p></body></html>`,
-  );
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

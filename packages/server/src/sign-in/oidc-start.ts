@@ -5,7 +5,6 @@
  * cookie (docs/sign-in.md "The OIDC login").
  */
 import { randomBytes } from "node:crypto";
-import { stringifySetCookie } from "cookie";
 import type { KeyRing } from "../crypto/index.js";
 import { saveOidcLogin } from "../db/oidc-logins.js";
 import {
@@ -13,6 +12,7 @@ import {
   activeSsoConfigurationsOf,
   type DbSsoConfiguration,
 } from "../db/sso-configurations.js";
+import { bindingCookie as sharedBindingCookie } from "../http/binding-cookie.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
 import { clientSecretContext } from "../services/sso-configurations.js";
@@ -29,13 +29,7 @@ export function bindingCookieName(sessionCookieName: string): string {
 }
 
 export function bindingCookie(name: string, value: string, publicUrl: string, maxAgeMs: number): string {
-  return stringifySetCookie(name, value, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: new URL(publicUrl).protocol === "https:",
-    path: "/auth/oidc",
-    maxAge: Math.floor(maxAgeMs / 1000),
-  });
+  return sharedBindingCookie(name, value, { publicUrl, path: "/auth/oidc", maxAgeSeconds: maxAgeMs / 1000 });
 }
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

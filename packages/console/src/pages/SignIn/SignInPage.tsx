@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { signInWithToken, ssoStartUrl } from "../../api/session";
+import { returnToFromUrl } from "../../modules/session/return-to";
 import { SignInPageView } from "./SignInPageView";
 
 /** Sign in by SSO (a navigation to the IdP) or with a personal access token (a session cookie). */
@@ -12,14 +13,17 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
       pending={pending}
       onSso={(email) => {
         const here = window.location.pathname + window.location.search;
-        window.location.assign(ssoStartUrl(email, here === "/" ? "/runners" : here));
+        window.location.assign(ssoStartUrl(email, returnToFromUrl() ?? (here === "/" ? "/runners" : here)));
       }}
       onToken={async (token) => {
         setPending(true);
         setError(undefined);
         try {
           await signInWithToken(token);
-          onSignedIn();
+          // Sent here by a server page (e.g. an SCM OAuth link): back to it, as a full page load.
+          const returnTo = returnToFromUrl();
+          if (returnTo) window.location.assign(returnTo);
+          else onSignedIn();
         } catch (e) {
           setError((e as Error).message);
         } finally {

@@ -27,7 +27,8 @@ export interface LoginLinkDeps {
 
 /**
  * A fresh start link for the caller, or undefined when OAuth cannot work here: the caller is
- * not a user or service account, the runner has no SCM integration with an OAuth app for the
+ * not a user (the start page needs a person's browser session, so a service account's link
+ * could never be followed; it gets the PAT guidance only, docs/scm-oauth.md), the runner has no SCM integration with an OAuth app for the
  * host, or the runner did not announce the oauth-v1 extension (then PAT guidance stays).
  */
 export async function mintLoginLink(
@@ -36,7 +37,7 @@ export async function mintLoginLink(
   runnerId: string,
   host: string,
 ): Promise<string | undefined> {
-  if (caller.subject.principal === Principal.RUNNER) return undefined;
+  if (caller.subject.principal !== Principal.USER) return undefined;
   const integration = await findScmIntegrationByHost(deps.sql, runnerId.toLowerCase(), host.toLowerCase());
   if (!integration?.oauth_client_id) return undefined;
   if (!(await deps.extensionRelay.isConnected(integration.runner_id, oauthExtension))) return undefined;
@@ -51,7 +52,7 @@ export async function mintLoginLink(
       integrationId: integration.id,
       host: integration.host,
       subjectId: caller.subject.id,
-      subjectPrincipal: caller.subject.principal === Principal.SERVICE_ACCOUNT ? "service_account" : "user",
+      subjectPrincipal: "user",
       now,
       expiresAt: new Date(now.getTime() + loginAttemptLifetimeMs),
     }),

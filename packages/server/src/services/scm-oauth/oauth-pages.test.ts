@@ -3,12 +3,15 @@
  * and a fake SCM, is packages/runner/src/scm-oauth.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSessionSecret, hashToken } from "../../crypto/tokens.js";
 import { createSql } from "../../db/index.js";
-import { insertScmLoginAttempt } from "../../db/scm-login-attempts.js";
+import { insertScmLoginAttempt, startScmLoginAttempt } from "../../db/scm-login-attempts.js";
+import { issueToken } from "../../db/tokens.js";
 import {
   clientsFor,
   createTestRunner,
   type SeededOrganization,
+  seedMember,
   seedOrganization,
   startTestServer,
   type TestServer,
@@ -19,16 +22,19 @@ let org: SeededOrganization;
 /** An open attempt of the org's member (its runner is never connected here). */
 let link: string;
 let attemptId: string;
+let runnerId: string;
+let integrationId: string;
 beforeAll(async () => {
   server = await startTestServer();
   org = await seedOrganization(server.sql, "Linked Inc");
   const runner = await createTestRunner(server.baseUrl, org.admin.token);
-  const { id: integrationId } = await clientsFor(server.baseUrl, org.admin.token).configuration.createSCMIntegration({
+  runnerId = runner.runnerId;
+  ({ id: integrationId } = await clientsFor(server.baseUrl, org.admin.token).configuration.createSCMIntegration({
     runnerId: runner.runnerId,
     scmId: "github",
     host: "github.example",
     pat: true,
-  });
+  }));
   const now = new Date();
   const attempt = await insertScmLoginAttempt(server.sql, {
     organizationId: org.organization.id,
@@ -79,9 +85,35 @@ describe("GET /auth/oauth2/start", () => {
     const page = await res.text();
     expect(page).toContain("Sign in first");
     expect(page).toContain(`<a href="/?return_to=${encodeURIComponent(`/auth/oauth2/start?attempt=${attemptId}`)}">`);
-    // A cookie that is no live session counts as none.
-    const forged = await fetch(link, { redirect: "manual", headers: { cookie: "rp_session=rp_ses_forged" } });
-    expect(forged.status).toBe(401);
+    // A cookie that is no live session counts as none: malformed, well-formed but unknown, ended.
+    const loggedOut = await sessionOf(org.member.token);
+    const logout = await fetch(`${server.baseUrl}/auth/logout`, {
+      method: "POST",
+      headers: { origin: "http://localhost:8080", cookie: loggedOut },
+    });
+    expect(logout.status).toBe(204);
+    const cookieName = loggedOut.split("=", 1)[0];
+    for (const cookie of [`${cookieName}=rp_ses_forged`, `${cookieName}=${generateSessionSecret().token}`, loggedOut]) {
+      const refused = await fetch(link, { redirect: "manual", headers: { cookie } });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toContain("Sign in first");
+    }
+    expect(await attemptStarted()).toBe(false);
+  });
+
+  it("refuses the attempt's own user signed in with a read-only token (403) and stores nothing", async () => {
+    const readOnly = await issueToken(server.sql, {
+      kind: "personal_access",
+      organizationId: org.organization.id,
+      subjectId: org.member.member.id,
+      principal: "user",
+      expiresAt: null,
+      readOnly: true,
+    });
+    const res = await fetch(link, { redirect: "manual", headers: { cookie: await sessionOf(readOnly.token) } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(await res.text()).toContain("read-only token");
     expect(await attemptStarted()).toBe(false);
   });
 
@@ -120,6 +152,64 @@ describe("GET /auth/oauth2/callback", () => {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain("Unknown sign-in");
     }
+  });
+
+  /** A started attempt of a fresh org's member, and the callback URL and binding cookie its browser would bring. */
+  async function startedAttempt(name: string) {
+    const member = await seedMember(server.sql, org.organization.id, { name });
+    const now = new Date();
+    const attempt = await insertScmLoginAttempt(server.sql, {
+      organizationId: org.organization.id,
+      runnerId,
+      integrationId,
+      host: "github.example",
+      subjectId: member.member.id,
+      subjectPrincipal: "user",
+      now,
+      expiresAt: new Date(now.getTime() + 600_000),
+    });
+    const state = `state-${attempt.id}`;
+    const binding = `binding-${attempt.id}`;
+    const started = await startScmLoginAttempt(
+      server.sql,
+      attempt.id,
+      {
+        stateHash: hashToken(state),
+        bindingHash: hashToken(binding),
+        verifier: { keyId: "test-1", ciphertext: Buffer.from("not used") },
+        returnTo: null,
+      },
+      now,
+    );
+    expect(started).toBe(true);
+    return {
+      member: member.member,
+      open: () =>
+        fetch(`${server.baseUrl}/auth/oauth2/callback?code=abc&state=${state}`, {
+          redirect: "manual",
+          headers: { cookie: `rp_oauth_${attempt.id.replaceAll("-", "")}=${binding}` },
+        }),
+      used: async () =>
+        (await server.sql`select used_at from scm_login_attempts where id = ${attempt.id}`)[0]?.used_at !== null,
+    };
+  }
+
+  it("refuses a user suspended since the link was made (403), asking no runner and using the attempt up", async () => {
+    const a = await startedAttempt("Suspended since");
+    await server.sql`update members set suspended_at = now() where id = ${a.member.id}`;
+    const res = await a.open();
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("suspended or no longer in this organization");
+    expect(await a.used()).toBe(true);
+    expect((await a.open()).status).toBe(400);
+  });
+
+  it("refuses a user removed from the organization since the link was made (403)", async () => {
+    const a = await startedAttempt("Removed since");
+    await server.sql`delete from members where id = ${a.member.id}`;
+    const res = await a.open();
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("suspended or no longer in this organization");
   });
 });
 

@@ -4,14 +4,15 @@
  * exchanges the code (over the extension lane, docs/relay.md); the server keeps the attempt,
  * the state, the PKCE verifier and the browser binding.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type { SendExtensionResponseRequest } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
-import { parse as parseCookies, serialize as serializeCookie } from "cookie";
+import { parse as parseCookies } from "cookie";
 import { authenticateSession } from "../../auth/authentication-interceptor.js";
 import type { Clock } from "../../clock.js";
 import type { KeyRing } from "../../crypto/index.js";
+import { hashToken } from "../../crypto/tokens.js";
 import { isConnectionError, type Sql } from "../../db/index.js";
 import {
   type DbScmLoginAttempt,
@@ -20,11 +21,13 @@ import {
   startScmLoginAttempt,
   useScmLoginAttempt,
 } from "../../db/scm-login-attempts.js";
+import { bindingCookie as sharedBindingCookie } from "../../http/binding-cookie.js";
 import type { NodeResponse } from "../../http/error-response.js";
 import type { PageRoute } from "../../http/front-door.js";
 import type { NodeRequest } from "../../http/json-body.js";
 import type { Logger } from "../../logging/index.js";
 import { type ExtensionRelay, type ExtensionRequest, runnerAnswerTimeoutMs } from "../../relay/index.js";
+import { safeReturnPath } from "../../sign-in/return-path.js";
 import { sessionCookieValue } from "../../sign-in/session-cookie.js";
 import type { SignInSettings } from "../../sign-in/settings.js";
 import { isUuid } from "../../validation/index.js";
@@ -43,30 +46,22 @@ export interface OAuthPagesDeps {
   keyRing: KeyRing;
   publicUrl: string;
   extensionRelay: ExtensionRelay;
-  signIn: Pick<SignInSettings, "cookieName" | "idleTimeoutMs">;
+  signIn: Pick<SignInSettings, "cookieName" | "idleTimeoutMs" | "returnPaths">;
 }
 
 /** Associated data binding a PKCE verifier's ciphertext to its attempt. */
 const verifierContext = (attemptId: string) => `scm-login-attempt:${attemptId}:pkce`;
 const cookieName = (attemptId: string) => `rp_oauth_${attemptId.replaceAll("-", "")}`;
-const sha256 = (value: string) => createHash("sha256").update(value).digest();
+const sha256 = hashToken;
 const randomToken = () => randomBytes(32).toString("base64url");
 
 export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
   const { sql, clock, log, keyRing, publicUrl, extensionRelay, signIn } = deps;
   const redirectUri = `${publicUrl}${callbackPath}`;
-  const origin = new URL(publicUrl).origin;
-  const secure = publicUrl.startsWith("https:");
 
   /** The cookie binding this browser to the attempt (or clearing it: maxAge 0). */
   const bindingCookie = (attemptId: string, value: string, maxAgeSeconds: number) =>
-    serializeCookie(cookieName(attemptId), value, {
-      httpOnly: true,
-      sameSite: "lax",
-      secure,
-      path: "/auth/oauth2",
-      maxAge: maxAgeSeconds,
-    });
+    sharedBindingCookie(cookieName(attemptId), value, { publicUrl, path: "/auth/oauth2", maxAgeSeconds });
 
   /** Asks the runner on the extension lane; a failure becomes the page the browser sees. */
   async function askRunner(
@@ -137,6 +132,15 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
           { href: `/?return_to=${encodeURIComponent(back)}`, text: "Sign in" },
         );
       }
+      // Connecting an account stores a host token: a write a read-only session may not make.
+      if (session.readOnly) {
+        return sendPage(
+          res,
+          403,
+          "Read-only sign-in",
+          `You signed in with a read-only token, which cannot connect your ${attempt.host} account. Nothing was stored. Sign in with a token that is not read-only (or with SSO), then open the link again.`,
+        );
+      }
       const caller = session.caller;
       if (caller.subject.id !== attempt.subject_id || caller.organizationId !== attempt.organization_id) {
         log.info("an OAuth link was opened by another account than its own", {
@@ -150,7 +154,11 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
           "This link was made for another account, so it cannot connect yours. Nothing was stored. Ask for a link of your own: check the host's authentication again while signed in as yourself.",
         );
       }
-      const returnTo = ownOrigin(url.searchParams.get("return_to"));
+      // The same rule as the sign-in pages (sign-in/return-path.ts, RUNNERPLANE_SIGN_IN_RETURN_PATHS);
+      // a return_to it refuses → the result page (which names the connected account).
+      const rawReturn = url.searchParams.get("return_to");
+      const safe = rawReturn ? safeReturnPath(rawReturn, signIn.returnPaths) : "/";
+      const returnTo = rawReturn && (safe !== "/" || rawReturn === "/") ? `${publicUrl}${safe}` : null;
       const state = randomToken();
       const binding = randomToken();
       // PKCE (RFC 7636): a 43-character verifier from 32 random bytes; S256 challenge.
@@ -240,6 +248,15 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
           "This sign-in was started in another browser (or was already finished). Nothing was stored; start again from this browser.",
         );
       }
+      // The user may have been suspended or removed since the link was made (it lasts 10 minutes).
+      if (!attempt.member_live) {
+        return failed(
+          403,
+          "Account not active",
+          "Your account is suspended or no longer in this organization, so nothing was connected.",
+          attempt,
+        );
+      }
       const error = url.searchParams.get("error");
       if (error) {
         if (error === "access_denied") {
@@ -302,17 +319,6 @@ export function oauthPages(deps: OAuthPagesDeps): PageRoute[] {
       );
     },
   };
-
-  /** return_to, honoured only on this server's own origin (an open redirect otherwise). */
-  function ownOrigin(value: string | null): string | null {
-    if (!value) return null;
-    try {
-      const target = new URL(value, publicUrl);
-      return target.origin === origin ? target.href : null;
-    } catch {
-      return null;
-    }
-  }
 
   return [start, callback].map((page) => ({ ...page, handle: guarded(page.handle, log) }));
 }
