@@ -14,6 +14,8 @@ export interface DbSession {
   member_id: string;
   method: SessionMethod;
   sso_configuration_id: string | null;
+  /** The personal access token a `personal_access_token` session was started with. */
+  token_id: string | null;
   read_only: boolean;
   created_at: Date;
   last_seen_at: Date;
@@ -26,6 +28,8 @@ export interface StartSessionInput {
   memberId: string;
   method: SessionMethod;
   ssoConfigurationId?: string | undefined;
+  /** For `personal_access_token` sessions: the token, whose revocation or expiry ends the session. */
+  tokenId?: string | undefined;
   readOnly?: boolean;
   /** The absolute expiry, never extended. */
   expiresAt: Date;
@@ -38,12 +42,12 @@ export async function startSession(sql: Db, input: StartSessionInput): Promise<{
   // Sessions past their absolute end can never work again (sessions_expires_idx).
   await sql`delete from sessions where expires_at <= ${input.now}`;
   const [row] = await sql<DbSession[]>`
-    insert into sessions (organization_id, member_id, hash, method, sso_configuration_id, read_only,
+    insert into sessions (organization_id, member_id, hash, method, sso_configuration_id, token_id, read_only,
                           created_at, last_seen_at, expires_at)
     values (${input.organizationId}, ${input.memberId}, ${hash}, ${input.method},
-            ${input.ssoConfigurationId ?? null}, ${input.readOnly ?? false}, ${input.now}, ${input.now},
-            ${input.expiresAt})
-    returning id, organization_id, member_id, method, sso_configuration_id, read_only, created_at,
+            ${input.ssoConfigurationId ?? null}, ${input.tokenId ?? null}, ${input.readOnly ?? false},
+            ${input.now}, ${input.now}, ${input.expiresAt})
+    returning id, organization_id, member_id, method, sso_configuration_id, token_id, read_only, created_at,
               last_seen_at, expires_at, ended_at`;
   return { row: row as DbSession, secret: token };
 }
@@ -54,7 +58,8 @@ export type DbSessionForAuth = Omit<DbTokenForAuth, "kind" | "description" | "co
 /**
  * One lookup by hash (unique index) with the member's live state, in the shape of
  * findTokenForAuth so one rule decides both (docs/sign-in.md). `expires_at` is the earlier
- * of the absolute expiry and the idle limit; `revoked_at` is the logout time.
+ * of the absolute expiry, the idle limit and the session's token's expiry; `revoked_at` is the
+ * logout time or, for a session started with a personal access token, that token's revocation.
  */
 export async function findSessionForAuth(
   sql: Db,
@@ -63,14 +68,16 @@ export async function findSessionForAuth(
 ): Promise<DbSessionForAuth | undefined> {
   const [row] = await sql<DbSessionForAuth[]>`
     select s.id, s.organization_id, s.member_id as subject_id, 'user' as principal, s.created_at,
-           least(s.expires_at, s.last_seen_at + ${idleTimeoutMs} * interval '1 millisecond') as expires_at,
-           s.ended_at as revoked_at, s.last_seen_at as last_used_at, s.read_only,
+           least(s.expires_at, s.last_seen_at + ${idleTimeoutMs} * interval '1 millisecond', t.expires_at)
+             as expires_at,
+           coalesce(s.ended_at, t.revoked_at) as revoked_at, s.last_seen_at as last_used_at, s.read_only,
            m.role as member_role,
            (m.id is not null) as subject_exists,
            (m.suspended_at is not null) as member_suspended,
            m.valid_until as member_valid_until
       from sessions s
       left join members m on m.id = s.member_id and m.organization_id = s.organization_id and m.kind = 'user'
+      left join tokens t on t.id = s.token_id
      where s.hash = ${hashToken(secret)}`;
   return row;
 }
@@ -87,7 +94,7 @@ export async function endSession(sql: Db, secret: string, now: Date): Promise<Db
   const [row] = await sql<DbSession[]>`
     update sessions set ended_at = ${now}
      where hash = ${hashToken(secret)} and ended_at is null
-    returning id, organization_id, member_id, method, sso_configuration_id, read_only, created_at,
+    returning id, organization_id, member_id, method, sso_configuration_id, token_id, read_only, created_at,
               last_seen_at, expires_at, ended_at`;
   return row;
 }

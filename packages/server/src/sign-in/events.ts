@@ -21,6 +21,8 @@ export interface SignIn {
   memberId: string;
   method: SessionMethod;
   ssoConfigurationId?: string | undefined;
+  /** The personal access token a token sign-in used: the session ends with it. */
+  tokenId?: string | undefined;
   readOnly?: boolean;
   /** The session's absolute end. */
   expiresAt: Date;

@@ -47,7 +47,7 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
         );
       }
       const now = clock.now();
-      const login = await takeOidcLogin(sql, state, binding, now);
+      const login = await takeOidcLogin(sql, keyRing, state, binding, now);
       if (!login) {
         return refuse(
           400,
@@ -68,7 +68,11 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
       }
       const ids = { organizationId: configuration.organization_id, ssoConfigurationId: configuration.id };
       if (query.get("error")) {
-        return refuse(403, "The identity provider did not sign you in.", `idp error ${query.get("error")}`, ids);
+        // Anyone can send a browser here with `error=…` and a state it started: logged, but no
+        // audit entry (no org to file it under), so the audit log cannot be flooded anonymously.
+        return refuse(403, "The identity provider did not sign you in.", `idp error ${query.get("error")}`, {
+          ssoConfigurationId: configuration.id,
+        });
       }
       let identity: VerifiedIdentity;
       try {
@@ -102,7 +106,8 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
       if (!email || !domain || !email.includes("@")) {
         return refuse(403, "The identity provider did not share your email address.", "no email claim", ids);
       }
-      if (identity.emailVerified === false) {
+      // Only an address the IdP vouches for decides the domain check: a missing claim is not a yes.
+      if (identity.emailVerified !== true) {
         return refuse(403, "Your email address is not verified at the identity provider.", "email not verified", ids);
       }
       if (!configuration.email_domains.includes(domain)) {

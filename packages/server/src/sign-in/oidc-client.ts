@@ -4,6 +4,7 @@
  * ID token (signature from the issuer's JWKS, issuer, audience, expiry, nonce, state) done by
  * the library. Nothing here parses or verifies a token by hand.
  */
+import { createHash } from "node:crypto";
 import * as client from "openid-client";
 
 export interface OidcClientSettings {
@@ -40,6 +41,25 @@ export class DiscoveryError extends Error {
 export async function discover(settings: OidcClientSettings, allowInsecure: boolean): Promise<client.Configuration> {
   const problem = issuerProblem(settings.issuerUrl, allowInsecure);
   if (problem) throw new DiscoveryError(`issuer_url ${problem}`);
+  // One fetch per configuration every few minutes, not one per sign-in. Keyed by everything
+  // the configuration is made from (the secret only as part of a SHA-256), so an updated SSO
+  // configuration is discovered afresh; failures are not cached.
+  const key = createHash("sha256")
+    .update(JSON.stringify([settings.issuerUrl, settings.clientId, settings.clientSecret, allowInsecure]))
+    .digest("base64url");
+  const cached = discoveryCache.get(key);
+  if (cached && Date.now() - cached.at < discoveryCacheMs) return cached.configuration;
+  const configuration = await discoverNow(settings);
+  for (const [k, v] of discoveryCache) if (Date.now() - v.at >= discoveryCacheMs) discoveryCache.delete(k);
+  discoveryCache.set(key, { configuration, at: Date.now() });
+  return configuration;
+}
+
+/** How long a discovery document is reused (docs/sign-in.md). */
+export const discoveryCacheMs = 5 * 60_000;
+const discoveryCache = new Map<string, { configuration: client.Configuration; at: number }>();
+
+async function discoverNow(settings: OidcClientSettings): Promise<client.Configuration> {
   const insecure = new URL(settings.issuerUrl).protocol === "http:";
   try {
     return await client.discovery(

@@ -103,6 +103,7 @@ export function oidcStartPage(deps: ServiceDeps): PageRoute {
       const now = clock.now();
       await saveOidcLogin(
         sql,
+        keyRing,
         {
           state: request.state,
           binding,

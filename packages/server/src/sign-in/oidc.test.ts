@@ -93,6 +93,13 @@ function callback(started: Started, init: { state?: string; binding?: string | n
 }
 
 /** The token endpoint answers with an ID token carrying these claims (on top of a correct one). */
+/** `email_verified: true` unless the claims say otherwise; `email_verified: undefined` leaves the claim out. */
+function withVerifiedEmail(claims: Record<string, unknown>): Record<string, unknown> {
+  const all: Record<string, unknown> = { email_verified: true, ...claims };
+  if (all.email_verified === undefined) delete all.email_verified;
+  return all;
+}
+
 function idTokenWith(claims: Record<string, unknown>, options: { otherKey?: boolean } = {}) {
   const forms: URLSearchParams[] = [];
   idp.answerTokenRequests = async (form) => {
@@ -101,7 +108,7 @@ function idTokenWith(claims: Record<string, unknown>, options: { otherKey?: bool
       access_token: "an-access-token",
       token_type: "Bearer",
       expires_in: 300,
-      id_token: await idp.mintIdToken(claims, options),
+      id_token: await idp.mintIdToken(withVerifiedEmail(claims), options),
     };
   };
   return forms;
@@ -171,8 +178,8 @@ describe("GET /auth/oidc/start", () => {
     expect(started.state.length).toBeGreaterThanOrEqual(32);
     expect(started.nonce.length).toBeGreaterThanOrEqual(32);
     expect(p.get("login_hint")).toBe("ada@acme.test");
-    // Stored server-side as hashes: neither the state nor the binding is in the database.
-    expectNoPlaintext(await server.sql`select * from oidc_logins`, [started.state, started.binding]);
+    // Stored server-side as hashes (state, binding) or encrypted (nonce, verifier): none is in the database.
+    expectNoPlaintext(await server.sql`select * from oidc_logins`, [started.state, started.binding, started.nonce]);
   });
 
   it("finds the org by its id too, and answers plainly when nothing matches", async () => {
@@ -196,12 +203,16 @@ describe("GET /auth/oidc/callback", () => {
     const entries = await auditMark();
     const started = await start("email=grace@acme.test&return_to=/console/runners");
     const forms = idTokenWith({ sub: "grace", nonce: started.nonce, email: "Grace@acme.test", name: "Grace Hopper" });
+    const pending = await server.sql`select * from oidc_logins`;
     const res = await callback(started);
     expect(res.status, await res.clone().text()).toBe(303);
     expect(res.headers.get("location")).toBe("/console/runners");
     // The code was exchanged with the PKCE verifier and the client's credentials.
     expect(forms[0]?.get("code")).toBe("an-authorization-code");
     expect(forms[0]?.get("code_verifier")).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
+    // While pending, the login's verifier and nonce were stored encrypted only.
+    expect(pending.length).toBeGreaterThan(0);
+    expectNoPlaintext(pending, [forms[0]?.get("code_verifier") as string, started.nonce]);
     expect(forms[0]?.get("client_id")).toBe(idp.clientId);
     const session = sessionCookieOf(res) as string;
     const who = await identityWith(session);
@@ -288,6 +299,34 @@ describe("GET /auth/oidc/callback", () => {
     expect(await entries()).toEqual([]);
   });
 
+  it("answers an IdP error parameter with a page and a log line, writing no audit entry and using the login up", async () => {
+    const entries = await auditMark();
+    const from = server.logs.length;
+    const started = await start("email=erin@acme.test");
+    const params = new URLSearchParams({ error: "access_denied", state: started.state, iss: idp.issuer });
+    const res = await fetch(`${server.baseUrl}/auth/oidc/callback?${params}`, {
+      redirect: "manual",
+      headers: { cookie: `${bindingName}=${started.binding}` },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("did not sign you in");
+    expect(await entries()).toEqual([]);
+    expect(
+      server.logs.slice(from).some((l) => l.msg === "sign-in refused" && l.reason === "idp error access_denied"),
+    ).toBe(true);
+    idTokenWith({ sub: "erin", nonce: started.nonce, email: "erin@acme.test" });
+    expect((await callback(started)).status).toBe(400);
+  });
+
+  it("fetches the discovery document once for a start and its callback and the next start, not each time", async () => {
+    const from = idp.discoveryRequests;
+    const started = await start("email=dora@acme.test");
+    idTokenWith({ sub: "dora", nonce: started.nonce, email: "dora@acme.test" });
+    expect((await callback(started)).status).toBe(303);
+    await start("email=dora@acme.test");
+    expect(idp.discoveryRequests - from).toBeLessThanOrEqual(1);
+  });
+
   it("refuses a replayed callback", async () => {
     const started = await start("email=linus@acme.test");
     idTokenWith({ sub: "linus", nonce: started.nonce, email: "linus@acme.test" });
@@ -296,7 +335,7 @@ describe("GET /auth/oidc/callback", () => {
     await expectRefused(await callback(started), 400, members, /already used/);
   });
 
-  it("refuses an email outside the configuration's domains, and one the IdP has not verified", async () => {
+  it("refuses an email outside the configuration's domains, and one the IdP has not verified as true (false, missing or not a boolean)", async () => {
     const members = (await memberCount()) as number;
     const entries = await auditMark();
     const outside = await start("email=mallory@acme.test");
@@ -308,9 +347,15 @@ describe("GET /auth/oidc/callback", () => {
     const unverified = await start("email=mallory@acme.test");
     idTokenWith({ sub: "mallory", nonce: unverified.nonce, email: "mallory@acme.test", email_verified: false });
     await expectRefused(await callback(unverified), 403, members, /not verified/);
+    const unsaid = await start("email=mallory@acme.test");
+    idTokenWith({ sub: "mallory", nonce: unsaid.nonce, email: "mallory@acme.test", email_verified: undefined });
+    await expectRefused(await callback(unsaid), 403, members, /not verified/);
+    const stringly = await start("email=mallory@acme.test");
+    idTokenWith({ sub: "mallory", nonce: stringly.nonce, email: "mallory@acme.test", email_verified: "true" });
+    await expectRefused(await callback(stringly), 403, members, /not verified/);
     // Each refusal recorded under the org whose configuration was used, by no one known.
     expect(await entries()).toMatchObject(
-      Array(3).fill({
+      Array(5).fill({
         organization_id: org.organization.id,
         actor_principal: "unknown",
         actor_id: null,
@@ -319,7 +364,7 @@ describe("GET /auth/oidc/callback", () => {
         subject_id: null,
       }),
     );
-    expect(await entries()).toHaveLength(3);
+    expect(await entries()).toHaveLength(5);
   });
 
   it("refuses a suspended user", async () => {
@@ -358,8 +403,19 @@ describe("GET /auth/oidc/callback", () => {
   });
 
   it("keeps the client secret out of every log line", async () => {
-    expect(JSON.stringify(server.logs)).not.toContain(idp.clientSecret);
-    expect(server.logs.some((l) => l.msg === "sign-in refused" && l.method === "oidc")).toBe(true);
+    const from = server.logs.length;
+    // A sign-in that exchanges the code with the secret, and one that fails verification after it.
+    const ok = await start("email=logan@acme.test");
+    idTokenWith({ sub: "logan", nonce: ok.nonce, email: "logan@acme.test" });
+    expect((await callback(ok)).status).toBe(303);
+    const bad = await start("email=logan@acme.test");
+    idTokenWith({ sub: "logan", nonce: bad.nonce, email: "logan@acme.test" }, { otherKey: true });
+    expect((await callback(bad)).status).toBe(400);
+    const lines = server.logs.slice(from);
+    expect(lines.some((l) => l.msg === "signed in" && l.method === "oidc")).toBe(true);
+    expect(lines.some((l) => l.msg === "OIDC login not verified")).toBe(true);
+    expect(lines.some((l) => l.msg === "sign-in refused" && l.method === "oidc")).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain(idp.clientSecret);
   });
 });
 

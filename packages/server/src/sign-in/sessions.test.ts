@@ -356,6 +356,42 @@ describe("the end of a session", () => {
     });
   });
 
+  it("comes at once with the revocation of the personal access token it was started with, and not with another's", async () => {
+    const user = await newUser("Revoked token user");
+    const other = await issueToken(server.sql, {
+      kind: "personal_access",
+      organizationId: org.organization.id,
+      subjectId: user.member.id,
+      principal: "user",
+      expiresAt: null,
+    });
+    const first = cookieClients(sessionOf(await signIn(user.token)));
+    const second = cookieClients(sessionOf(await signIn(other.token)));
+    await first.identity.getAuthenticatedIdentity({});
+    await second.users.deletePersonalAccessToken({ personalAccessTokenId: other.row.id });
+    expect(await callError(second.identity.getAuthenticatedIdentity({}))).toMatchObject({
+      code: Code.Unauthenticated,
+    });
+    expect((await first.identity.getAuthenticatedIdentity({})).subject?.id).toBe(user.member.id);
+  });
+
+  it("comes when the personal access token it was started with expires, even if its expiry was brought forward", async () => {
+    const user = await newUser("Expiring token user");
+    const token = await issueToken(server.sql, {
+      kind: "personal_access",
+      organizationId: org.organization.id,
+      subjectId: user.member.id,
+      principal: "user",
+      expiresAt: null,
+    });
+    const clients = cookieClients(sessionOf(await signIn(token.token)));
+    await clients.identity.getAuthenticatedIdentity({});
+    await server.sql`update tokens set expires_at = ${clock.now()} where id = ${token.row.id}`;
+    expect(await callError(clients.identity.getAuthenticatedIdentity({}))).toMatchObject({
+      code: Code.Unauthenticated,
+    });
+  });
+
   it("comes no later than the personal access token it was started with", async () => {
     const user = await newUser("Short token user");
     const short = await issueToken(server.sql, {

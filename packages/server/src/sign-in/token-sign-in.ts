@@ -58,6 +58,7 @@ export function tokenSignInPage(deps: ServiceDeps): PageRoute {
           organizationId: caller.organizationId,
           memberId: caller.subject.id,
           method: "personal_access_token",
+          tokenId: row.id,
           readOnly: row.read_only,
           expiresAt,
         },

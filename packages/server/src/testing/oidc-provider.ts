@@ -32,6 +32,8 @@ export interface TestIdp {
    * in, the JSON body out.
    */
   answerTokenRequests: ((form: URLSearchParams) => Promise<Record<string, unknown>>) | undefined;
+  /** How many times the discovery document was fetched. */
+  discoveryRequests: number;
   /** An ID token signed with the provider's key (or `otherKey`), with the claims given on top of sane ones. */
   mintIdToken(claims: JWTPayload, options?: { otherKey?: boolean }): Promise<string>;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export async function startTestIdp(options: { redirectUri: string; host?: string
     clientSecret,
     accounts,
     answerTokenRequests: undefined,
+    discoveryRequests: 0,
     async mintIdToken(claims, mint = {}) {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iat: now, exp: now + 300, iss: idp.issuer, aud: clientId, ...claims })
@@ -65,6 +68,7 @@ export async function startTestIdp(options: { redirectUri: string; host?: string
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server = createServer((req, res) => {
+    if (req.url?.split("?")[0] === "/.well-known/openid-configuration") idp.discoveryRequests++;
     const answer = idp.answerTokenRequests;
     if (answer && req.method === "POST" && req.url?.split("?")[0] === "/token") {
       void (async () => {
