@@ -1,7 +1,7 @@
 /**
  * The server's OAuth start link (CheckAuthenticationForHost, ParseContextURL's precondition
  * detail) with `return_to` set to the page the person is on, so that after the SCM's Authorize
- * they come back here (the server honours it for its own origin only) instead of to the
+ * they come back here (a path on this server: the server refuses anything else) instead of to the
  * server's plain "Connected" page. A link that is not a URL is returned as it is.
  */
 export function withReturnTo(link: string, returnTo: string): string {

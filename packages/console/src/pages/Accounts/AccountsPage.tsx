@@ -117,7 +117,7 @@ function HostAccount({ runnerId, host, userId }: { runnerId: string; host: strin
   const a = check.data;
   const link = a?.supportsOauth2?.authUrl || a?.authenticationUrl;
   // Back to this page after the SCM's Authorize: it then shows the account as connected.
-  const back = `${window.location.origin}/accounts?runner=${encodeURIComponent(runnerId)}`;
+  const back = `/accounts?runner=${encodeURIComponent(runnerId)}`;
   const oauthUrl = link ? withReturnTo(link, back) : undefined;
   return (
     <li className="card">

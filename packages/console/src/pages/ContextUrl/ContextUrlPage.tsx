@@ -15,7 +15,7 @@ export default function ContextUrlPage() {
   const search = new URLSearchParams(useSearch());
   const [runnerId, setRunnerId] = useState(search.get("runner") ?? "");
   const [url, setUrl] = useState(search.get("url") ?? "");
-  const back = `${window.location.origin}/context-url?${new URLSearchParams({ runner: runnerId, url: url.trim() })}`;
+  const back = `/context-url?${new URLSearchParams({ runner: runnerId, url: url.trim() })}`;
   const parse = useMutation(RunnerService.method.parseContextURL);
   const needsAuth =
     parse.error && ConnectError.from(parse.error).code === Code.FailedPrecondition
