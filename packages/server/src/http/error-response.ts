@@ -53,6 +53,22 @@ export function writeProtocolError(
   writeConnectError(res, code, message, options);
 }
 
+/**
+ * A path served, but not for this HTTP method: `unimplemented`, HTTP 405, with the methods
+ * that are allowed in `allow` (e.g. "GET, HEAD").
+ */
+export function writeMethodNotAllowed(
+  res: NodeResponse,
+  method: string | undefined,
+  path: string,
+  allow: string,
+): void {
+  writeConnectError(res, Code.Unimplemented, `HTTP method ${method} is not supported for ${path}`, {
+    status: 405,
+    headers: { allow },
+  });
+}
+
 /** An RPC this server does not serve: `unimplemented`, HTTP 404 for Connect (behaviour.md §1). */
 export function writeUnimplemented(res: NodeResponse, contentType: string, procedure: string): void {
   writeProtocolError(res, contentType, Code.Unimplemented, `${procedure} is not a method this server serves`, {

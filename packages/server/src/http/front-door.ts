@@ -36,6 +36,7 @@ import {
   type NodeResponse,
   retryHeaders,
   writeConnectError,
+  writeMethodNotAllowed,
   writeProtocolError,
   writeUnimplemented,
 } from "./error-response.js";
@@ -152,10 +153,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     }
     if (!handler.allowedMethods.includes(method)) {
       info.code = C.Unimplemented;
-      return writeConnectError(res, C.Unimplemented, `HTTP method ${method} is not supported for ${rpcPath}`, {
-        status: 405,
-        headers: { allow: handler.allowedMethods.join(", ") },
-      });
+      return writeMethodNotAllowed(res, method, rpcPath, handler.allowedMethods.join(", "));
     }
     const contentType = header("content-type") ?? "";
     if (method === "POST" && !handler.supportedContentType(contentType)) {

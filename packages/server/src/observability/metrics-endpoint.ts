@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Code } from "@connectrpc/connect";
-import { type NodeResponse, writeConnectError } from "../http/error-response.js";
+import { type NodeResponse, writeConnectError, writeMethodNotAllowed } from "../http/error-response.js";
 import type { NodeRequest } from "../http/json-body.js";
 import type { Metrics } from "./metrics.js";
 
@@ -21,10 +21,7 @@ export function createMetricsEndpoint(metrics: Metrics, token: string | undefine
   const expected = token === undefined ? undefined : digest(token);
   return (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
-      return writeConnectError(res, Code.Unimplemented, `HTTP method ${req.method} is not supported for /metrics`, {
-        status: 405,
-        headers: { allow: "GET, HEAD" },
-      });
+      return writeMethodNotAllowed(res, req.method, metricsPath, "GET, HEAD");
     }
     if (expected) {
       const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];

@@ -4,8 +4,7 @@
  * published .proto files do not. Read once, on the first request.
  */
 import { readFile } from "node:fs/promises";
-import { Code } from "@connectrpc/connect";
-import { writeConnectError } from "../http/error-response.js";
+import { writeMethodNotAllowed } from "../http/error-response.js";
 import type { PageRoute } from "../http/front-door.js";
 
 /** Where the generated document is kept (the package root, for src/ and dist/ alike). */
@@ -19,15 +18,7 @@ export function openApiRoute(file: URL = openApiFile): PageRoute {
     path: openApiPath,
     async handle(req, res) {
       if (req.method !== "GET" && req.method !== "HEAD") {
-        return writeConnectError(
-          res,
-          Code.Unimplemented,
-          `HTTP method ${req.method} is not supported for ${openApiPath}`,
-          {
-            status: 405,
-            headers: { allow: "GET, HEAD" },
-          },
-        );
+        return writeMethodNotAllowed(res, req.method, openApiPath, "GET, HEAD");
       }
       body ??= readFile(file);
       const bytes = await body.catch((error: unknown) => {

@@ -1,7 +1,7 @@
 /** Small HTTP pieces the sign-in pages share: reading a form or JSON body, answering. */
-import { Code } from "@connectrpc/connect";
+import type { Code } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
-import type { NodeResponse } from "../http/error-response.js";
+import { type NodeResponse, writeMethodNotAllowed } from "../http/error-response.js";
 import { sendHtmlPage } from "../http/html-page.js";
 import { type NodeRequest, readBody } from "../http/json-body.js";
 
@@ -62,9 +62,10 @@ export function redirect(res: NodeResponse, location: string, cookies: string[] 
   res.end();
 }
 
-export function methodNotAllowed(res: NodeResponse, allow: string): void {
-  res.setHeader("allow", allow);
-  sendError(res, 405, Code.Unimplemented, `use ${allow}`);
+/** 405 in the shape every endpoint sends it (http/error-response.ts), never cached. */
+export function methodNotAllowed(req: NodeRequest, res: NodeResponse, allow: string): void {
+  res.setHeader("cache-control", "no-store");
+  writeMethodNotAllowed(res, req.method, (req.url ?? "/").split("?", 1)[0] ?? "/", allow);
 }
 
 /** A small page for the browser when a flow it was sent through fails (http/html-page.ts). */

@@ -14,7 +14,7 @@ export function logoutPage(deps: ServiceDeps): PageRoute {
   return {
     path: "/auth/logout",
     async handle(req, res, info) {
-      if (req.method !== "POST") return methodNotAllowed(res, "POST");
+      if (req.method !== "POST") return methodNotAllowed(req, res, "POST");
       const header = (name: string) => req.headers[name] as string | undefined;
       if (!fromOwnOrigin(header, publicUrl)) {
         return sendError(res, 403, Code.PermissionDenied, ownOriginMessage(publicUrl));

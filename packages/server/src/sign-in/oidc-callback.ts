@@ -25,7 +25,7 @@ export function oidcCallbackPage(deps: ServiceDeps): PageRoute {
   return {
     path: callbackPath,
     async handle(req, res, info) {
-      if (req.method !== "GET") return methodNotAllowed(res, "GET");
+      if (req.method !== "GET") return methodNotAllowed(req, res, "GET");
       const cleared = bindingCookie(bindingName, "", publicUrl, 0);
       const query = new URL(req.url ?? "/", "http://callback.invalid").searchParams;
       const refuse = async (

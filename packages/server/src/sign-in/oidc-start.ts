@@ -48,7 +48,7 @@ export function oidcStartPage(deps: ServiceDeps): PageRoute {
   return {
     path: "/auth/oidc/start",
     async handle(req, res, info) {
-      if (req.method !== "GET") return methodNotAllowed(res, "GET");
+      if (req.method !== "GET") return methodNotAllowed(req, res, "GET");
       const query = new URL(req.url ?? "/", "http://start.invalid").searchParams;
       const organizationId = query.get("organization_id");
       const email = query.get("email")?.trim().toLowerCase();

@@ -22,7 +22,7 @@ import {
   useScmLoginAttempt,
 } from "../../db/scm-login-attempts.js";
 import { bindingCookie as sharedBindingCookie } from "../../http/binding-cookie.js";
-import type { NodeResponse } from "../../http/error-response.js";
+import { type NodeResponse, writeMethodNotAllowed } from "../../http/error-response.js";
 import type { PageRoute } from "../../http/front-door.js";
 import type { NodeRequest } from "../../http/json-body.js";
 import type { Logger } from "../../logging/index.js";
@@ -350,7 +350,7 @@ function guarded(handle: PageRoute["handle"], log: Logger): PageRoute["handle"] 
 /** GET only: both pages change state, so not even HEAD (a link preview must not start a flow). */
 function onlyGet(req: NodeRequest, res: NodeResponse): boolean {
   if (req.method === "GET") return true;
-  res.writeHead(405, { allow: "GET", "content-type": "text/plain; charset=utf-8" }).end("method not allowed");
+  writeMethodNotAllowed(res, req.method, (req.url ?? "/").split("?", 1)[0] ?? "/", "GET");
   return false;
 }
 
