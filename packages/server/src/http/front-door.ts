@@ -25,8 +25,11 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import type { Readiness, ReadinessResult } from "../db/readiness.js";
 import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
+import { metricsPath } from "../observability/metrics-endpoint.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
@@ -52,7 +55,7 @@ export interface FrontDoorOptions {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   /** Readiness: database reachable and migrated. */
-  ready: () => Promise<{ ok: true } | { ok: false; reason: string }>;
+  ready: Readiness;
   /** Metrics and tracing of each request (observability/); absent: none at all. */
   observer?: RequestObserver | undefined;
   /** `GET /metrics` on this port, when a metrics token is configured (observability/metrics-endpoint.ts). */
@@ -106,7 +109,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
 
     const rpcPath = path.startsWith(`${apiPrefix}/`) ? path.slice(apiPrefix.length) : path;
     const handler = byPath.get(rpcPath);
-    const isProbe = path === "/healthz" || path === "/readyz" || (path === "/metrics" && options.metrics !== undefined);
+    const metrics = path === metricsPath ? options.metrics : undefined;
+    const isProbe = path === "/healthz" || path === "/readyz" || metrics !== undefined;
     const protocol = protocolOf(header("content-type"), method);
     const observed =
       corsDecision.preflight || isProbe
@@ -116,7 +120,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       observed?.end(info.code, !res.writableFinished, durationMs / 1000);
       // Probes come every few seconds: their lines are debug, gRPC health checks' too.
-      (isProbe || handler?.method.parent.typeName === "grpc.health.v1.Health" ? log.debug : log.info)("request", {
+      (isProbe || handler?.method.parent.typeName === Health.typeName ? log.debug : log.info)("request", {
         request_id: info.id,
         http_method: method,
         path,
@@ -138,7 +142,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
     if (!handler) {
       if (method === "GET" && path === "/healthz") return json(res, 200, { status: "ok" });
       if (method === "GET" && path === "/readyz") return void respondReady(options, res);
-      if (path === "/metrics" && options.metrics) return options.metrics(req, res);
+      if (metrics) return metrics(req, res);
       const page = options.pages?.find(
         (p) => (p.prefix ? path.startsWith(p.path) : path === p.path) && (p.accepts?.(req, path) ?? true),
       );
@@ -366,7 +370,7 @@ async function finishConnectError(
 }
 
 async function respondReady(options: FrontDoorOptions, res: NodeResponse): Promise<void> {
-  let result: Awaited<ReturnType<FrontDoorOptions["ready"]>>;
+  let result: ReadinessResult;
   try {
     result = await options.ready();
   } catch {
