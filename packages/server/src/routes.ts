@@ -42,6 +42,7 @@ import { createEventService } from "./services/event-service.js";
 import { createGroupService } from "./services/group-service.js";
 import { createHealthService } from "./services/health-service.js";
 import { createIdentityService } from "./services/identity-service.js";
+import { operationServices } from "./services/operation-services.js";
 import { createOrganizationService } from "./services/organization-service.js";
 import { createReflectionServices } from "./services/reflection-service.js";
 import { createRunnerConfigurationService } from "./services/runner-configuration/index.js";
@@ -67,12 +68,6 @@ export const services = [
 
 /** runnerplane's own services beside the contract's (docs/relay.md, "Protocol extensions"). */
 export const ownServices = [RunnerExtensionService];
-
-/**
- * The operator's services beside the contract (docs/operations.md): gRPC health and server
- * reflection. Callable without a bearer token (auth/authentication-interceptor.ts).
- */
-export const operationServices = [Health, ServerReflection, ServerReflectionV1alpha];
 
 /** Every service this server serves: the procedure labels of its metrics, what reflection lists. */
 export const servedServices = [...services, ...ownServices, ...operationServices];

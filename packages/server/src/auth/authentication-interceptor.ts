@@ -1,6 +1,6 @@
 /**
  * Authenticates every call but `IdentityService.ExchangeToken` and the operator's gRPC
- * health and reflection services (routes.ts `operationServices`) and puts the Caller in the
+ * health and reflection services (services/operation-services.ts) and puts the Caller in the
  * context values. The credential is the `Authorization: Bearer <token>` header or, without
  * one, the browser's session cookie (docs/sign-in.md); both are judged by the same rule
  * (auth/credential.ts). Missing, malformed, unknown, expired and revoked credentials, those
@@ -12,9 +12,6 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
-import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
-import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
-import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
 import type { Clock } from "../clock.js";
 import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
@@ -23,6 +20,7 @@ import type { Sql } from "../db/sql.js";
 import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
+import { operationServices } from "../services/operation-services.js";
 import { fromOwnOrigin, ownOriginMessage } from "../sign-in/same-origin.js";
 import { sessionCookieValue } from "../sign-in/session-cookie.js";
 import { type SignInSettings, sessionTouchIntervalMs } from "../sign-in/settings.js";
@@ -37,7 +35,7 @@ import { type CredentialForAuth, credentialCaller } from "./credential.js";
  */
 const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([
   IdentityService.method.exchangeToken,
-  ...[Health, ServerReflection, ServerReflectionV1alpha].flatMap((s) => s.methods),
+  ...operationServices.flatMap((s) => s.methods),
 ]);
 
 /** Whether a method may be called without a bearer token (also what /openapi.json says of it). */
