@@ -16,6 +16,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { compressMinBytes } from "../http/compression.js";
 import type { NodeResponse } from "../http/error-response.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { NodeRequest } from "../http/json-body.js";
@@ -164,7 +165,7 @@ async function loadBundle(dir: string): Promise<Bundle> {
     const path = `/${relative(dir, file).split(sep).join("/")}`;
     const body = await readFile(file);
     const contentType = contentTypes[extname(file)] ?? "application/octet-stream";
-    const compressible = /^(text\/|application\/json|image\/svg)/.test(contentType) && body.length >= 1024;
+    const compressible = /^(text\/|application\/json|image\/svg)/.test(contentType) && body.length >= compressMinBytes;
     files.set(path, {
       body,
       gzipped: compressible ? gzipSync(body) : undefined,
