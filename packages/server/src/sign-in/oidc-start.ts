@@ -16,6 +16,7 @@ import { bindingCookie as sharedBindingCookie } from "../http/binding-cookie.js"
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
 import { clientSecretContext } from "../services/sso-configurations.js";
+import { isUuid } from "../validation/index.js";
 import { methodNotAllowed, redirect, sendPage } from "./http.js";
 import { authorizationRequest, discover } from "./oidc-client.js";
 import { safeReturnPath } from "./return-path.js";
@@ -31,8 +32,6 @@ export function bindingCookieName(sessionCookieName: string): string {
 export function bindingCookie(name: string, value: string, publicUrl: string, maxAgeMs: number): string {
   return sharedBindingCookie(name, value, { publicUrl, path: "/auth/oidc", maxAgeSeconds: maxAgeMs / 1000 });
 }
-
-const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The OIDC client settings of a stored configuration, its secret decrypted. */
 export function clientSettingsOf(row: DbSsoConfiguration, keyRing: KeyRing) {
@@ -54,7 +53,7 @@ export function oidcStartPage(deps: ServiceDeps): PageRoute {
       const email = query.get("email")?.trim().toLowerCase();
       let candidates: DbSsoConfiguration[];
       if (organizationId) {
-        if (!uuidShape.test(organizationId)) {
+        if (!isUuid(organizationId)) {
           return sendPage(res, 400, "Sign-in failed", "organization_id must be a UUID.");
         }
         candidates = await activeSsoConfigurationsOf(sql, organizationId.toLowerCase());
