@@ -10,4 +10,4 @@ export type {
   RelayObserver,
   RunnerRequest,
 } from "./relay.js";
-export { createExtensionRelay, createRelay, relayCallOutcomes } from "./relay.js";
+export { createExtensionRelay, createRelay, oauthExtension, relayCallOutcomes } from "./relay.js";

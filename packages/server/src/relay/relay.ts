@@ -64,10 +64,13 @@ export interface RelayLane<Request, Call, Answer> {
 export type Relay = RelayLane<RunnerRequest, WatchRequestsResponse, SendResponseRequest>;
 export type ExtensionRelay = RelayLane<ExtensionRequest, WatchExtensionRequestsResponse, SendExtensionResponseRequest>;
 
+/** The extension of the SCM OAuth calls (docs/scm-oauth.md), as runners announce it. */
+export const oauthExtension = "oauth-v1";
+
 /** The extension each extension call needs the runner to have named (docs/relay.md). */
 const extensionOf: Record<NonNullable<ExtensionRequest["case"]>, string> = {
-  callOauthAuthorize: "oauth-v1",
-  callOauthExchange: "oauth-v1",
+  callOauthAuthorize: oauthExtension,
+  callOauthExchange: oauthExtension,
 };
 
 interface LaneSpec<CallSchema extends DescMessage, AnswerSchema extends DescMessage> {

@@ -4,7 +4,6 @@ export {
   hostOfContextUrl,
   loginAttemptLifetimeMs,
   mintLoginLink,
-  oauthExtension,
   startPath,
   withLoginLink,
 } from "./login-links.js";

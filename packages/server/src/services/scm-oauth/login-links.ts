@@ -11,10 +11,9 @@ import type { Clock } from "../../clock.js";
 import type { Sql } from "../../db/index.js";
 import { findScmIntegrationByHost } from "../../db/scm-integrations.js";
 import { insertScmLoginAttempt } from "../../db/scm-login-attempts.js";
-import type { ExtensionRelay } from "../../relay/index.js";
+import { type ExtensionRelay, oauthExtension } from "../../relay/index.js";
 
 export const loginAttemptLifetimeMs = 10 * 60_000;
-export const oauthExtension = "oauth-v1";
 export const startPath = "/auth/oauth2/start";
 export const callbackPath = "/auth/oauth2/callback";
 
