@@ -17,13 +17,13 @@ import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
 import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
-import { findTokenForAuth, touchDue, touchToken } from "../db/tokens.js";
+import { findTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
 import { operationServices } from "../services/operation-services.js";
 import { fromOwnOrigin, ownOriginMessage } from "../sign-in/same-origin.js";
 import { sessionCookieValue } from "../sign-in/session-cookie.js";
-import { type SignInSettings, sessionTouchIntervalMs } from "../sign-in/settings.js";
+import type { SignInSettings } from "../sign-in/settings.js";
 import type { Caller } from "./caller.js";
 import { callerKey } from "./caller.js";
 import { type CredentialForAuth, credentialCaller } from "./credential.js";
@@ -99,7 +99,7 @@ export function createAuthenticationInterceptor({
       // Bookkeeping, not part of the call's outcome: it may finish after the answer.
       const touch =
         caller.credential === "session"
-          ? () => touchSession(sql, caller.tokenId, now, sessionTouchIntervalMs)
+          ? () => touchSession(sql, caller.tokenId, now, touchIntervalMs)
           : () => touchToken(sql, caller.tokenId, now);
       detached(touch).catch((error: unknown) =>
         log.warn("could not record credential use", { credential: caller.credential, id: caller.tokenId, error }),

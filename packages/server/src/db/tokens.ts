@@ -128,7 +128,10 @@ export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenF
   return row;
 }
 
-/** How stale `last_used_at` may get: use is recorded at most once per interval and token. */
+/**
+ * How stale `last_used_at` may get: use is recorded at most once per interval and token.
+ * Sessions' `last_seen_at` too (touchDue decides for both).
+ */
 export const touchIntervalMs = 60_000;
 
 /**

@@ -25,6 +25,3 @@ export const signInDefaults: SignInSettings = {
 
 /** How long an OIDC login may take from start to callback. */
 export const oidcLoginLifetimeMs = 10 * 60_000;
-
-/** How stale `last_seen_at` may get: recorded at most once a minute, as for tokens. */
-export const sessionTouchIntervalMs = 60_000;
