@@ -17,7 +17,7 @@ import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
 import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
-import { findTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
+import { type DbTokenForAuth, findTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { requestInfoKey } from "../rpc/request-info.js";
 import { operationServices } from "../services/operation-services.js";
@@ -123,11 +123,23 @@ export async function authenticateToken(
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
   const token = match?.[1];
   if (!token) return undefined;
+  const row = await findTokenOfKind(sql, token, apiTokenKinds);
+  return row && judged(row, "token", now);
+}
+
+/**
+ * The stored token, when its prefix names one of `kinds` and the row is of that kind (a
+ * token of another kind is not even looked up). Not yet judged (auth/credential.ts).
+ */
+export async function findTokenOfKind(
+  sql: Sql,
+  token: string,
+  kinds: ReadonlySet<TokenKind>,
+): Promise<DbTokenForAuth | undefined> {
   const kind = tokenKindOf(token);
-  if (!kind || !apiTokenKinds.has(kind)) return undefined;
+  if (!kind || !kinds.has(kind)) return undefined;
   const row = await findTokenForAuth(sql, token);
-  if (!row || row.kind !== kind) return undefined;
-  return judged(row, "token", now);
+  return row?.kind === kind ? row : undefined;
 }
 
 /** A browser session, by its cookie's value. */

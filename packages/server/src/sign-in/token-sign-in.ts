@@ -5,9 +5,9 @@
  */
 import { Code } from "@connectrpc/connect";
 import { requestFactsOf } from "../audit/index.js";
+import { findTokenOfKind } from "../auth/authentication-interceptor.js";
 import { credentialCaller } from "../auth/credential.js";
-import { tokenKindOf } from "../crypto/tokens.js";
-import { findTokenForAuth } from "../db/tokens.js";
+import type { TokenKind } from "../crypto/tokens.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
 import { signInFailed, signInSucceeded } from "./events.js";
@@ -15,6 +15,9 @@ import { methodNotAllowed, readFields, redirect, sendError, sendJson } from "./h
 import { safeReturnPath } from "./return-path.js";
 import { fromOwnOrigin, ownOriginMessage } from "./same-origin.js";
 import { setSessionCookie } from "./session-cookie.js";
+
+/** Only a personal access token signs in (a runner's tokens never do). */
+const personalAccess: ReadonlySet<TokenKind> = new Set(["personal_access"]);
 
 export const invalidTokenMessage = "that is not a valid personal access token of an active user";
 
@@ -32,8 +35,8 @@ export function tokenSignInPage(deps: ServiceDeps): PageRoute {
       if ("error" in body) return sendError(res, body.status, Code.InvalidArgument, body.error);
       const token = (body.fields.token ?? "").trim();
       const now = clock.now();
-      const row = tokenKindOf(token) === "personal_access" ? await findTokenForAuth(sql, token) : undefined;
-      const caller = row && row.kind === "personal_access" ? credentialCaller(row, "token", now) : undefined;
+      const row = await findTokenOfKind(sql, token, personalAccess);
+      const caller = row && credentialCaller(row, "token", now);
       if (!row || !caller || row.principal !== "user") {
         await signInFailed(
           deps,
