@@ -12,6 +12,7 @@ import { Principal, type Subject } from "@runnerplane/api/gitpod/v1/identity_pb"
 import { createAuditor } from "../audit/index.js";
 import {
   administeredRunnerCondition,
+  authorizeOrganization,
   authorizeRunner,
   type Caller,
   callerOf,
@@ -118,10 +119,7 @@ export function createGroupService({
   return {
     async createGroup(req, ctx) {
       const caller = memberOf(callerOf(ctx));
-      if (req.organizationId.toLowerCase() !== caller.organizationId) {
-        throw new ConnectError(`organization ${req.organizationId} not found`, Code.NotFound);
-      }
-      requireAdmin(caller);
+      authorizeOrganization(caller, req.organizationId, GroupService.name, "admin");
       const now = clock.now();
       const group = await unique(
         audited(
