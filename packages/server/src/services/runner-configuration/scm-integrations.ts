@@ -12,6 +12,7 @@ import {
   type ScmIntegrationColumns,
   updateScmIntegration,
 } from "../../db/scm-integrations.js";
+import { alreadyExistsOnUniqueViolation } from "../../errors/index.js";
 import { paginate } from "../../pagination/index.js";
 import { toScmIntegration } from "../configuration-mapper.js";
 import { schemaOf } from "../runner-schema.js";
@@ -48,29 +49,27 @@ export function scmIntegrationMethods(
       const sealed = req.oauthPlaintextClientSecret
         ? await sealSecret(runner.public_key, req.oauthPlaintextClientSecret)
         : null;
-      const row = await audited(
-        ctx,
-        (tx) =>
-          insertScmIntegration(tx, {
-            runnerId: runner.id,
-            organizationId: caller.organizationId,
-            scmId: req.scmId,
-            host,
-            now: clock.now(),
-            oauth_client_id: req.oauthClientId || null,
-            oauth_encrypted_client_secret: sealed,
-            // An issuer belongs to an OAuth configuration; without one it is dropped.
-            issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
-            pat: req.pat,
-            virtual_directory: req.virtualDirectory || null,
-          }),
-        (created) => created.id,
-      ).catch((error: unknown) => {
-        if ((error as { code?: string }).code === "23505") {
-          throw new ConnectError(`the runner already has an SCM integration for host ${host}`, Code.AlreadyExists);
-        }
-        throw error;
-      });
+      const row = await alreadyExistsOnUniqueViolation(
+        audited(
+          ctx,
+          (tx) =>
+            insertScmIntegration(tx, {
+              runnerId: runner.id,
+              organizationId: caller.organizationId,
+              scmId: req.scmId,
+              host,
+              now: clock.now(),
+              oauth_client_id: req.oauthClientId || null,
+              oauth_encrypted_client_secret: sealed,
+              // An issuer belongs to an OAuth configuration; without one it is dropped.
+              issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
+              pat: req.pat,
+              virtual_directory: req.virtualDirectory || null,
+            }),
+          (created) => created.id,
+        ),
+        `the runner already has an SCM integration for host ${host}`,
+      );
       await notifier.scmIntegrationChanged(row.runner_id, row.id);
       return { id: row.id };
     },
