@@ -2,7 +2,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { HostAuthenticationTokenSource } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
-import { sealForRunner } from "../../crypto/index.js";
 import { deleteHostTokensOf } from "../../db/host-tokens.js";
 import {
   deleteScmIntegration,
@@ -17,7 +16,12 @@ import { paginate } from "../../pagination/index.js";
 import { toScmIntegration } from "../configuration-mapper.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
-import { authorizeVia, type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps } from "./shared.js";
+import {
+  authorizeVia,
+  type RunnerConfigurationMethods,
+  type RunnerConfigurationServiceDeps,
+  sealRunnerSecret,
+} from "./shared.js";
 
 /** SCM integrations: a runner's OAuth client and PAT settings per SCM host. */
 export function scmIntegrationMethods(
@@ -47,7 +51,7 @@ export function scmIntegrationMethods(
       );
       if (hasErrors(errors)) throw scmErrors(errors);
       const sealed = req.oauthPlaintextClientSecret
-        ? await sealSecret(runner.public_key, req.oauthPlaintextClientSecret)
+        ? await sealRunnerSecret(runner.public_key, req.oauthPlaintextClientSecret, "OAuth client secret")
         : null;
       const row = await alreadyExistsOnUniqueViolation(
         audited(
@@ -117,7 +121,9 @@ export function scmIntegrationMethods(
       }
       // A secret sent along with `oauth_client_id = ""` is discarded with the OAuth configuration.
       const sealed =
-        secret !== undefined && req.oauthClientId !== "" ? await sealSecret(runner.public_key, secret) : undefined;
+        secret !== undefined && req.oauthClientId !== ""
+          ? await sealRunnerSecret(runner.public_key, secret, "OAuth client secret")
+          : undefined;
       const deleted = await audited(
         ctx,
         async (tx) => {
@@ -191,16 +197,6 @@ export function scmIntegrationMethods(
       return {};
     },
   };
-}
-
-async function sealSecret(publicKey: Buffer | null, secret: string): Promise<Buffer> {
-  if (!publicKey) {
-    throw new ConnectError(
-      "the runner has not signed up with a public key yet, so the OAuth client secret cannot be sealed for it",
-      Code.FailedPrecondition,
-    );
-  }
-  return Buffer.from(await sealForRunner(publicKey, secret));
 }
 
 function scmErrors(errors: ReturnType<typeof checkScmIntegration>): ConnectError {
