@@ -17,14 +17,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabaseIfMissing } from "./db/databases.js";
-import { type EmbeddedPostgres, startEmbeddedPostgres } from "./db/embedded-postgres.js";
+import { type EmbeddedPostgres, freePort, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { createSql, type Sql } from "./db/sql.js";
 import { silentLogger } from "./logging/index.js";
 import { seedOrganization } from "./testing/index.js";
@@ -324,15 +323,4 @@ async function timedFetch(url: string): Promise<{ status: number; ms: number }> 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port: p } = s.address() as net.AddressInfo;
-      s.close(() => resolve(p));
-    });
-  });
 }

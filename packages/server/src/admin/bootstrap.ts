@@ -30,23 +30,21 @@ export async function bootstrap(sql: Sql, input: BootstrapInput): Promise<Bootst
 
 /** The same, on a transaction the caller opened (the CLI adds its audit entry to it). */
 export async function bootstrapIn(tx: Db, input: BootstrapInput): Promise<Bootstrapped> {
-  {
-    const organization = await createOrganization(tx, input.organizationName);
-    const admin = await createMember(tx, {
-      organizationId: organization.id,
-      kind: "user",
-      name: input.adminName,
-      email: input.adminEmail,
-      role: "admin",
-    });
-    const { row, token } = await issueToken(tx, {
-      kind: "personal_access",
-      organizationId: organization.id,
-      subjectId: admin.id,
-      principal: "user",
-      expiresAt: input.tokenExpiresAt ?? null,
-      description: "bootstrap",
-    });
-    return { organization, admin, token: row, secret: token };
-  }
+  const organization = await createOrganization(tx, input.organizationName);
+  const admin = await createMember(tx, {
+    organizationId: organization.id,
+    kind: "user",
+    name: input.adminName,
+    email: input.adminEmail,
+    role: "admin",
+  });
+  const { row, token } = await issueToken(tx, {
+    kind: "personal_access",
+    organizationId: organization.id,
+    subjectId: admin.id,
+    principal: "user",
+    expiresAt: input.tokenExpiresAt ?? null,
+    description: "bootstrap",
+  });
+  return { organization, admin, token: row, secret: token };
 }

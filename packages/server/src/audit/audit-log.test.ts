@@ -30,6 +30,7 @@ import {
   type TestServer,
 } from "../testing/index.js";
 import { startTestIdp, type TestIdp } from "../testing/oidc-provider.js";
+import { unknownId } from "../testing/tenancy-server.js";
 
 let server: TestServer;
 let org: SeededOrganization;
@@ -51,7 +52,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 const secret = (prefix: string) => {
   const value = `${prefix}-${randomBytes(12).toString("hex")}`;
   secrets.push(value);

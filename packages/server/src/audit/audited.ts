@@ -93,6 +93,24 @@ export interface ResolvedSubject {
   organizationId: string;
 }
 
+/**
+ * Runs `change` in a new transaction and, on the same transaction, records the entry
+ * `entryOf` makes of its value (none when it returns undefined): neither commits alone.
+ */
+async function changeAndRecord<T>(
+  sql: Sql,
+  change: (tx: postgres.TransactionSql) => Promise<T>,
+  entryOf: (value: T) => AuditEntry | undefined,
+): Promise<T> {
+  const result = await sql.begin(async (tx) => {
+    const value = await change(tx);
+    const entry = entryOf(value);
+    if (entry) await recordAuditEntry(tx, entry);
+    return value;
+  });
+  return result as T;
+}
+
 export type Audited = <T>(
   ctx: HandlerContext,
   change: (tx: postgres.TransactionSql) => Promise<T>,
@@ -117,15 +135,14 @@ export function createAuditor({ sql, clock }: { sql: Sql; clock: Clock }): Audit
       throw new ConnectError(`${action} is not listed in audit/audited-methods.ts`, Code.Internal);
     }
     const caller = ctx.values.get(callerKey);
-    const result = await sql.begin(async (tx) => {
-      const value = await change(tx);
+    return changeAndRecord(sql, change, (value) => {
       const resolved = typeof subject === "function" ? subject(value) : subject;
       const { id, actor, organizationId } =
         resolved !== null && typeof resolved === "object"
           ? resolved
           : { id: resolved, actor: caller && actorOf(caller), organizationId: caller?.organizationId };
       if (!actor || !organizationId) throw new ConnectError(`${action}: no actor to audit`, Code.Internal);
-      await recordAuditEntry(tx, {
+      return {
         organizationId,
         actor,
         action,
@@ -133,10 +150,8 @@ export function createAuditor({ sql, clock }: { sql: Sql; clock: Clock }): Audit
         subjectId: id,
         request: requestFactsOf(ctx.values.get(requestInfoKey)),
         at: clock.now(),
-      });
-      return value;
+      };
     });
-    return result as T;
   };
 }
 
@@ -163,21 +178,17 @@ export async function cliAudited<T>(
   change: (tx: postgres.TransactionSql) => Promise<T>,
   subject: (result: NoInfer<T>) => CliSubject | undefined,
 ): Promise<T> {
-  const result = await sql.begin(async (tx) => {
-    const value = await change(tx);
+  return changeAndRecord(sql, change, (value) => {
     const s = subject(value);
-    if (s) {
-      await recordAuditEntry(tx, {
-        organizationId: s.organizationId,
-        actor: { principal: "cli", id: null },
-        action: `cli/${command}`,
-        subjectType: s.type,
-        subjectId: s.id,
-        request,
-        at: clock.now(),
-      });
-    }
-    return value;
+    if (!s) return undefined;
+    return {
+      organizationId: s.organizationId,
+      actor: { principal: "cli", id: null },
+      action: `cli/${command}`,
+      subjectType: s.type,
+      subjectId: s.id,
+      request,
+      at: clock.now(),
+    };
   });
-  return result as T;
 }

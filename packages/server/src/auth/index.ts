@@ -7,7 +7,7 @@ export {
 } from "./authentication-interceptor.js";
 export type { Caller, DbPrincipal, OrgRole } from "./caller.js";
 export { callerKey, callerOf, principalFromDb } from "./caller.js";
-export { orgAdmin, orgMember } from "./organization-access.js";
+export { authorizeOrganization, orgAdmin, orgMember } from "./organization-access.js";
 export type { AuthorizedRunner, AuthorizeRunnerOptions, RunnerAccessFacts, RunnerRole } from "./runner-access.js";
 export {
   administeredRunnerCondition,

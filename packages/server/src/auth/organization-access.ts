@@ -25,3 +25,23 @@ export function orgAdmin(caller: Caller, service: string, action = "do this"): C
   }
   return caller;
 }
+
+/**
+ * The org named by a request, as the caller may use it (behaviour.md §2): another org's id
+ * is `not_found`, indistinguishable from an unknown one; a runner is no member of its org,
+ * and a plain member may not do what needs an admin: `permission_denied`.
+ */
+export function authorizeOrganization(
+  caller: Caller,
+  organizationId: string,
+  service: string,
+  need: "member" | "admin",
+): string {
+  const id = organizationId.toLowerCase();
+  if (id !== caller.organizationId) {
+    throw new ConnectError(`organization ${organizationId} not found`, Code.NotFound);
+  }
+  if (need === "admin") orgAdmin(caller, service);
+  else orgMember(caller, service);
+  return id;
+}

@@ -1,5 +1,5 @@
 /** SQL for groups and their memberships. */
-import type { Db } from "./sql.js";
+import { containsPattern, type Db } from "./sql.js";
 
 export interface DbGroup {
   id: string;
@@ -104,8 +104,7 @@ export function listOrganizationGroups(
   q: GroupFilter & { after: { createdAt: Date; id: string } | undefined; limit: number },
 ): Promise<DbGroupRecord[]> {
   if (q.none) return Promise.resolve([]);
-  // The search is a literal substring: LIKE's wildcards and escape in it match themselves.
-  const pattern = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(q.search);
   return sql<DbGroupRecord[]>`
     select ${groupColumns(sql)} from groups g
      where g.organization_id = ${q.organizationId}
@@ -209,7 +208,7 @@ export function listMemberships(
     limit: number;
   },
 ): Promise<DbMembership[]> {
-  const pattern = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(q.search);
   return sql<DbMembership[]>`
     select ${membershipColumns(sql)} from group_members gm join members m on m.id = gm.member_id
      where gm.group_id = ${q.groupId}

@@ -5,7 +5,7 @@
  */
 import type postgres from "postgres";
 import type { OrgRole } from "./members.js";
-import type { Db } from "./sql.js";
+import { containsPattern, type Db } from "./sql.js";
 import type { DbUser } from "./users.js";
 
 export type DbUserStatus = "active" | "suspended";
@@ -73,8 +73,7 @@ export async function countOrganizationUsers(sql: Db, q: OrganizationUserFilter)
 }
 
 function userConditions(sql: Db, q: OrganizationUserFilter): postgres.Fragment {
-  // The search is a literal substring: LIKE's wildcards and escape in it match themselves.
-  const pattern = `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(q.search);
   const statuses = q.statuses;
   return sql`m.organization_id = ${q.organizationId} and m.kind = 'user'
     ${q.search ? sql`and (lower(m.name) like ${pattern} or lower(coalesce(m.email, '')) like ${pattern})` : sql``}

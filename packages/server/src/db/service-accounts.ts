@@ -4,7 +4,7 @@
  * tokens (`tokens` rows of kind `personal_access` whose principal is `service_account`).
  */
 import type { DbMember } from "./members.js";
-import type { Db } from "./sql.js";
+import { containsPattern, type Db } from "./sql.js";
 
 export interface DbServiceAccount extends DbMember {
   kind: "service_account";
@@ -86,8 +86,7 @@ export function listServiceAccounts(
     limit: number;
   },
 ): Promise<DbServiceAccount[]> {
-  // LIKE's wildcards and escape in the search match themselves.
-  const pattern = `%${q.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = containsPattern(q.search.toLowerCase());
   return sql<DbServiceAccount[]>`
     select ${sql(serviceAccountColumns)} from members
      where organization_id = ${q.organizationId} and kind = 'service_account'

@@ -77,3 +77,8 @@ export function createSql(url: string, options: SqlOptions): Sql {
  * transaction boundary (`sql.begin(tx => …)`) and repositories stay composable.
  */
 export type Db = Sql | postgres.TransactionSql;
+
+/** A LIKE pattern matching `search` as a literal substring: its wildcards and escape match themselves. */
+export function containsPattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

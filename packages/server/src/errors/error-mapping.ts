@@ -53,6 +53,16 @@ export function connectErrorFromDatabase(error: unknown, scope?: RequestScope): 
   return undefined;
 }
 
+/** `write`'s value; a unique violation (23505) it raises becomes `already_exists` saying `message`. */
+export async function alreadyExistsOnUniqueViolation<T>(write: Promise<T>, message: string): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (errorCode(error) === "23505") throw new ConnectError(message, Code.AlreadyExists);
+    throw error;
+  }
+}
+
 /**
  * What a caller sees for any thrown value: ConnectErrors pass through, database errors
  * are translated, and the rest becomes an opaque `internal` error mentioning the

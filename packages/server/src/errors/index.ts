@@ -1,1 +1,6 @@
-export { connectErrorFromDatabase, nonRetryableCodes, toPublicError } from "./error-mapping.js";
+export {
+  alreadyExistsOnUniqueViolation,
+  connectErrorFromDatabase,
+  nonRetryableCodes,
+  toPublicError,
+} from "./error-mapping.js";

@@ -12,6 +12,7 @@ import { Principal, type Subject } from "@runnerplane/api/gitpod/v1/identity_pb"
 import { createAuditor } from "../audit/index.js";
 import {
   administeredRunnerCondition,
+  authorizeOrganization,
   authorizeRunner,
   type Caller,
   callerOf,
@@ -41,6 +42,7 @@ import {
   listRoleAssignments,
   type RoleAssignmentFilter,
 } from "../db/runner-policies.js";
+import { alreadyExistsOnUniqueViolation } from "../errors/index.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import { isUuid } from "../validation/index.js";
 import { runnerRoleToDb, toGroup, toMembership, toRoleAssignment } from "./group-mapper.js";
@@ -56,16 +58,6 @@ const memberOf = (caller: Caller) => orgMember(caller, GroupService.name);
 const requireAdmin = (caller: Caller) => void orgAdmin(caller, GroupService.name);
 
 const groupNotFound = (id: string) => new ConnectError(`group ${id} not found`, Code.NotFound);
-
-/** A unique violation (23505) raised by `write`, as the error a caller should read. */
-async function unique<T>(write: Promise<T>, message: string): Promise<T> {
-  try {
-    return await write;
-  } catch (error) {
-    if ((error as { code?: string }).code === "23505") throw new ConnectError(message, Code.AlreadyExists);
-    throw error;
-  }
-}
 
 /** A member subject: a user or a service account, with an id. */
 function memberSubject(subject: Subject | undefined, field: string): { id: string; kind: "user" | "service_account" } {
@@ -118,12 +110,9 @@ export function createGroupService({
   return {
     async createGroup(req, ctx) {
       const caller = memberOf(callerOf(ctx));
-      if (req.organizationId.toLowerCase() !== caller.organizationId) {
-        throw new ConnectError(`organization ${req.organizationId} not found`, Code.NotFound);
-      }
-      requireAdmin(caller);
+      authorizeOrganization(caller, req.organizationId, GroupService.name, "admin");
       const now = clock.now();
-      const group = await unique(
+      const group = await alreadyExistsOnUniqueViolation(
         audited(
           ctx,
           (tx) =>
@@ -192,7 +181,7 @@ export function createGroupService({
       const caller = memberOf(callerOf(ctx));
       await visibleGroup(caller, req.groupId);
       requireAdmin(caller);
-      const group = await unique(
+      const group = await alreadyExistsOnUniqueViolation(
         audited(
           ctx,
           async (tx) => {
@@ -234,7 +223,7 @@ export function createGroupService({
       const subject = memberSubject(req.subject, "subject");
       await visibleGroup(caller, req.groupId);
       requireAdmin(caller);
-      const membership = await unique(
+      const membership = await alreadyExistsOnUniqueViolation(
         audited(
           ctx,
           async (tx) => {
@@ -327,7 +316,7 @@ export function createGroupService({
           Code.FailedPrecondition,
         );
       }
-      const policy = await unique(
+      const policy = await alreadyExistsOnUniqueViolation(
         audited(
           ctx,
           async (tx) => {

@@ -26,6 +26,7 @@ import {
   type TestRunner,
   type TestServer,
 } from "../testing/index.js";
+import { unknownId } from "../testing/tenancy-server.js";
 
 let server: TestServer;
 let org: SeededOrganization;
@@ -40,7 +41,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const unknownId = "0b9b1f6e-3c1a-4c77-9e55-2f6a1d0c9e01";
 /** Every plaintext key a test sends; none may be found in the database, the logs or a response. */
 const plaintextKeys: string[] = [];
 let keyCounter = 0;

@@ -15,7 +15,7 @@ import { SortOrder } from "@runnerplane/api/gitpod/v1/pagination_pb";
 import { UserStatus } from "@runnerplane/api/gitpod/v1/user_pb";
 import { setRoleKeepingAnAdmin } from "../admin/organization-admins.js";
 import { createAuditor } from "../audit/index.js";
-import { type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
+import { authorizeOrganization, callerOf } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import type { OrgRole } from "../db/members.js";
@@ -38,19 +38,6 @@ export interface OrganizationServiceDeps extends SsoConfigurationDeps {
 
 /** The limits of `organizations.name` (migration 0001); the contract itself sets none. */
 const nameLength = { min: 1, max: 127 };
-
-/**
- * The org named by a request, as the caller may use it (behaviour.md §2): another org's id
- * is `not_found`, indistinguishable from an unknown one; a runner is no member of its org,
- * and a plain member may not do what needs an admin: `permission_denied`.
- */
-function authorizeOrganization(caller: Caller, organizationId: string, need: "member" | "admin"): string {
-  const id = organizationId.toLowerCase();
-  if (id !== caller.organizationId) throw organizationNotFound(organizationId);
-  if (need === "admin") orgAdmin(caller, OrganizationService.name);
-  else orgMember(caller, OrganizationService.name);
-  return id;
-}
 
 function organizationNotFound(organizationId: string): ConnectError {
   return new ConnectError(`organization ${organizationId} not found`, Code.NotFound);
@@ -78,10 +65,10 @@ export function createOrganizationService(
   const { sql, clock, pageTokens } = deps;
   const audited = createAuditor({ sql, clock });
   return {
-    ...createSsoConfigurationMethods(deps, authorizeOrganization),
+    ...createSsoConfigurationMethods(deps),
 
     async getOrganization(req, ctx) {
-      const id = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
+      const id = authorizeOrganization(callerOf(ctx), req.organizationId, OrganizationService.name, "member");
       const row = await findOrganization(sql, id);
       if (!row) throw organizationNotFound(req.organizationId);
       return { organization: toOrganization(row) };
@@ -101,7 +88,7 @@ export function createOrganizationService(
           );
         }
       }
-      const id = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
+      const id = authorizeOrganization(callerOf(ctx), req.organizationId, OrganizationService.name, "admin");
       const inviteDomains = req.inviteDomains
         ? [...new Set(req.inviteDomains.domains.map((d) => d.toLowerCase()))]
         : undefined;
@@ -133,7 +120,12 @@ export function createOrganizationService(
       const statuses = f?.statuses.length
         ? mapAll(f.statuses, statusMap, "filter.statuses").filter((s): s is DbUserStatus => s !== "left")
         : undefined;
-      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
+      const organizationId = authorizeOrganization(
+        callerOf(ctx),
+        req.organizationId,
+        OrganizationService.name,
+        "member",
+      );
       const filter: OrganizationUserFilter = {
         organizationId,
         search: (f?.search ?? "").toLowerCase(),
@@ -173,7 +165,12 @@ export function createOrganizationService(
      */
     async setRole(req, ctx) {
       const role = roleOf(req.role);
-      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
+      const organizationId = authorizeOrganization(
+        callerOf(ctx),
+        req.organizationId,
+        OrganizationService.name,
+        "admin",
+      );
       const userId = req.userId.toLowerCase();
       await audited(
         ctx,

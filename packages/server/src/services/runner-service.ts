@@ -40,6 +40,7 @@ import {
   updateRunner,
 } from "../db/runners.js";
 import { issueExchangeToken, issueToken } from "../db/tokens.js";
+import { alreadyExistsOnUniqueViolation } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
 import { type PageTokens, pageSizeOf, paginate } from "../pagination/index.js";
 import { askRunner, type ExtensionRelay, type Relay, type RunnerNotifier, type RunnerRequest } from "../relay/index.js";
@@ -496,26 +497,24 @@ export function createRunnerService({
           Code.FailedPrecondition,
         );
       }
-      const policy = await audited(
-        ctx,
-        async (tx) => {
-          const row = await insertPolicy(tx, {
-            organizationId: caller.organizationId,
-            runnerId: req.runnerId,
-            groupId: req.groupId,
-            role,
-            now: clock.now(),
-          });
-          if (!row) throw new ConnectError(`group ${req.groupId} not found`, Code.NotFound);
-          return row;
-        },
-        (row) => row.id,
-      ).catch((error: unknown) => {
-        if ((error as { code?: string }).code === "23505") {
-          throw new ConnectError(`the runner already has a policy for group ${req.groupId}`, Code.AlreadyExists);
-        }
-        throw error;
-      });
+      const policy = await alreadyExistsOnUniqueViolation(
+        audited(
+          ctx,
+          async (tx) => {
+            const row = await insertPolicy(tx, {
+              organizationId: caller.organizationId,
+              runnerId: req.runnerId,
+              groupId: req.groupId,
+              role,
+              now: clock.now(),
+            });
+            if (!row) throw new ConnectError(`group ${req.groupId} not found`, Code.NotFound);
+            return row;
+          },
+          (row) => row.id,
+        ),
+        `the runner already has a policy for group ${req.groupId}`,
+      );
       return { policy: toPolicy(policy) };
     },
 

@@ -7,9 +7,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import type { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
+import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { createAuditor } from "../audit/index.js";
-import { type Caller, callerOf } from "../auth/index.js";
+import { authorizeOrganization, type Caller, callerOf, orgAdmin, orgMember } from "../auth/index.js";
 import type { Clock } from "../clock.js";
 import type { KeyRing } from "../crypto/index.js";
 import type { Db, Sql } from "../db/index.js";
@@ -36,9 +36,6 @@ export interface SsoConfigurationDeps {
   signIn: { allowInsecureIssuers: boolean };
 }
 
-/** The org a request names, as the caller may use it (organization-service.ts's rule). */
-export type AuthorizeOrganization = (caller: Caller, organizationId: string, need: "member" | "admin") => string;
-
 type SsoMethods = Pick<
   ServiceImpl<typeof OrganizationService>,
   | "createSSOConfiguration"
@@ -57,10 +54,13 @@ function notFound(id: string): ConnectError {
   return new ConnectError(`SSO configuration ${id} not found`, Code.NotFound);
 }
 
-export function createSsoConfigurationMethods(
-  { sql, clock, keyRing, pageTokens, signIn }: SsoConfigurationDeps,
-  authorizeOrganization: AuthorizeOrganization,
-): SsoMethods {
+export function createSsoConfigurationMethods({
+  sql,
+  clock,
+  keyRing,
+  pageTokens,
+  signIn,
+}: SsoConfigurationDeps): SsoMethods {
   const audited = createAuditor({ sql, clock });
   /** The caller's configuration by id: another org's and an unknown id are the same not_found. */
   async function visible(caller: Caller, id: string): Promise<DbSsoConfiguration> {
@@ -97,7 +97,12 @@ export function createSsoConfigurationMethods(
         throw new ConnectError("email_domains: at least one email domain is required", Code.InvalidArgument);
       }
       const scopes = scopesOf(req.additionalScopes);
-      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "admin");
+      const organizationId = authorizeOrganization(
+        callerOf(ctx),
+        req.organizationId,
+        OrganizationService.name,
+        "admin",
+      );
       // The network call comes before the transaction: nothing waits on a slow IdP holding a lock.
       await checkDiscovery(issuer, req.clientId, req.clientSecret);
       const id = randomUUID();
@@ -128,12 +133,17 @@ export function createSsoConfigurationMethods(
 
     async getSSOConfiguration(req, ctx) {
       const caller = callerOf(ctx);
-      authorizeOrganization(caller, caller.organizationId, "member");
+      orgMember(caller, OrganizationService.name);
       return { ssoConfiguration: toSsoConfiguration(await visible(caller, req.ssoConfigurationId)) };
     },
 
     async listSSOConfigurations(req, ctx) {
-      const organizationId = authorizeOrganization(callerOf(ctx), req.organizationId, "member");
+      const organizationId = authorizeOrganization(
+        callerOf(ctx),
+        req.organizationId,
+        OrganizationService.name,
+        "member",
+      );
       const page = await paginate({
         tokens: await pageTokens(),
         method: "gitpod.v1.OrganizationService/ListSSOConfigurations",
@@ -148,9 +158,9 @@ export function createSsoConfigurationMethods(
     async updateSSOConfiguration(req, ctx) {
       refuseUnenforced(req.claimsExpression, req.claims);
       const caller = callerOf(ctx);
-      authorizeOrganization(caller, caller.organizationId, "member");
+      orgMember(caller, OrganizationService.name);
       const current = await visible(caller, req.ssoConfigurationId);
-      authorizeOrganization(caller, caller.organizationId, "admin");
+      orgAdmin(caller, OrganizationService.name);
       const issuer = req.issuerUrl === undefined ? undefined : checkIssuer(req.issuerUrl, signIn.allowInsecureIssuers);
       const domains =
         req.emailDomain !== undefined || req.emailDomains.length > 0
@@ -217,9 +227,9 @@ export function createSsoConfigurationMethods(
     /** Deleting a configuration ends the logins under way and the sessions it started (foreign keys). */
     async deleteSSOConfiguration(req, ctx) {
       const caller = callerOf(ctx);
-      authorizeOrganization(caller, caller.organizationId, "member");
+      orgMember(caller, OrganizationService.name);
       const current = await visible(caller, req.ssoConfigurationId);
-      authorizeOrganization(caller, caller.organizationId, "admin");
+      orgAdmin(caller, OrganizationService.name);
       await audited(
         ctx,
         async (tx) => {

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 /**
  * startTestServer(): the real server (build() from server.ts) on an ephemeral port,
  * against a fresh database of its own. Log lines are collected for assertions.
  */
 import type { Clock } from "../clock.js";
 import { createKeyRing, type KeyRing } from "../crypto/index.js";
+import { freePort } from "../db/embedded-postgres.js";
 import type { DatabaseHealth, Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import type { Metrics, RpcTracer } from "../observability/index.js";
@@ -82,16 +82,4 @@ export async function startTestServer(
       await db?.drop();
     },
   };
-}
-
-/** A port nothing listens on right now (the kernel's choice for port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

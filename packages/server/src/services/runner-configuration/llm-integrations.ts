@@ -2,7 +2,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { LLMIntegrationPhase } from "@runnerplane/api/gitpod/v1/model_pb";
 import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
-import { sealForRunner } from "../../crypto/index.js";
 import {
   type DbLlmRequestHeader,
   deleteLlmIntegration,
@@ -22,7 +21,12 @@ import {
   checkPhase,
   checkRequestHeaders,
 } from "../llm-integration-check.js";
-import { authorizeVia, type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps } from "./shared.js";
+import {
+  authorizeVia,
+  type RunnerConfigurationMethods,
+  type RunnerConfigurationServiceDeps,
+  sealRunnerSecret,
+} from "./shared.js";
 
 /**
  * LLM integrations (behaviour.md §16, docs/llm-integrations.md): a runner's endpoints for
@@ -50,7 +54,7 @@ export function llmIntegrationMethods(
       if (maxTokens) violations.push(maxTokens);
       if (violations.length > 0 || "field" in models) throw validationError(violations);
       const { runner } = await authorizeRunner(sql, caller, req.runnerId, { need: "admin" });
-      const sealed = await sealApiKey(runner.public_key, req.apiKey);
+      const sealed = await sealRunnerSecret(runner.public_key, req.apiKey, "API key");
       const row = await audited(
         ctx,
         (tx) =>
@@ -153,7 +157,8 @@ export function llmIntegrationMethods(
       if (!existing) throw notFound;
       const { runner } = await authorizeVia(sql, caller, existing.runner_id, "admin", notFound);
       // Sealing needs no lock; do it before the transaction.
-      if (req.apiKey !== undefined) set.encrypted_api_key = await sealApiKey(runner.public_key, req.apiKey);
+      if (req.apiKey !== undefined)
+        set.encrypted_api_key = await sealRunnerSecret(runner.public_key, req.apiKey, "API key");
       await audited(
         ctx,
         async (tx) => {
@@ -183,16 +188,6 @@ export function llmIntegrationMethods(
       return {};
     },
   };
-}
-
-async function sealApiKey(publicKey: Buffer | null, apiKey: string): Promise<Buffer> {
-  if (!publicKey) {
-    throw new ConnectError(
-      "the runner has not signed up with a public key yet, so the API key cannot be sealed for it",
-      Code.FailedPrecondition,
-    );
-  }
-  return Buffer.from(await sealForRunner(publicKey, apiKey));
 }
 
 function llmIntegrationNotFound(id: string): ConnectError {

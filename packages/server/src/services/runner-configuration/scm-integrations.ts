@@ -2,7 +2,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { HostAuthenticationTokenSource } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
-import { sealForRunner } from "../../crypto/index.js";
 import { deleteHostTokensOf } from "../../db/host-tokens.js";
 import {
   deleteScmIntegration,
@@ -12,11 +11,17 @@ import {
   type ScmIntegrationColumns,
   updateScmIntegration,
 } from "../../db/scm-integrations.js";
+import { alreadyExistsOnUniqueViolation } from "../../errors/index.js";
 import { paginate } from "../../pagination/index.js";
 import { toScmIntegration } from "../configuration-mapper.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
-import { authorizeVia, type RunnerConfigurationMethods, type RunnerConfigurationServiceDeps } from "./shared.js";
+import {
+  authorizeVia,
+  type RunnerConfigurationMethods,
+  type RunnerConfigurationServiceDeps,
+  sealRunnerSecret,
+} from "./shared.js";
 
 /** SCM integrations: a runner's OAuth client and PAT settings per SCM host. */
 export function scmIntegrationMethods(
@@ -46,31 +51,29 @@ export function scmIntegrationMethods(
       );
       if (hasErrors(errors)) throw scmErrors(errors);
       const sealed = req.oauthPlaintextClientSecret
-        ? await sealSecret(runner.public_key, req.oauthPlaintextClientSecret)
+        ? await sealRunnerSecret(runner.public_key, req.oauthPlaintextClientSecret, "OAuth client secret")
         : null;
-      const row = await audited(
-        ctx,
-        (tx) =>
-          insertScmIntegration(tx, {
-            runnerId: runner.id,
-            organizationId: caller.organizationId,
-            scmId: req.scmId,
-            host,
-            now: clock.now(),
-            oauth_client_id: req.oauthClientId || null,
-            oauth_encrypted_client_secret: sealed,
-            // An issuer belongs to an OAuth configuration; without one it is dropped.
-            issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
-            pat: req.pat,
-            virtual_directory: req.virtualDirectory || null,
-          }),
-        (created) => created.id,
-      ).catch((error: unknown) => {
-        if ((error as { code?: string }).code === "23505") {
-          throw new ConnectError(`the runner already has an SCM integration for host ${host}`, Code.AlreadyExists);
-        }
-        throw error;
-      });
+      const row = await alreadyExistsOnUniqueViolation(
+        audited(
+          ctx,
+          (tx) =>
+            insertScmIntegration(tx, {
+              runnerId: runner.id,
+              organizationId: caller.organizationId,
+              scmId: req.scmId,
+              host,
+              now: clock.now(),
+              oauth_client_id: req.oauthClientId || null,
+              oauth_encrypted_client_secret: sealed,
+              // An issuer belongs to an OAuth configuration; without one it is dropped.
+              issuer_url: req.oauthClientId ? req.issuerUrl || null : null,
+              pat: req.pat,
+              virtual_directory: req.virtualDirectory || null,
+            }),
+          (created) => created.id,
+        ),
+        `the runner already has an SCM integration for host ${host}`,
+      );
       await notifier.scmIntegrationChanged(row.runner_id, row.id);
       return { id: row.id };
     },
@@ -118,7 +121,9 @@ export function scmIntegrationMethods(
       }
       // A secret sent along with `oauth_client_id = ""` is discarded with the OAuth configuration.
       const sealed =
-        secret !== undefined && req.oauthClientId !== "" ? await sealSecret(runner.public_key, secret) : undefined;
+        secret !== undefined && req.oauthClientId !== ""
+          ? await sealRunnerSecret(runner.public_key, secret, "OAuth client secret")
+          : undefined;
       const deleted = await audited(
         ctx,
         async (tx) => {
@@ -192,16 +197,6 @@ export function scmIntegrationMethods(
       return {};
     },
   };
-}
-
-async function sealSecret(publicKey: Buffer | null, secret: string): Promise<Buffer> {
-  if (!publicKey) {
-    throw new ConnectError(
-      "the runner has not signed up with a public key yet, so the OAuth client secret cannot be sealed for it",
-      Code.FailedPrecondition,
-    );
-  }
-  return Buffer.from(await sealForRunner(publicKey, secret));
 }
 
 function scmErrors(errors: ReturnType<typeof checkScmIntegration>): ConnectError {

@@ -2,7 +2,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { authorizeRunner, type Caller } from "../../auth/index.js";
 import type { Clock } from "../../clock.js";
-import type { KeyRing } from "../../crypto/index.js";
+import { type KeyRing, sealForRunner } from "../../crypto/index.js";
 import type { Sql } from "../../db/index.js";
 import type { Logger } from "../../logging/index.js";
 import type { PageTokens } from "../../pagination/index.js";
@@ -41,3 +41,17 @@ export const authorizeVia = async (
     throw ConnectError.from(error).code === Code.NotFound ? notFound : error;
   }
 };
+
+/**
+ * `secret` sealed for the runner's public key; `noun` names it in the `failed_precondition`
+ * a runner that has not signed up with a key yet gets.
+ */
+export async function sealRunnerSecret(publicKey: Buffer | null, secret: string, noun: string): Promise<Buffer> {
+  if (!publicKey) {
+    throw new ConnectError(
+      `the runner has not signed up with a public key yet, so the ${noun} cannot be sealed for it`,
+      Code.FailedPrecondition,
+    );
+  }
+  return Buffer.from(await sealForRunner(publicKey, secret));
+}
