@@ -11,13 +11,13 @@ import type {
 } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { SendResponseRequest_ErrorCode as ErrorCode } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { ParseContextURLPreconditionFailureDetailsSchema } from "@runnerplane/client/gitpod/v1/runner_pb";
-import sodium from "libsodium-wrappers";
 import { TokenRefreshRejected } from "./oauth-calls.js";
 import { type ScmInfo, scms } from "./schema.js";
 import { ContextUrlError, type KnownHost, parseContextUrl, toParseContextUrlResponse } from "./scm/context-url.js";
 import { GitHubApi } from "./scm/github-api.js";
 import { GitLabApi } from "./scm/gitlab-api.js";
-import { isScmApiError, type ScmApi } from "./scm/scm-api.js";
+import { apiBaseUrlFor, isScmApiError, type ScmApi } from "./scm/scm-api.js";
+import { type KeyPair, openSealed } from "./state.js";
 
 type Response = NonNullable<MessageInitShape<typeof SendResponseRequestSchema>["response"]>;
 
@@ -31,7 +31,7 @@ export interface CallContext {
   /** REST API base URL per host (configuration), e.g. { "github.com": "https://api.github.com" }. */
   apiBaseUrls: Record<string, string>;
   serverUrl: string;
-  keys: { publicKey: Uint8Array; privateKey: Uint8Array };
+  keys: KeyPair;
 }
 
 export async function answerCall(call: WatchRequestsResponse["request"], ctx: CallContext): Promise<Response> {
@@ -179,9 +179,8 @@ async function validate(
   if (config.case === "scm") {
     const secret = config.value.oauth?.encryptedClientSecret;
     if (secret && secret.length > 0) {
-      await sodium.ready;
       try {
-        sodium.crypto_box_seal_open(secret, ctx.keys.publicKey, ctx.keys.privateKey);
+        await openSealed(ctx.keys, secret);
       } catch {
         return {
           case: "scm" as const,
@@ -227,12 +226,7 @@ async function apiForHost(host: string, principalId: string, ctx: CallContext): 
     throw new CallFailure(ErrorCode.FAILED_PRECONDITION, `this runner cannot talk to the API of ${host}`);
   }
   const token = await ctx.tokenFor(principalId, host);
-  // GitHub Enterprise and self-managed GitLab serve their APIs on their own host.
-  const h = host.toLowerCase();
-  const apiBaseUrl =
-    ctx.apiBaseUrls[h] ??
-    (scm.id === "github" && h !== "github.com" ? `https://${h}/api/v3` : undefined) ??
-    (scm.id === "gitlab" && h !== "gitlab.com" ? `https://${h}/api/v4` : undefined);
+  const apiBaseUrl = apiBaseUrlFor(scm.id, host, ctx.apiBaseUrls);
   const options = { token, ...(apiBaseUrl ? { apiBaseUrl } : {}) };
   return scm.id === "github" ? new GitHubApi(options) : new GitLabApi(options);
 }

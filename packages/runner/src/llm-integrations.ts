@@ -11,7 +11,7 @@ import type {
   LLMIntegrationRequestHeaderType,
   LLMProvider,
 } from "@runnerplane/client/gitpod/v1/runner_configuration_pb";
-import sodium from "libsodium-wrappers";
+import { type KeyPair, openSealed } from "./state.js";
 
 /** An integration as the runner uses it: the API key opened. */
 export interface RunnerLlmIntegration {
@@ -39,7 +39,7 @@ export interface LlmIntegrations {
 export function createLlmIntegrations(
   client: RunnerplaneClient,
   runnerId: string,
-  keys: { publicKey: Uint8Array; privateKey: Uint8Array },
+  keys: KeyPair,
   log: (message: string, fields?: Record<string, unknown>) => void,
 ): LlmIntegrations {
   let held = new Map<string, RunnerLlmIntegration>();
@@ -52,10 +52,9 @@ export function createLlmIntegrations(
   };
 
   const open = async (i: LLMIntegration): Promise<RunnerLlmIntegration> => {
-    await sodium.ready;
     let apiKey: string | undefined;
     try {
-      apiKey = sodium.crypto_box_seal_open(i.encryptedApiKey, keys.publicKey, keys.privateKey, "text");
+      apiKey = await openSealed(keys, i.encryptedApiKey, "text");
     } catch {
       log("an LLM integration's API key does not open with this runner's key; set the key again", {
         llm_integration_id: i.id,

@@ -13,7 +13,6 @@ import type {
   SendExtensionResponseRequestSchema,
   WatchExtensionRequestsResponse,
 } from "@runnerplane/client/runnerplane/runner/v1/runner_extension_pb";
-import sodium from "libsodium-wrappers";
 import type { ScmInfo } from "./schema.js";
 import { GitHubApi } from "./scm/github-api.js";
 import { GitLabApi } from "./scm/gitlab-api.js";
@@ -26,6 +25,8 @@ import {
   oauthEndpointsFor,
   refreshTokens,
 } from "./scm/oauth.js";
+import { apiBaseUrlFor } from "./scm/scm-api.js";
+import { type KeyPair, openSealed } from "./state.js";
 
 /** The extensions this runner names on its extension stream. */
 export const runnerExtensions = ["oauth-v1"];
@@ -43,7 +44,7 @@ export interface RunnerIntegration {
 export interface OAuthContext {
   client: RunnerplaneClient;
   runnerId: string;
-  keys: { publicKey: Uint8Array; privateKey: Uint8Array };
+  keys: KeyPair;
   integrations(): Promise<RunnerIntegration[]>;
   /** REST API base URL per host. */
   apiBaseUrls: Record<string, string>;
@@ -191,12 +192,9 @@ async function oauthClient(ctx: OAuthContext, integrationId: string, host: strin
   }
   const scmId = integration.scmId as ScmInfo["id"];
   const endpoints = oauthEndpointsFor(scmId, integration.host, ctx.oauthEndpoints, integration.oauth.issuerUrl);
-  await sodium.ready;
   let secret: string;
   try {
-    secret = sodium.to_string(
-      sodium.crypto_box_seal_open(integration.oauth.encryptedClientSecret, ctx.keys.publicKey, ctx.keys.privateKey),
-    );
+    secret = await openSealed(ctx.keys, integration.oauth.encryptedClientSecret, "text");
   } catch {
     throw new CallError(
       ErrorCode.FAILED_PRECONDITION,
@@ -209,15 +207,10 @@ async function oauthClient(ctx: OAuthContext, integrationId: string, host: strin
 
 /** The SCM account a fresh token belongs to, for the success page ("as octocat"); "" where not known. */
 async function accountOf(ctx: OAuthContext, integration: RunnerIntegration, token: string): Promise<string> {
-  const apiBaseUrl = ctx.apiBaseUrls[integration.host];
-  if (integration.scmId === "github") {
-    const base = apiBaseUrl ?? (integration.host === "github.com" ? undefined : `https://${integration.host}/api/v3`);
-    return (await new GitHubApi({ token, ...(base ? { apiBaseUrl: base } : {}) }).getAuthenticatedUser()).login;
-  }
-  if (integration.scmId === "gitlab") {
-    const base = apiBaseUrl ?? `https://${integration.host}/api/v4`;
-    return (await new GitLabApi({ token, apiBaseUrl: base }).getAuthenticatedUser()).login;
-  }
+  const apiBaseUrl = apiBaseUrlFor(integration.scmId, integration.host, ctx.apiBaseUrls);
+  const options = { token, ...(apiBaseUrl ? { apiBaseUrl } : {}) };
+  if (integration.scmId === "github") return (await new GitHubApi(options).getAuthenticatedUser()).login;
+  if (integration.scmId === "gitlab") return (await new GitLabApi(options).getAuthenticatedUser()).login;
   return "";
 }
 

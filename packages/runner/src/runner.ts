@@ -91,17 +91,19 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
   }, options.heartbeatMs ?? 10_000);
   heartbeat.unref();
 
+  /** The SCM integrations: read when first needed, and again after a change event dropped them. */
   let integrations: RunnerIntegration[] | undefined;
+  const scmIntegrations = async () => {
+    integrations ??= await loadIntegrations(client, runnerId);
+    return integrations;
+  };
   const lowerKeys = <V>(o: Record<string, V> | undefined) =>
     Object.fromEntries(Object.entries(o ?? {}).map(([h, v]) => [h.toLowerCase(), v]));
   const oauth: OAuthContext = {
     client,
     runnerId,
     keys: state,
-    integrations: async () => {
-      integrations ??= await loadIntegrations(client, runnerId);
-      return integrations;
-    },
+    integrations: scmIntegrations,
     apiBaseUrls: lowerKeys(options.apiBaseUrls),
     oauthEndpoints: lowerKeys(options.oauthEndpoints),
     now: () => new Date(),
@@ -111,16 +113,12 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
     apiBaseUrls: oauth.apiBaseUrls,
     keys: state,
     knownHosts: async () => {
-      integrations ??= await loadIntegrations(client, runnerId);
-      const own = integrations
+      const own = (await scmIntegrations())
         .filter((i) => ["github", "gitlab", "bitbucket", "azuredevops"].includes(i.scmId))
         .map((i) => ({ host: i.host, scmId: i.scmId }) as KnownHost);
       return [...own, ...defaultKnownHosts];
     },
-    hasOAuth: async (host) => {
-      integrations ??= await loadIntegrations(client, runnerId);
-      return integrations.some((i) => i.host === host.toLowerCase() && i.oauth);
-    },
+    hasOAuth: async (host) => (await scmIntegrations()).some((i) => i.host === host.toLowerCase() && i.oauth),
     // Refreshed first when it is an OAuth token about to expire (oauth-calls.ts).
     tokenFor: (principalId, host) => usableToken(oauth, principalId, host),
   };
@@ -154,59 +152,77 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
     await client.interaction.sendResponse({ runnerId, requestId: message.requestId, response });
   };
 
-  const watch = async () => {
+  /**
+   * Keeps one of the server's streams open until the runner stops: every message goes to
+   * `each` (not awaited, so a slow answer never holds the stream up); a lost stream is opened
+   * again after a backoff (250 ms, doubling up to 30 s), `beforeReconnect` first. `giveUp`
+   * ends it for good on a failure that reconnecting cannot cure.
+   */
+  const keepOpen = async <T>(stream: {
+    name: string;
+    open: () => AsyncIterable<T>;
+    each: (message: T) => void;
+    giveUp?: (e: unknown) => boolean;
+    beforeReconnect?: () => Promise<void>;
+  }) => {
     let backoff = 250;
     while (!stopping.signal.aborted) {
       try {
-        for await (const message of client.interaction.watchRequests({ runnerId }, { signal: stopping.signal })) {
+        for await (const message of stream.open()) {
           backoff = 250;
-          handle(message).catch((e: unknown) => log("could not answer a call", { error: String(e) }));
+          stream.each(message);
         }
       } catch (e) {
         if (stopping.signal.aborted) break;
-        log("request stream lost; reconnecting", { error: String(e), in_ms: backoff });
+        if (stream.giveUp?.(e)) return;
+        log(`${stream.name} stream lost; reconnecting`, { error: String(e), in_ms: backoff });
       }
       if (stopping.signal.aborted) break;
       await new Promise((r) => setTimeout(r, backoff));
       backoff = Math.min(backoff * 2, 30_000);
-      // After a server restart (or a long outage) renew the registration before listening again.
-      await register().catch((e: unknown) => log("could not re-register", { error: String(e) }));
-      // Changes made while the stream was down were told to nobody: read them all again.
-      await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
+      await stream.beforeReconnect?.();
     }
   };
+
+  const watch = () =>
+    keepOpen({
+      name: "request",
+      open: () => client.interaction.watchRequests({ runnerId }, { signal: stopping.signal }),
+      each: (message) => {
+        handle(message).catch((e: unknown) => log("could not answer a call", { error: String(e) }));
+      },
+      beforeReconnect: async () => {
+        // After a server restart (or a long outage) renew the registration before listening again.
+        await register().catch((e: unknown) => log("could not re-register", { error: String(e) }));
+        // Changes made while the stream was down were told to nobody: read them all again.
+        await llm.loadAll().catch((e: unknown) => log("could not read the LLM integrations", { error: String(e) }));
+      },
+    });
   /**
    * The extension stream (docs/relay.md): runnerplane's own calls, for the extensions this
    * runner names. A server without it (unimplemented) is not asked again.
    */
-  const watchExtensions = async () => {
-    let backoff = 250;
-    while (!stopping.signal.aborted) {
-      try {
-        for await (const message of client.runnerExtensions.watchExtensionRequests(
+  const watchExtensions = () =>
+    keepOpen({
+      name: "extension",
+      open: () =>
+        client.runnerExtensions.watchExtensionRequests(
           { runnerId, extensions: runnerExtensions },
           { signal: stopping.signal },
-        )) {
-          backoff = 250;
-          answerExtensionCall(message.request, oauth)
-            .then((response) =>
-              client.runnerExtensions.sendExtensionResponse({ runnerId, requestId: message.requestId, response }),
-            )
-            .catch((e: unknown) => log("could not answer an extension call", { error: String(e) }));
-        }
-      } catch (e) {
-        if (stopping.signal.aborted) break;
-        if (errorCode(e) === Code.Unimplemented) {
-          log("the server has no extension stream; OAuth sign-in through this runner is off");
-          return;
-        }
-        log("extension stream lost; reconnecting", { error: String(e), in_ms: backoff });
-      }
-      if (stopping.signal.aborted) break;
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 30_000);
-    }
-  };
+        ),
+      each: (message) => {
+        answerExtensionCall(message.request, oauth)
+          .then((response) =>
+            client.runnerExtensions.sendExtensionResponse({ runnerId, requestId: message.requestId, response }),
+          )
+          .catch((e: unknown) => log("could not answer an extension call", { error: String(e) }));
+      },
+      giveUp: (e) => {
+        if (errorCode(e) !== Code.Unimplemented) return false;
+        log("the server has no extension stream; OAuth sign-in through this runner is off");
+        return true;
+      },
+    });
   const done = Promise.all([watch(), watchExtensions()])
     .then(() => undefined)
     .finally(() => clearInterval(heartbeat));

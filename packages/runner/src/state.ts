@@ -39,8 +39,25 @@ export async function saveState(dir: string, state: RunnerState): Promise<void> 
   await writeFile(file(dir), `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }
 
-export async function newKeyPair(): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }> {
+export interface KeyPair {
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+export async function newKeyPair(): Promise<KeyPair> {
   await sodium.ready;
   const { publicKey, privateKey } = sodium.crypto_box_keypair();
   return { publicKey, privateKey };
+}
+
+/**
+ * Opens what the server sealed with the runner's public key: the bytes, or with "text" the
+ * UTF-8 string. Throws when it does not open with these keys (or, as text, is not UTF-8).
+ */
+export async function openSealed(keys: KeyPair, sealed: Uint8Array): Promise<Uint8Array>;
+export async function openSealed(keys: KeyPair, sealed: Uint8Array, as: "text"): Promise<string>;
+export async function openSealed(keys: KeyPair, sealed: Uint8Array, as?: "text"): Promise<Uint8Array | string> {
+  await sodium.ready;
+  const opened = sodium.crypto_box_seal_open(sealed, keys.publicKey, keys.privateKey);
+  return as === "text" ? sodium.to_string(opened) : opened;
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeScmData, type FakeScmServer, startFakeScmServer } from "../testing/fake-scm-server.js";
 import { GITHUB_API_BASE_URL, GitHubApi, githubWebBaseUrl } from "./github-api.js";
 import { GITLAB_API_BASE_URL, GitLabApi } from "./gitlab-api.js";
-import { type ScmApi, ScmApiError, type ScmApiErrorKind } from "./scm-api.js";
+import { apiBaseUrlFor, type ScmApi, ScmApiError, type ScmApiErrorKind } from "./scm-api.js";
 
 const ALICE = "alice-token";
 const BOB = "bob-token";
@@ -559,5 +559,18 @@ describe("GitLab specifics", () => {
     const params = new URL(lastRequest().path, scm.url).searchParams;
     expect(params.get("min_access_level")).toBe("10");
     expect(params.get("search")).toBe("blu");
+  });
+});
+
+describe("apiBaseUrlFor", () => {
+  it("takes the configured base URL first, else the self-hosted API path, else the public default", () => {
+    const overrides = { "ghe.example.com": "https://ghe-api.example.com", "gitlab.com": "https://gl.example/api/v4" };
+    expect(apiBaseUrlFor("github", "GHE.example.com", overrides)).toBe("https://ghe-api.example.com");
+    expect(apiBaseUrlFor("gitlab", "gitlab.com", overrides)).toBe("https://gl.example/api/v4");
+    expect(apiBaseUrlFor("github", "Git.Corp.example", {})).toBe("https://git.corp.example/api/v3");
+    expect(apiBaseUrlFor("gitlab", "gitlab.corp.example", {})).toBe("https://gitlab.corp.example/api/v4");
+    expect(apiBaseUrlFor("github", "github.com", {})).toBeUndefined();
+    expect(apiBaseUrlFor("gitlab", "GitLab.com", {})).toBeUndefined();
+    expect(apiBaseUrlFor("bitbucket", "bitbucket.org", {})).toBeUndefined();
   });
 });

@@ -192,6 +192,19 @@ export interface ScmApiOptions {
   timeoutMs?: number | undefined;
 }
 
+/**
+ * The REST API root for an SCM host: the configured one (`overrides`, keyed by lowercase
+ * host) if any; else GitHub Enterprise and self-managed GitLab serve their APIs on their own
+ * host (`/api/v3`, `/api/v4`); undefined means the SCM's public service (the default).
+ */
+export function apiBaseUrlFor(scmId: string, host: string, overrides: Record<string, string>): string | undefined {
+  const h = host.toLowerCase();
+  if (overrides[h] !== undefined) return overrides[h];
+  if (scmId === "github" && h !== "github.com") return `https://${h}/api/v3`;
+  if (scmId === "gitlab" && h !== "gitlab.com") return `https://${h}/api/v4`;
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------
 // Shared by the implementations; not part of the interface.
 
