@@ -37,10 +37,11 @@ import {
   type FleetResult,
   type FromLoad,
   heartbeatAtMs,
+  heartbeatRequest,
   percentile,
   type ToFleet,
 } from "./protocol.js";
-import { type UnaryMethod, wireClient } from "./wire.js";
+import { envelope, envelopes, type UnaryMethod, wireClient } from "./wire.js";
 
 const interaction = RunnerInteractionService.method;
 const watchPath = `/${RunnerInteractionService.typeName}/${interaction.watchRequests.name}`;
@@ -55,28 +56,6 @@ interface SimulatedRunner {
   client: ReturnType<typeof wireClient>;
   /** Ends the stream. */
   close?: () => void;
-}
-
-/** Splits a byte stream into enveloped messages (gRPC and Connect share the 5-byte prefix). */
-function envelopes(onMessage: (flags: number, data: Buffer) => void): (chunk: Buffer) => void {
-  let buffered: Buffer = Buffer.alloc(0);
-  return (chunk) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
-    while (buffered.length >= 5) {
-      const length = buffered.readUInt32BE(1);
-      if (buffered.length < 5 + length) break;
-      onMessage(buffered[0] as number, buffered.subarray(5, 5 + length));
-      buffered = buffered.subarray(5 + length);
-    }
-  };
-}
-
-function envelope(data: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(5 + data.length);
-  frame[0] = 0;
-  frame.writeUInt32BE(data.length, 1);
-  frame.set(data, 5);
-  return frame;
 }
 
 class Fleet {
@@ -242,14 +221,10 @@ class Fleet {
   }
 
   heartbeat(runner: SimulatedRunner): Promise<unknown> {
-    const method = interaction.updateRunnerStatus;
-    const request = create(method.input, {
-      runnerId: runner.runnerId,
-      version: "bench",
-      systemDetails: `node ${process.version}`,
-      degredationMessage: "",
+    return runner.client.call(interaction.updateRunnerStatus as UnaryMethod, heartbeatRequest(runner.runnerId), {
+      token: runner.token,
+      decode: false,
     });
-    return runner.client.call(method as UnaryMethod, request, { token: runner.token, decode: false });
   }
 
   close() {

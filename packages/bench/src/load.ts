@@ -23,6 +23,7 @@ import {
   commitUrl,
   type FromLoad,
   heartbeatAtMs,
+  heartbeatRequest,
   type LoadJob,
   type LoadResult,
   percentile,
@@ -121,13 +122,7 @@ function prepareHeartbeats(job: LoadJob) {
   const beat = (i: number, decode = false) => {
     const runner = runners[i % runners.length];
     if (!runner) throw new Error("no heartbeat runners were seeded");
-    const request = create(method.input, {
-      runnerId: runner.runnerId,
-      version: "bench",
-      systemDetails: `node ${process.version}`,
-      degredationMessage: "",
-    });
-    return runner.client.call(method, request, { token: runner.token, decode });
+    return runner.client.call(method, heartbeatRequest(runner.runnerId), { token: runner.token, decode });
   };
   const close = async () => {
     for (const runner of runners) runner.client.close();

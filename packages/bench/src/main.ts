@@ -9,33 +9,27 @@
  *   pnpm bench [--quick] [--scenarios a,b] [--duration 5] [--rounds 3] [--concurrency 64] [--runners 100000]
  *   pnpm bench --observability [--quick] …   what metrics and tracing cost (observability.ts)
  */
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   bootstrap,
   build,
-  createDatabaseIfMissing,
   createKeyRing,
   createLogger,
   createPageTokens,
   createSql,
   defaultDbPoolSize,
-  dropDatabase,
-  type EmbeddedPostgres,
   issueRunnerAccessTokens,
   migrate,
   type Server,
-  type ServerConfig,
   type Sql,
   serverSecret,
-  startEmbeddedPostgres,
   touchIntervalMs,
 } from "@runnerplane/server/harness";
+import { child, nextMessage, serverConfig, startDatabase } from "./harness.js";
 import {
   type FleetJob,
   type FleetResult,
@@ -107,14 +101,7 @@ const freshRunnerWarmupMs = 2_000;
  * connected fleet's streams outlive it, the headers timeout (10 s) and the keep-alive
  * timeout (5 s) within one scenario. No unary call of any scenario comes near 10 s.
  */
-const serverConfig: ServerConfig = {
-  corsOrigins: [],
-  maxBodyBytes: 4 * 1024 * 1024,
-  requestTimeoutMs: 10_000,
-  shutdownTimeoutMs: 2_000,
-  runnerDeleteGraceMs: 300_000,
-  publicUrl: "http://localhost:8080",
-};
+const config = serverConfig(10_000);
 
 interface Options {
   quick: boolean;
@@ -185,40 +172,6 @@ function parseOptions(): Options {
     rounds,
     fleet: Math.min(fleet, Math.max(runners, 100)),
     selected,
-  };
-}
-
-/** Postgres for the run: a fresh database on DATABASE_URL, or an ephemeral embedded cluster. */
-async function startDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  const name = `runnerplane_bench_${randomBytes(4).toString("hex")}`;
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    await createDatabaseIfMissing(external, name);
-    const u = new URL(external);
-    u.pathname = `/${name}`;
-    return { url: u.toString(), stop: () => dropDatabase(external, name) };
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "runnerplane-bench-"));
-  let embedded: EmbeddedPostgres | undefined;
-  try {
-    embedded = await startEmbeddedPostgres({
-      dataDir,
-      ephemeral: true,
-      log: createLogger({ level: "warn" }),
-    });
-    await createDatabaseIfMissing(embedded.url("postgres"), name);
-  } catch (error) {
-    await embedded?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  const pg = embedded;
-  return {
-    url: pg.url(name),
-    stop: async () => {
-      await pg.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -410,7 +363,7 @@ async function startAnsweringRunner(
   const proc = child("./replica-server.js", {
     BENCH_DATABASE_URL: replica.databaseUrl,
     BENCH_KEY: replica.key.toString("base64"),
-    BENCH_SERVER_CONFIG: JSON.stringify(serverConfig),
+    BENCH_SERVER_CONFIG: JSON.stringify(config),
   });
   try {
     const { port } = await nextMessage<{ port: number }>(proc);
@@ -424,28 +377,6 @@ async function startAnsweringRunner(
     await stopChild(proc);
     throw error;
   }
-}
-
-function child(file: string, env: Record<string, string> = {}): ChildProcess {
-  return fork(new URL(file, import.meta.url), [], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    env: { ...process.env, ...env },
-  });
-}
-
-function nextMessage<T>(proc: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: T) => {
-      proc.off("exit", onExit);
-      resolve(message);
-    };
-    const onExit = (code: number | null) => {
-      proc.off("message", onMessage);
-      reject(new Error(`child process exited (code ${code})`));
-    };
-    proc.once("message", onMessage);
-    proc.once("exit", onExit);
-  });
 }
 
 interface Measured {
@@ -587,7 +518,7 @@ async function main(): Promise<void> {
 
     const key = randomBytes(32);
     const server: Server = build({
-      config: serverConfig,
+      config,
       sql,
       log,
       keyRing: createKeyRing([{ id: "bench-1", key }]),

@@ -17,46 +17,34 @@
  *
  *   pnpm bench --observability [--quick] [--duration 5] [--rounds 5] [--concurrency 16]
  */
-import { type ChildProcess, fork } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   bootstrap,
   build,
-  createDatabaseIfMissing,
   createKeyRing,
   createLogger,
   createMetrics,
   createSql,
   createStatementObserver,
   defaultDbPoolSize,
-  dropDatabase,
   migrate,
   type Server,
-  type ServerConfig,
   type Sql,
   servedServices,
-  startEmbeddedPostgres,
   startTracing,
   type Tracing,
 } from "@runnerplane/server/harness";
+import { child, nextMessage, serverConfig, startDatabase } from "./harness.js";
 import type { FromLoad, LoadJob, LoadResult } from "./protocol.js";
 import { mergeRounds, printTable, type Row } from "./report.js";
 
 type Variant = "off" | "metrics" | "tracing";
 const variants: Variant[] = ["off", "metrics", "tracing"];
 
-const serverConfig: ServerConfig = {
-  corsOrigins: [],
-  maxBodyBytes: 4 * 1024 * 1024,
-  requestTimeoutMs: 30_000,
-  shutdownTimeoutMs: 2_000,
-  runnerDeleteGraceMs: 300_000,
-  publicUrl: "http://localhost:8080",
-};
+const config = serverConfig(30_000);
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -78,28 +66,6 @@ function parseOptions() {
   return { durationMs: durationS * 1000, warmupMs: 1_000, rounds, concurrency };
 }
 
-/** A fresh database on DATABASE_URL, or an ephemeral embedded cluster (as main.ts). */
-async function startDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
-  const name = `runnerplane_bench_${randomBytes(4).toString("hex")}`;
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    await createDatabaseIfMissing(external, name);
-    const u = new URL(external);
-    u.pathname = `/${name}`;
-    return { url: u.toString(), stop: () => dropDatabase(external, name) };
-  }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "runnerplane-bench-"));
-  const pg = await startEmbeddedPostgres({ dataDir, ephemeral: true, log: createLogger({ level: "warn" }) });
-  await createDatabaseIfMissing(pg.url("postgres"), name);
-  return {
-    url: pg.url(name),
-    stop: async () => {
-      await pg.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** An org, its admin's token, and 1 000 runners to GetRunner at random. */
 async function seed(sql: Sql): Promise<{ token: string; runnerIds: string[] }> {
   const { organization, admin, secret } = await bootstrap(sql, { organizationName: "bench", adminName: "bench" });
@@ -110,21 +76,6 @@ async function seed(sql: Sql): Promise<{ token: string; runnerIds: string[] }> {
     returning id`;
   await sql`analyze`;
   return { token: secret, runnerIds: rows.map((r) => r.id) };
-}
-
-function child(file: string): ChildProcess {
-  return fork(new URL(file, import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-}
-
-function nextMessage<T>(proc: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`child process exited (code ${code})`));
-    proc.once("message", (message: T) => {
-      proc.off("exit", onExit);
-      resolve(message);
-    });
-    proc.once("exit", onExit);
-  });
 }
 
 /** One load job; this process's CPU time over exactly the window the load process records. */
@@ -188,7 +139,7 @@ export async function observabilityBench(): Promise<void> {
       cleanups.push(() => sql.end({ timeout: 5 }));
       if (metrics && observer) metrics.watchDatabase(observer, undefined);
       const server: Server = build({
-        config: serverConfig,
+        config,
         sql,
         log,
         keyRing,

@@ -4,6 +4,12 @@
  * baseline, replica-server.ts a second server), plus the latency summary both sides share.
  */
 
+import { create } from "@bufbuild/protobuf";
+import {
+  type UpdateRunnerStatusRequest,
+  UpdateRunnerStatusRequestSchema,
+} from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
+
 /** What a load loop calls. */
 export type Target =
   | "noop"
@@ -141,6 +147,16 @@ export function answerOrchestrator(close: () => unknown, statements?: () => numb
  * at this many ms after the start, so each runner reports once per period at offset i/count.
  */
 export const heartbeatAtMs = (n: number, count: number, periodMs: number) => (n * periodMs) / count;
+
+/** A simulated runner's heartbeat: UpdateRunnerStatus on itself (heartbeat and connected-fleet scenarios). */
+export function heartbeatRequest(runnerId: string): UpdateRunnerStatusRequest {
+  return create(UpdateRunnerStatusRequestSchema, {
+    runnerId,
+    version: "bench",
+    systemDetails: `node ${process.version}`,
+    degredationMessage: "",
+  });
+}
 
 /** Percentile by nearest rank over sorted samples (ms). */
 export function percentile(sorted: Float64Array, p: number): number {

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterEach, expect, test } from "vitest";
-import { type UnaryMethod, wireClient } from "./wire.js";
+import { envelope, envelopes, type UnaryMethod, wireClient } from "./wire.js";
 
 const method = RunnerService.method.getRunner as UnaryMethod;
 const request = create(method.input, { runnerId: "00000000-0000-4000-8000-000000000000" });
@@ -71,4 +71,21 @@ test("the Connect client sends a request once more when the server reset the reu
   await client.call(method, request, { token: "", decode: false });
   await expect(client.call(method, request, { token: "", decode: false })).resolves.toBeUndefined();
   client.close();
+});
+
+test("envelopes splits a byte stream into the messages envelope framed, however it is chunked", () => {
+  const stream = Buffer.concat([
+    envelope(Uint8Array.of(1, 2, 3)),
+    envelope(new Uint8Array()),
+    envelope(Uint8Array.of(9)),
+  ]);
+  expect([...stream.subarray(0, 5)]).toEqual([0, 0, 0, 0, 3]);
+  const got: [number, number[]][] = [];
+  const feed = envelopes((flags, data) => got.push([flags, [...data]]));
+  for (const byte of stream) feed(Buffer.of(byte));
+  expect(got).toEqual([
+    [0, [1, 2, 3]],
+    [0, []],
+    [0, [9]],
+  ]);
 });

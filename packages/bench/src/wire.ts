@@ -126,6 +126,29 @@ function connectClient(baseUrl: string, connections: number, binary: boolean): W
   };
 }
 
+/** One message in the 5-byte envelope gRPC and Connect streaming share (flags 0: uncompressed). */
+export function envelope(data: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + data.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(data.length, 1);
+  frame.set(data, 5);
+  return frame;
+}
+
+/** Splits a byte stream into enveloped messages, calling `onMessage` with each one's flags and data. */
+export function envelopes(onMessage: (flags: number, data: Buffer) => void): (chunk: Buffer) => void {
+  let buffered: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    while (buffered.length >= 5) {
+      const length = buffered.readUInt32BE(1);
+      if (buffered.length < 5 + length) break;
+      onMessage(buffered[0] as number, buffered.subarray(5, 5 + length));
+      buffered = buffered.subarray(5 + length);
+    }
+  };
+}
+
 function grpcClient(
   baseUrl: string,
   shared: (() => http2.ClientHttp2Session) | undefined,
@@ -143,10 +166,7 @@ function grpcClient(
     call: (method, request, { token, decode }) =>
       new Promise((resolve, reject) => {
         const message = toBinary(method.input, request);
-        const frame = Buffer.allocUnsafe(5 + message.length);
-        frame[0] = 0;
-        frame.writeUInt32BE(message.length, 1);
-        frame.set(message, 5);
+        const frame = envelope(message);
         const headers: http2.OutgoingHttpHeaders = {
           ":method": "POST",
           ":path": pathOf(method),

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ViolationsSchema } from "@runnerplane/api/runnerplane/validate/v1/validate_pb";
 import { describe, expect, it } from "vitest";
-import { describeError, isRetryable } from "./errors";
+import { describeError, formErrors, isRetryable } from "./errors";
 
 describe("describeError", () => {
   it("gives the server's own message without the code prefix, and the code by its API name", () => {
@@ -32,6 +32,23 @@ describe("describeError", () => {
       name: "value length must be at least 3 characters",
       "environmentClass.displayName": "too short",
     });
+  });
+});
+
+describe("formErrors", () => {
+  it("puts violations beside their fields and any other error in a notice", () => {
+    expect(formErrors(undefined)).toEqual({ fields: {}, notice: false });
+    expect(formErrors(null)).toEqual({ fields: {}, notice: false });
+    expect(formErrors(new ConnectError("no", Code.PermissionDenied))).toEqual({ fields: {}, notice: true });
+    const invalid = new ConnectError("name: too short", Code.InvalidArgument, undefined, [
+      {
+        desc: ViolationsSchema,
+        value: create(ViolationsSchema, {
+          violations: [{ field: "display_name", rule: "string.min_len", message: "too short" }],
+        }),
+      },
+    ]);
+    expect(formErrors(invalid)).toEqual({ fields: { displayName: "too short" }, notice: false });
   });
 });
 

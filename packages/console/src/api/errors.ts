@@ -24,6 +24,16 @@ export function describeError(error: unknown): ConsoleError {
   return { code: ce.code, codeName: codeName(ce.code), message: ce.rawMessage, fields };
 }
 
+/**
+ * A form's view of its submit error: the messages to show beside its controls, and whether
+ * the error needs a notice of its own (it has none for any field). Nothing for no error.
+ */
+export function formErrors(error: unknown): { fields: Record<string, string>; notice: boolean } {
+  if (!error) return { fields: {}, notice: false };
+  const { fields } = describeError(error);
+  return { fields, notice: Object.keys(fields).length === 0 };
+}
+
 /** `environment_class.display_name` → `environmentClass.displayName`, the names forms use. */
 export function toCamelPath(path: string): string {
   return path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -4,5 +4,6 @@ import { createRunnerplaneTransport } from "@runnerplane/client";
 
 export function createConsoleTransport(origin: string): Transport {
   // No token: same-origin fetch sends the HttpOnly session cookie (docs/console.md).
-  return createRunnerplaneTransport({ baseUrl: origin, userAgent: "runnerplane-console" });
+  // No client retries: TanStack Query's retry policy (query-client.ts) is the only one.
+  return createRunnerplaneTransport({ baseUrl: origin, userAgent: "runnerplane-console", retry: false });
 }

@@ -19,6 +19,11 @@ const identityKey = createConnectQueryKey({
   cardinality: undefined,
 });
 
+/** Whether a connect-query key is for a method of IdentityService. */
+function isIdentityQuery(queryKey: readonly unknown[]): boolean {
+  return (queryKey[1] as { serviceName?: string } | undefined)?.serviceName === IdentityService.typeName;
+}
+
 export function SessionGate({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const identity = useQuery(IdentityService.method.getAuthenticatedIdentity, {}, { retry: false, staleTime: 60_000 });
@@ -28,11 +33,7 @@ export function SessionGate({ children }: { children: ReactNode }) {
       queryClient.getQueryCache().subscribe((event) => {
         if (event.type !== "updated" || event.action.type !== "error") return;
         if (ConnectError.from(event.action.error).code !== Code.Unauthenticated) return;
-        if (
-          event.query.queryKey[1] &&
-          (event.query.queryKey[1] as { serviceName?: string }).serviceName === IdentityService.typeName
-        )
-          return;
+        if (isIdentityQuery(event.query.queryKey)) return;
         void queryClient.invalidateQueries({ queryKey: identityKey });
       }),
     [queryClient],
@@ -51,7 +52,7 @@ export function SessionGate({ children }: { children: ReactNode }) {
               // given to the session that ended.
               await queryClient.resetQueries({ queryKey: identityKey });
               queryClient.removeQueries({
-                predicate: (q) => (q.queryKey[1] as { serviceName?: string })?.serviceName !== IdentityService.typeName,
+                predicate: (q) => !isIdentityQuery(q.queryKey),
               });
             },
           }

@@ -1,10 +1,10 @@
 /** Try a context URL: what the runner makes of it (ParseContextURL), or the link to authenticate first. */
-import { Code, ConnectError } from "@connectrpc/connect";
 import { useMutation } from "@connectrpc/connect-query";
-import { ParseContextURLPreconditionFailureDetailsSchema, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { parseContextPreconditionDetails } from "@runnerplane/client";
 import { useState } from "react";
 import { useSearch } from "wouter";
-import { describeError } from "../../api/errors";
+import { describeError, formErrors } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextField } from "../../components/TextField";
 import { RunnerPicker } from "../../modules/runners/RunnerPicker";
@@ -17,11 +17,8 @@ export default function ContextUrlPage() {
   const [url, setUrl] = useState(search.get("url") ?? "");
   const back = `/context-url?${new URLSearchParams({ runner: runnerId, url: url.trim() })}`;
   const parse = useMutation(RunnerService.method.parseContextURL);
-  const needsAuth =
-    parse.error && ConnectError.from(parse.error).code === Code.FailedPrecondition
-      ? ConnectError.from(parse.error).findDetails(ParseContextURLPreconditionFailureDetailsSchema)[0]
-      : undefined;
-  const fields = parse.error ? describeError(parse.error).fields : {};
+  const needsAuth = parse.error ? parseContextPreconditionDetails(parse.error) : undefined;
+  const { fields, notice } = formErrors(parse.error);
   const git = parse.data?.git;
   return (
     <section>
@@ -57,7 +54,7 @@ export default function ContextUrlPage() {
             </a>
           </p>
         </div>
-      ) : parse.error && Object.keys(fields).length === 0 ? (
+      ) : notice ? (
         <ErrorNotice error={parse.error} action="use this runner" />
       ) : null}
       {parse.data && (

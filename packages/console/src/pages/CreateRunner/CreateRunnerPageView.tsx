@@ -1,7 +1,7 @@
 import { RunnerKind, type RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { useState } from "react";
 import { Link } from "wouter";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextField } from "../../components/TextField";
 import { kindLabel, providerLabel, providersByKind } from "../../modules/labels";
@@ -20,7 +20,7 @@ export function CreateRunnerPageView({
 }) {
   const [name, setName] = useState("");
   const [choice, setChoice] = useState(`${RunnerKind.LOCAL}:2`);
-  const fields = error ? describeError(error).fields : {};
+  const { fields, notice } = formErrors(error);
   if (created) {
     return (
       <section>
@@ -35,9 +35,7 @@ export function CreateRunnerPageView({
   return (
     <section>
       <h1>Create runner</h1>
-      {error !== undefined && error !== null && Object.keys(fields).length === 0 && (
-        <ErrorNotice error={error} action="create runners" />
-      )}
+      {notice && <ErrorNotice error={error} action="create runners" />}
       <form
         className="form"
         onSubmit={(e) => {

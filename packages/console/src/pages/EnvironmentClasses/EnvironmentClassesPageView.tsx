@@ -3,7 +3,7 @@ import type {
   RunnerConfigurationSchema_Field,
 } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { useState } from "react";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { ListState, Skeleton } from "../../components/ListState";
 import { TextField } from "../../components/TextField";
@@ -105,7 +105,7 @@ function NewClassForm({
   const [created, setCreated] = useState<string | undefined>();
   const configErrors: FieldValues = {};
   for (const [k, v] of Object.entries(errors)) if (k.startsWith("config.")) configErrors[k.slice(7)] = v;
-  const serverFields = submitError ? describeError(submitError).fields : {};
+  const { fields: serverFields, notice } = formErrors(submitError);
   return (
     <form
       className="form"
@@ -160,9 +160,7 @@ function NewClassForm({
           Fix the fields marked above.
         </p>
       )}
-      {submitError && Object.keys(serverFields).length === 0 ? (
-        <ErrorNotice error={submitError} action="add environment classes" />
-      ) : null}
+      {notice ? <ErrorNotice error={submitError} action="add environment classes" /> : null}
       {created && (
         <p className="success" role="status">
           Environment class {created} created.

@@ -3,7 +3,7 @@ import { GroupService } from "@runnerplane/api/gitpod/v1/group_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "wouter";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { invalidateGroups } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -23,7 +23,7 @@ export default function GroupsPage() {
   });
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const fields = create.error ? describeError(create.error).fields : {};
+  const { fields, notice } = formErrors(create.error);
   return (
     <section>
       <h1>Groups</h1>
@@ -60,9 +60,7 @@ export default function GroupsPage() {
         >
           <TextField label="Group name" value={name} onChange={(e) => setName(e.target.value)} error={fields.name} />
           <TextField label="Group description" value={description} onChange={(e) => setDescription(e.target.value)} />
-          {create.error && Object.keys(fields).length === 0 && (
-            <ErrorNotice error={create.error} action="create groups" />
-          )}
+          {notice && <ErrorNotice error={create.error} action="create groups" />}
           <button type="submit" disabled={create.isPending}>
             Create group
           </button>

@@ -19,7 +19,7 @@ import {
 } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { invalidateRunners } from "../../api/invalidate";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextField } from "../../components/TextField";
@@ -87,7 +87,7 @@ export function RunnerSettingsSection({ runner }: { runner: Runner }) {
       return invalidateRunners(queryClient);
     },
   });
-  const fields = update.error ? describeError(update.error).fields : {};
+  const { fields, notice } = formErrors(update.error);
   const start = hour(windowStart);
   const end = hour(windowEnd);
   const configuration: ConfigurationInit = {
@@ -241,9 +241,7 @@ export function RunnerSettingsSection({ runner }: { runner: Runner }) {
           />
         </fieldset>
         <Check id="image-cache" label="Cache dev container images" checked={imageCache} onChange={setImageCache} />
-        {update.error && (Object.keys(fields).length === 0 || elsewhere) && (
-          <ErrorNotice error={update.error} action="change this runner" />
-        )}
+        {(notice || elsewhere) && <ErrorNotice error={update.error} action="change this runner" />}
         {update.isSuccess && (
           <p className="success" role="status">
             Saved.

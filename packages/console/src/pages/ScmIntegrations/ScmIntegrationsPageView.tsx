@@ -3,7 +3,7 @@ import type {
   SCMIntegration,
 } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { useState } from "react";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { OnceValue } from "../../components/CopyButton";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { ListState, Skeleton } from "../../components/ListState";
@@ -64,7 +64,7 @@ export function ScmIntegrationsPageView({
   const [pat, setPat] = useState(true);
   const scm = scms?.find((s) => s.scmId === (scmId || scms[0]?.scmId));
   const callbackUrl = scm?.oauth?.callbackUrl;
-  const fields = mutationError ? describeError(mutationError).fields : {};
+  const { fields, notice } = formErrors(mutationError);
   return (
     <>
       <h1>SCM integrations</h1>
@@ -188,9 +188,7 @@ export function ScmIntegrationsPageView({
               <label htmlFor="scm-pat">Allow personal access tokens</label>
               <input id="scm-pat" type="checkbox" checked={pat} onChange={(e) => setPat(e.target.checked)} />
             </div>
-            {mutationError && Object.keys(fields).length === 0 ? (
-              <ErrorNotice error={mutationError} action="change SCM integrations" />
-            ) : null}
+            {notice ? <ErrorNotice error={mutationError} action="change SCM integrations" /> : null}
             {created && (
               <p className="success" role="status">
                 Integration added.
@@ -227,7 +225,7 @@ function EditIntegration({
   const [clientId, setClientId] = useState(integration.oauth?.clientId ?? "");
   const [clientSecret, setClientSecret] = useState("");
   const [pat, setPat] = useState(integration.pat);
-  const fields = error ? describeError(error).fields : {};
+  const { fields, notice } = formErrors(error);
   const removesOAuth = integration.oauth !== undefined && clientId.trim() === "";
   const removesPats = integration.pat && !pat;
   return (
@@ -271,9 +269,7 @@ function EditIntegration({
       {removesPats && (
         <p className="hint">Turning this off deletes the personal access tokens people stored for this host.</p>
       )}
-      {error && Object.keys(fields).length === 0 ? (
-        <ErrorNotice error={error} action={`change the integration for ${integration.host}`} />
-      ) : null}
+      {notice ? <ErrorNotice error={error} action={`change the integration for ${integration.host}`} /> : null}
       <span className="actions">
         <button type="submit" disabled={saving}>
           Save integration

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { ServiceAccountService } from "@runnerplane/api/gitpod/v1/service_account_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { invalidateServiceAccounts } from "../../api/invalidate";
 import { OnceValue } from "../../components/CopyButton";
 import { ErrorNotice } from "../../components/ErrorNotice";
@@ -29,7 +29,7 @@ export default function ServiceAccountsPage() {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [validUntil, setValidUntil] = useState(aYearFromNow);
-  const fields = create.error ? describeError(create.error).fields : {};
+  const { fields, notice } = formErrors(create.error);
   return (
     <section>
       <h1>Service accounts</h1>
@@ -119,9 +119,7 @@ export default function ServiceAccountsPage() {
             error={fields.validUntil}
             hint="The service account and its tokens stop working after this day (UTC)."
           />
-          {create.error && Object.keys(fields).length === 0 && (
-            <ErrorNotice error={create.error} action="create service accounts" />
-          )}
+          {notice && <ErrorNotice error={create.error} action="create service accounts" />}
           <button type="submit" disabled={create.isPending}>
             Create service account
           </button>

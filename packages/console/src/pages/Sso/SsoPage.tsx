@@ -2,7 +2,7 @@ import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { OrganizationService, SSOConfigurationState } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { describeError } from "../../api/errors";
+import { formErrors } from "../../api/errors";
 import { invalidateOrganization } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
 import { OnceValue } from "../../components/CopyButton";
@@ -27,7 +27,7 @@ export default function SsoPage() {
   const [clientId, setClientId] = useState("");
   const [clientSecret, setClientSecret] = useState("");
   const [domains, setDomains] = useState("");
-  const fields = create.error ? describeError(create.error).fields : {};
+  const { fields, notice } = formErrors(create.error);
   return (
     <section>
       <h1>Single sign-on</h1>
@@ -131,9 +131,7 @@ export default function SsoPage() {
             onChange={(e) => setDomains(e.target.value)}
             error={fields.emailDomains}
           />
-          {create.error && Object.keys(fields).length === 0 && (
-            <ErrorNotice error={create.error} action="configure SSO" />
-          )}
+          {notice && <ErrorNotice error={create.error} action="configure SSO" />}
           <button type="submit" disabled={create.isPending}>
             Save SSO configuration
           </button>
