@@ -289,8 +289,21 @@ describe("calls that ask the runner (caller on A, runner streaming to B)", () =>
       },
     };
     fake.answer = answering("callCheckAuthenticationForHost", { resp });
-    const got = await robot.runners.checkAuthenticationForHost({ runnerId: runner.runnerId, host: "gitlab.example" });
+    const got = await member.runners.checkAuthenticationForHost({ runnerId: runner.runnerId, host: "gitlab.example" });
     expect(got).toEqual(create(CheckAuthenticationForHostResponseSchema, resp));
+    expect(lastCall(fake, "callCheckAuthenticationForHost").value).toMatchObject({
+      host: "gitlab.example",
+      principalId: org.member.member.id,
+    });
+
+    // A service account cannot follow an OAuth link (no browser session): PAT guidance only
+    // (docs/scm-oauth.md), everything else as the runner said.
+    const asRobot = await robot.runners.checkAuthenticationForHost({
+      runnerId: runner.runnerId,
+      host: "gitlab.example",
+    });
+    const { supportsOauth2: _dropped, ...withoutOauth } = resp;
+    expect(asRobot).toEqual(create(CheckAuthenticationForHostResponseSchema, withoutOauth));
     expect(lastCall(fake, "callCheckAuthenticationForHost").value).toMatchObject({
       host: "gitlab.example",
       principalId: org.serviceAccount.member.id,
