@@ -327,13 +327,11 @@ function abandonBody(req: NodeRequest, res: NodeResponse, info: RequestInfo): vo
 }
 
 /**
- * Finishes a Connect unary error response (a JSON body with a non-200 status):
- * - connect-es reports a request body that does not decode as `internal`, before any
- *   interceptor runs; an `internal` error the RPC layer never saw (`info.code` unset) is
- *   exactly that, and becomes `invalid_argument` (behaviour.md §1);
- * - codes that retrying cannot fix get `x-should-retry: false`, so HTTP SDKs that retry
- *   409 and 5xx do not; so does an outcome not known on a method that is not idempotent;
- *   `unavailable` gets `retry-after`.
+ * Finishes a Connect unary error response (a JSON body with a non-200 status): codes that
+ * retrying cannot fix get `x-should-retry: false`, so HTTP SDKs that retry 409 and 5xx do
+ * not; so does an outcome not known on a method that is not idempotent; `unavailable` gets
+ * `retry-after`. (A request body that does not decode is `invalid_argument` on every
+ * protocol by the connect-es patch, `patches/@connectrpc__connect@2.1.1.patch`.)
  */
 async function finishConnectError(
   uRes: UniversalServerResponse,
@@ -344,29 +342,19 @@ async function finishConnectError(
   if (uRes.status === 200 || contentType !== "application/json" || !uRes.body) return uRes;
   const chunks: Uint8Array[] = [];
   for await (const chunk of uRes.body) chunks.push(chunk);
-  let bytes = Buffer.concat(chunks);
-  let status = uRes.status;
-  let error: { code?: string; message?: string };
+  const bytes = Buffer.concat(chunks);
+  let error: { code?: string };
   try {
-    error = JSON.parse(bytes.toString("utf8")) as { code?: string; message?: string };
+    error = JSON.parse(bytes.toString("utf8")) as { code?: string };
   } catch {
     return { ...uRes, body: oneChunk(bytes) };
   }
-  let code = codeFromString(error.code ?? "");
-  if (code === C.Internal && info.code === undefined) {
-    code = C.InvalidArgument;
-    status = 400;
-    const reason = (error.message ?? "").replace(/^parse (binary|json): /, "");
-    bytes = Buffer.from(
-      JSON.stringify({ code: codeToString(code), message: `the request body could not be decoded: ${reason}` }),
-    );
-  }
+  const code = codeFromString(error.code ?? "");
   if (code === undefined) return { ...uRes, body: oneChunk(bytes) };
   info.code ??= code;
   const header = new Headers(uRes.header);
-  header.set("content-length", String(bytes.length));
   for (const [k, v] of Object.entries(retryHeaders(code, idempotent))) header.set(k, v);
-  return { ...uRes, status, header, body: oneChunk(bytes) };
+  return { ...uRes, header, body: oneChunk(bytes) };
 }
 
 async function respondReady(options: FrontDoorOptions, res: NodeResponse): Promise<void> {
