@@ -208,7 +208,7 @@ describe("runners", () => {
     await page.getByLabel("CPU cores").fill("999");
     await page.getByRole("button", { name: "Check and create" }).click();
     // The schema says 1..64: checked in the browser before anything is sent.
-    await page.getByText("must be between 1 and 64").waitFor();
+    await page.getByText("must be between 1 and 64, got 999").waitFor();
     await page.getByLabel("CPU cores").fill("8");
     await page.getByRole("button", { name: "Check and create" }).click();
     // ValidateRunnerConfiguration's verdict, shown beside the description.
