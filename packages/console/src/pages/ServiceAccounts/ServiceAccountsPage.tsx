@@ -5,6 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { formErrors } from "../../api/errors";
 import { invalidateServiceAccounts } from "../../api/invalidate";
+import { ConfirmButton } from "../../components/ConfirmButton";
 import { OnceValue } from "../../components/CopyButton";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { ListState } from "../../components/ListState";
@@ -69,14 +70,14 @@ export default function ServiceAccountsPage() {
                   >
                     Issue token
                   </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-label={`Delete ${a.name}`}
-                    onClick={() => remove.mutate({ serviceAccountId: a.id })}
-                  >
-                    Delete
-                  </button>
+                  <ConfirmButton
+                    label="Delete"
+                    name={`Delete ${a.name}`}
+                    question={`Delete ${a.name}? Its tokens stop working at once.`}
+                    confirmLabel={`Delete ${a.name}`}
+                    pending={remove.isPending}
+                    onConfirm={() => remove.mutate({ serviceAccountId: a.id })}
+                  />
                 </span>
               </li>
             ))}

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { formErrors } from "../../api/errors";
 import { invalidateOrganization } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
+import { ConfirmButton } from "../../components/ConfirmButton";
 import { OnceValue } from "../../components/CopyButton";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { ListState } from "../../components/ListState";
@@ -71,14 +72,14 @@ export default function SsoPage() {
                   >
                     {c.state === SSOConfigurationState.SSO_CONFIGURATION_STATE_ACTIVE ? "Deactivate" : "Activate"}
                   </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-label={`Delete SSO configuration ${c.issuerUrl}`}
-                    onClick={() => remove.mutate({ ssoConfigurationId: c.id })}
-                  >
-                    Delete
-                  </button>
+                  <ConfirmButton
+                    label="Delete"
+                    name={`Delete SSO configuration ${c.issuerUrl}`}
+                    question={`Delete the SSO configuration for ${c.issuerUrl}? People of its domains can no longer sign in through it.`}
+                    confirmLabel="Delete configuration"
+                    pending={remove.isPending}
+                    onConfirm={() => remove.mutate({ ssoConfigurationId: c.id })}
+                  />
                 </span>
               </li>
             ))}

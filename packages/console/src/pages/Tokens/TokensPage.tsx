@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { invalidateUsers } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
+import { ConfirmButton } from "../../components/ConfirmButton";
 import { OnceValue } from "../../components/CopyButton";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { ListState } from "../../components/ListState";
@@ -77,14 +78,14 @@ export default function TokensPage() {
                     <Time value={t.expiresAt} never="never" />
                   </span>
                 </span>
-                <button
-                  type="button"
-                  className="secondary"
-                  aria-label={`Delete token ${t.description || t.id}`}
-                  onClick={() => remove.mutate({ personalAccessTokenId: t.id })}
-                >
-                  Delete
-                </button>
+                <ConfirmButton
+                  label="Delete"
+                  name={`Delete token ${t.description || t.id}`}
+                  question={`Delete ${t.description || "this token"}? Scripts that use it stop working at once.`}
+                  confirmLabel="Delete token"
+                  pending={remove.isPending}
+                  onConfirm={() => remove.mutate({ personalAccessTokenId: t.id })}
+                />
               </li>
             ))}
           </ul>
