@@ -35,7 +35,11 @@ interface Calls {
 
 function routes(
   calls: Calls,
-  options: { integrations?: MessageInitShape<typeof SCMIntegrationSchema>[]; refuseCreate?: boolean } = {},
+  options: {
+    integrations?: MessageInitShape<typeof SCMIntegrationSchema>[];
+    refuseCreate?: boolean;
+    refuseDelete?: boolean;
+  } = {},
 ) {
   return (r: Parameters<Parameters<typeof renderApp>[1]>[0]) => {
     r.service(RunnerService, {
@@ -74,6 +78,7 @@ function routes(
       },
       deleteSCMIntegration: (req) => {
         calls.deleted.push(req);
+        if (options.refuseDelete) throw new ConnectError("runner admins only", Code.PermissionDenied);
         return create(DeleteSCMIntegrationResponseSchema, {});
       },
     });
@@ -244,5 +249,18 @@ describe("Editing and removing an SCM integration", () => {
     expect(screen.getByText(/accounts people connected for it are removed too/)).toBeTruthy();
     await userEvent.click(screen.getByRole("button", { name: "Remove github.com" }));
     await waitFor(() => expect(calls.deleted).toEqual([expect.objectContaining({ id: github.id })]));
+  });
+
+  it("says a refused removal is not allowed, above the list", async () => {
+    const calls = newCalls();
+    renderApp(page, routes(calls, { integrations: [github], refuseDelete: true }));
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Remove integration github.com" }, { timeout: 10_000 }),
+    );
+    await userEvent.click(screen.getByRole("button", { name: "Remove github.com" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toContain("Not allowed.");
+    expect(alert.textContent).toContain("You may not remove SCM integrations.");
+    expect(alert.textContent).toContain("runner admins only");
   });
 });

@@ -34,7 +34,8 @@ export default function ScmIntegrationsPage() {
         schemaError={schema.error}
         integrations={integrations.data?.integrations}
         integrationsError={integrations.error}
-        mutationError={create.error ?? remove.error ?? undefined}
+        mutationError={create.error ?? undefined}
+        deleteError={remove.error ?? undefined}
         creating={create.isPending}
         created={create.isSuccess}
         onCreate={(i) =>

@@ -64,6 +64,7 @@ export function ScmIntegrationsPageView({
   onUpdate,
   onDelete,
   deleting,
+  deleteError,
   updateError,
   updating,
   updatedId,
@@ -81,6 +82,8 @@ export function ScmIntegrationsPageView({
   onUpdate: (c: IntegrationChanges) => Promise<unknown>;
   onDelete: (id: string) => void;
   deleting?: boolean;
+  /** A refused removal, shown above the list. */
+  deleteError?: unknown;
   updateError?: unknown;
   updating?: boolean;
   /** The integration the last successful update changed. */
@@ -90,6 +93,7 @@ export function ScmIntegrationsPageView({
   return (
     <>
       <h1>SCM integrations</h1>
+      {deleteError ? <ErrorNotice error={deleteError} action="remove SCM integrations" /> : null}
       <ListState
         items={integrations}
         error={integrationsError}
