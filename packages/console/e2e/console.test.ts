@@ -496,7 +496,7 @@ describe("people", () => {
     expect(await page.getByRole("row").nth(1).textContent()).toContain("gitpod.v1.RunnerService/UpdateRunner");
     expect(await page.getByRole("row").nth(2).textContent()).toContain("gitpod.v1.RunnerService/CreateRunner");
     await page.getByLabel("Subject type").selectOption({ label: "Group" });
-    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("button", { name: "Apply filters" }).click();
     await page.getByText("No entry matches these filters.").waitFor();
     await page.getByRole("button", { name: "Clear filters" }).click();
     await expect.poll(() => page.getByRole("row").count()).toBeGreaterThanOrEqual(3);

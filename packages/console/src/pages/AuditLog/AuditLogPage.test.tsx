@@ -48,7 +48,7 @@ describe("AuditLogPage", () => {
     expect(requests[0]?.filter?.subjectTypes ?? []).toEqual([]);
 
     await userEvent.type(screen.getByLabelText("Subject ID"), "runner-1");
-    await userEvent.click(screen.getByRole("button", { name: "Filter" }));
+    await userEvent.click(screen.getByRole("button", { name: "Apply filters" }));
     expect(await screen.findByText("must be an id (a UUID)")).toBeTruthy();
     expect(requests.some((r) => (r.filter?.subjectIds.length ?? 0) > 0)).toBe(false);
 
@@ -56,7 +56,7 @@ describe("AuditLogPage", () => {
     await userEvent.type(screen.getByLabelText("Subject ID"), runnerId);
     await userEvent.selectOptions(screen.getByLabelText("Actor"), String(Principal.USER));
     await userEvent.selectOptions(screen.getByLabelText("Subject type"), String(ResourceType.GROUP));
-    await userEvent.click(screen.getByRole("button", { name: "Filter" }));
+    await userEvent.click(screen.getByRole("button", { name: "Apply filters" }));
     expect(await screen.findByText("No entry matches these filters.")).toBeTruthy();
     expect(requests.at(-1)?.filter).toMatchObject({
       subjectIds: [runnerId],

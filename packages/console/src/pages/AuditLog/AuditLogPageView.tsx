@@ -129,7 +129,7 @@ export function AuditLogPageView({
           error={errors.subjectId}
         />
         <span className="actions">
-          <button type="submit">Filter</button>
+          <button type="submit">Apply filters</button>
           {filtered && (
             <button
               type="button"
