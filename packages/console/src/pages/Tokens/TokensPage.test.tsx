@@ -6,6 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  type CreatePersonalAccessTokenRequest,
   CreatePersonalAccessTokenResponseSchema,
   type DeletePersonalAccessTokenRequest,
   DeletePersonalAccessTokenResponseSchema,
@@ -51,8 +52,9 @@ describe("TokensPage", () => {
     expect(alert.textContent).toContain("unavailable");
   });
 
-  it("shows a new token once and deletes one only after the confirmation", async () => {
+  it("creates a read-only token, shows it once, and deletes one only after the confirmation", async () => {
     const deleted: DeletePersonalAccessTokenRequest[] = [];
+    const created: CreatePersonalAccessTokenRequest[] = [];
     renderApp("/tokens", (r) =>
       r.service(UserService, {
         listPersonalAccessTokens: (req) => {
@@ -61,7 +63,10 @@ describe("TokensPage", () => {
             personalAccessTokens: deleted.length ? [] : [{ id: tokenId, userId: me.id, description: "CI" }],
           });
         },
-        createPersonalAccessToken: () => create(CreatePersonalAccessTokenResponseSchema, { token: "rp_pat_value" }),
+        createPersonalAccessToken: (req) => {
+          created.push(req);
+          return create(CreatePersonalAccessTokenResponseSchema, { token: "rp_pat_value" });
+        },
         deletePersonalAccessToken: (req) => {
           deleted.push(req);
           return create(DeletePersonalAccessTokenResponseSchema, {});
@@ -69,10 +74,13 @@ describe("TokensPage", () => {
       }),
     );
     await userEvent.type(await screen.findByLabelText("Token description", {}, { timeout: 10_000 }), "laptop");
+    await userEvent.click(screen.getByLabelText("Read-only"));
     await userEvent.click(screen.getByRole("button", { name: "Create token" }));
     expect(((await screen.findByLabelText("New token (shown once)")) as HTMLTextAreaElement).value).toBe(
       "rp_pat_value",
     );
+    expect(created[0]).toMatchObject({ userId: me.id, description: "laptop", readOnly: true });
+    expect(created[0]?.validFor?.seconds).toBe(30n * 86_400n);
     await userEvent.click(await screen.findByRole("button", { name: "Delete token CI" }));
     expect(screen.getByText("Delete CI? Scripts that use it stop working at once.")).toBeTruthy();
     expect(deleted).toEqual([]);
