@@ -208,7 +208,7 @@ describe("runners", () => {
     await page.getByLabel("CPU cores").fill("999");
     await page.getByRole("button", { name: "Check and create" }).click();
     // The schema says 1..64: checked in the browser before anything is sent.
-    await page.getByText("must be between 1 and 64").waitFor();
+    await page.getByText("must be between 1 and 64, got 999").waitFor();
     await page.getByLabel("CPU cores").fill("8");
     await page.getByRole("button", { name: "Check and create" }).click();
     // ValidateRunnerConfiguration's verdict, shown beside the description.
@@ -482,6 +482,26 @@ describe("people", () => {
     await first.getByText("gitpod.v1.RunnerService/CreateRunner", { exact: true }).waitFor();
     expect(await first.textContent()).toContain(runner?.runnerId ?? "missing");
     await screenshot(page, "audit-log");
+  });
+
+  it("filters the audit log by subject, as ListAuditLogs does", async () => {
+    const { runner } = await fx.admin.runners.createRunner({ name: "Filtered runner", provider: RunnerProvider.GCP });
+    await fx.admin.runners.updateRunner({ runnerId: runner?.runnerId ?? "", name: "Filtered runner 2" });
+    await page.goto("/audit-log");
+    await page.getByLabel("Subject ID").fill(runner?.runnerId ?? "");
+    await page.getByLabel("Subject type").selectOption({ label: "Runner" });
+    await page.getByLabel("Subject ID").press("Enter");
+    // Exactly this runner's two entries, newest first.
+    await expect.poll(() => page.getByRole("row").count()).toBe(3);
+    expect(await page.getByRole("row").nth(1).textContent()).toContain("gitpod.v1.RunnerService/UpdateRunner");
+    expect(await page.getByRole("row").nth(2).textContent()).toContain("gitpod.v1.RunnerService/CreateRunner");
+    await page.getByLabel("Subject type").selectOption({ label: "Group" });
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No entry matches these filters.").waitFor();
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(() => page.getByRole("row").count()).toBeGreaterThanOrEqual(3);
+    expect(await page.getByLabel("Subject ID").inputValue()).toBe("");
+    await screenshot(page, "audit-log-filtered");
   });
 });
 

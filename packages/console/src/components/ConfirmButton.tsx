@@ -3,12 +3,15 @@ import { useId, useState } from "react";
 /** A destructive action asked twice: the first press shows what will happen and a confirm button. */
 export function ConfirmButton({
   label,
+  name,
   question,
   confirmLabel,
   onConfirm,
   pending,
 }: {
   label: string;
+  /** The first button's accessible name when its label alone is ambiguous (one per row: "Remove"). */
+  name?: string;
   question: string;
   confirmLabel: string;
   onConfirm: () => void;
@@ -18,7 +21,7 @@ export function ConfirmButton({
   const id = useId();
   if (!asking) {
     return (
-      <button type="button" className="danger" onClick={() => setAsking(true)}>
+      <button type="button" className="danger" aria-label={name} onClick={() => setAsking(true)}>
         {label}
       </button>
     );

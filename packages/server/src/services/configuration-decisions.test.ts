@@ -2,10 +2,10 @@
  * Choices of ours where behaviour.md is silent (docs/configuration.md), over the real server.
  */
 import { randomUUID } from "node:crypto";
+import { checkConfiguration } from "@runnerplane/configuration-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import { createTestRunner, seedOrganization, startTestServer, type TestServer } from "../testing/index.js";
-import { checkConfiguration } from "./configuration-check.js";
 import { defaultSchema } from "./default-schema.js";
 
 let server: TestServer;

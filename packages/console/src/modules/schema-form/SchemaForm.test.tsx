@@ -87,15 +87,29 @@ describe("SchemaForm", () => {
 });
 
 describe("checkAll", () => {
-  it("checks required, integer ranges, patterns and enum values from the schema", () => {
+  it("checks required, integer ranges, patterns and enum values from the schema, in the server's words", () => {
     expect(checkAll(fields, { cpu: "", image: "ABC", size: "huge" })).toEqual({
-      cpu: "CPU cores is required",
+      cpu: "required but missing",
       image: "must match ^[a-z]+$",
-      size: "must be one of small, large",
+      size: 'must be one of small, large, got "huge"',
     });
-    expect(checkAll(fields, { cpu: "65", size: "small" })).toEqual({ cpu: "must be between 1 and 64" });
-    expect(checkAll(fields, { cpu: "1.5", size: "small" })).toEqual({ cpu: "must be a whole number" });
+    expect(checkAll(fields, { cpu: "65", size: "small" })).toEqual({ cpu: "must be between 1 and 64, got 65" });
+    expect(checkAll(fields, { cpu: "1.5", size: "small" })).toEqual({ cpu: 'must be an integer, got "1.5"' });
     expect(checkAll(fields, initialValues(fields))).toEqual({});
+  });
+
+  it("anchors patterns and refuses integers beyond 32 bits, as the server does", () => {
+    expect(checkAll(fields, { cpu: "4", size: "small", image: "abc1" })).toEqual({ image: "must match ^[a-z]+$" });
+    const unbounded = [create(RunnerConfigurationSchema_FieldSchema, { id: "n", type: { case: "int", value: {} } })];
+    expect(checkAll(unbounded, { n: "2147483648" })).toEqual({ n: "must fit in a 32-bit integer, got 2147483648" });
+    const unanchored = [
+      create(RunnerConfigurationSchema_FieldSchema, {
+        id: "r",
+        type: { case: "string", value: { pattern: "eu-[0-9]" } },
+      }),
+    ];
+    expect(checkAll(unanchored, { r: "eu-1x" })).toEqual({ r: "must match eu-[0-9]" });
+    expect(checkAll(unanchored, { r: "eu-1" })).toEqual({});
   });
 
   it("sends every value but display-only and empty optional ones", () => {

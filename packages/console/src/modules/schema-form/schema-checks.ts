@@ -1,9 +1,12 @@
 /**
- * The checks a runner's configuration schema states about each field, run in the browser before
- * anything is sent: required, integer range, string pattern, enum membership. The runner's own
- * verdict (ValidateRunnerConfiguration) still decides; this only saves a round trip.
+ * The form side of a runner's configuration schema: the values controls start with, the
+ * configuration a form sends, and the check run before sending — the server's own
+ * `checkConfiguration` (@runnerplane/configuration-check) over exactly what would be sent, so the
+ * console and CreateEnvironmentClass / ValidateRunnerConfiguration give the same verdict. The
+ * runner's own answer (ValidateRunnerConfiguration) still decides; this only saves a round trip.
  */
 import type { RunnerConfigurationSchema_Field } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { allowedEnumValues, checkConfiguration } from "@runnerplane/configuration-check";
 
 export type FieldValues = Record<string, string>;
 
@@ -31,65 +34,27 @@ export function initialValues(fields: readonly RunnerConfigurationSchema_Field[]
   return values;
 }
 
-export function checkField(field: RunnerConfigurationSchema_Field, raw: string | undefined): string | undefined {
-  const value = (raw ?? "").trim();
-  if (field.type.case === "display" || field.type.case === "bool") return undefined;
-  if (value === "") return field.required ? `${field.name || field.id} is required` : undefined;
-  switch (field.type.case) {
-    case "int": {
-      if (!/^-?\d+$/.test(value)) return "must be a whole number";
-      const n = Number(value);
-      const { min, max } = field.type.value;
-      // A bound of 0 is proto3's "not set": no bound on that side (as the server reads it).
-      const below = min !== 0 && n < min;
-      const above = max !== 0 && n > max;
-      if ((below || above) && min !== 0 && max !== 0) return `must be between ${min} and ${max}`;
-      if (below) return `must be at least ${min}`;
-      if (above) return `must be at most ${max}`;
-      return undefined;
-    }
-    case "string": {
-      const { pattern } = field.type.value;
-      if (pattern && !safeTest(pattern, value)) return `must match ${pattern}`;
-      return undefined;
-    }
-    case "enum": {
-      const allowed = enumValues(field);
-      return allowed.length > 0 && !allowed.includes(value) ? `must be one of ${allowed.join(", ")}` : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-export function checkAll(fields: readonly RunnerConfigurationSchema_Field[], values: FieldValues) {
+/** Errors keyed by field id for the configuration these values would send (none: it may be sent). */
+export function checkAll(fields: readonly RunnerConfigurationSchema_Field[], values: FieldValues): FieldValues {
   const errors: FieldValues = {};
-  for (const f of fields) {
-    const e = checkField(f, values[f.id]);
-    if (e) errors[f.id] = e;
+  for (const e of checkConfiguration({ environmentClasses: [...fields] }, toFieldValues(fields, values))) {
+    errors[e.key] ??= e.error;
   }
   return errors;
 }
 
+/** The choices an enum control offers: every value the check accepts, once each. */
 export function enumValues(field: RunnerConfigurationSchema_Field): string[] {
-  if (field.type.case !== "enum") return [];
-  const e = field.type.value;
-  return e.possibleValues.length > 0 ? e.possibleValues.map((v) => v.title) : e.values;
+  return [...new Set(allowedEnumValues(field))];
 }
 
-/** The values a request carries: every field but the display-only ones, empty optional ones left out. */
+/**
+ * The values a request carries: every field but the display-only ones, trimmed, empty ones left
+ * out (an empty required field is then "required but missing", as the server says).
+ */
 export function toFieldValues(fields: readonly RunnerConfigurationSchema_Field[], values: FieldValues) {
   return fields
     .filter((f) => f.type.case !== "display")
     .map((f) => ({ key: f.id, value: (values[f.id] ?? "").trim() }))
     .filter((v) => v.value !== "");
-}
-
-function safeTest(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(pattern, "u").test(value);
-  } catch {
-    // A pattern this browser cannot compile is the runner's to judge.
-    return true;
-  }
 }

@@ -158,6 +158,7 @@ function HostAccount({ runnerId, host, userId }: { runnerId: string; host: strin
                 type="password"
                 autoComplete="off"
                 value={pat}
+                placeholder={a.supportsPat.example}
                 onChange={(e) => setPat(e.target.value)}
                 {...(a.supportsPat.requiredScopes.length
                   ? { hint: `Scopes: ${a.supportsPat.requiredScopes.join(", ")}` }
@@ -167,6 +168,21 @@ function HostAccount({ runnerId, host, userId }: { runnerId: string; host: strin
                 Save token
               </button>
             </form>
+          )}
+          {a.supportsPat && (a.supportsPat.createUrl || a.supportsPat.docsUrl) && (
+            <p className="hint">
+              {a.supportsPat.createUrl && (
+                <a href={a.supportsPat.createUrl} target="_blank" rel="noreferrer noopener">
+                  Create a token on {host}
+                </a>
+              )}
+              {a.supportsPat.createUrl && a.supportsPat.docsUrl ? " · " : ""}
+              {a.supportsPat.docsUrl && (
+                <a href={a.supportsPat.docsUrl} target="_blank" rel="noreferrer noopener">
+                  How tokens work on {host}
+                </a>
+              )}
+            </p>
           )}
           {save.error && <ErrorNotice error={save.error} action="save this token" />}
         </>

@@ -70,7 +70,7 @@ describe("EnvironmentClassesPage", () => {
     await userEvent.clear(cpu);
     await userEvent.type(cpu, "100");
     await userEvent.click(screen.getByRole("button", { name: "Check and create" }));
-    expect(await screen.findByText("must be between 1 and 64")).toBeTruthy();
+    expect(await screen.findByText("must be between 1 and 64, got 100")).toBeTruthy();
     expect(calls.validated).toEqual([]);
   });
 

@@ -26,7 +26,12 @@ export default function GroupPage() {
   });
   const accounts = useQuery(ServiceAccountService.method.listServiceAccounts, { pagination: { pageSize: 100 } });
   const onSuccess = () => invalidateGroups(queryClient);
-  const add = useMutation(GroupService.method.createMembership, { onSuccess });
+  const add = useMutation(GroupService.method.createMembership, {
+    onSuccess: async () => {
+      setSubject("");
+      await onSuccess();
+    },
+  });
   const remove = useMutation(GroupService.method.deleteMembership, { onSuccess });
   const del = useMutation(GroupService.method.deleteGroup, {
     onSuccess: async () => {
@@ -35,7 +40,19 @@ export default function GroupPage() {
     },
   });
   const [subject, setSubject] = useState("");
-  if (group.error) return <ErrorNotice error={group.error} action="see this group" />;
+  // Who is in already is not offered again.
+  const inGroup = new Set(memberships.data?.members.map((m) => m.subject?.id));
+  if (group.error) {
+    return (
+      <section>
+        <h1>Group</h1>
+        <ErrorNotice error={group.error} action="see this group" />
+        <p>
+          <Link href="/groups">Back to groups</Link>
+        </p>
+      </section>
+    );
+  }
   const g = group.data?.group;
   if (!g) return <Skeleton label="Loading group…" />;
   return (
@@ -89,18 +106,22 @@ export default function GroupPage() {
           <select id="add-member" value={subject} onChange={(e) => setSubject(e.target.value)} required>
             <option value="">Choose a member or service account</option>
             <optgroup label="Members">
-              {members.data?.members.map((m) => (
-                <option key={m.userId} value={`${Principal.USER}:${m.userId}`}>
-                  {m.fullName || m.email || m.userId}
-                </option>
-              ))}
+              {members.data?.members
+                .filter((m) => !inGroup.has(m.userId))
+                .map((m) => (
+                  <option key={m.userId} value={`${Principal.USER}:${m.userId}`}>
+                    {m.fullName || m.email || m.userId}
+                  </option>
+                ))}
             </optgroup>
             <optgroup label="Service accounts">
-              {accounts.data?.serviceAccounts.map((a) => (
-                <option key={a.id} value={`${Principal.SERVICE_ACCOUNT}:${a.id}`}>
-                  {a.name}
-                </option>
-              ))}
+              {accounts.data?.serviceAccounts
+                .filter((a) => !inGroup.has(a.id))
+                .map((a) => (
+                  <option key={a.id} value={`${Principal.SERVICE_ACCOUNT}:${a.id}`}>
+                    {a.name}
+                  </option>
+                ))}
             </optgroup>
           </select>
         </div>

@@ -4,9 +4,10 @@ import { ResourceType } from "@runnerplane/api/gitpod/v1/event_pb";
 import { GroupService, ResourceRole } from "@runnerplane/api/gitpod/v1/group_pb";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { Link } from "wouter";
 import { invalidateGroups } from "../../api/invalidate";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { ListState } from "../../components/ListState";
+import { ListState, Skeleton } from "../../components/ListState";
 
 const roles = [
   [ResourceRole.RUNNER_USER, "Runner user"],
@@ -57,39 +58,49 @@ export function RunnerAccessSection({ runnerId }: { runnerId: string }) {
         )}
       </ListState>
       {(create.error || remove.error) && <ErrorNotice error={create.error ?? remove.error} action="change roles" />}
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (groupId)
-            create.mutate({ groupId, resourceType: ResourceType.RUNNER, resourceId: runnerId, resourceRole: role });
-        }}
-      >
-        <div className="field">
-          <label htmlFor="assign-group">Group</label>
-          <select id="assign-group" value={groupId} onChange={(e) => setGroupId(e.target.value)} required>
-            <option value="">Choose a group</option>
-            {groups.data?.groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="assign-role">Role</label>
-          <select id="assign-role" value={role} onChange={(e) => setRole(Number(e.target.value))}>
-            {roles.map(([v, label]) => (
-              <option key={v} value={v}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button type="submit" disabled={create.isPending}>
-          Give role
-        </button>
-      </form>
+      {groups.error ? (
+        <ErrorNotice error={groups.error} action="see the organization's groups" />
+      ) : groups.data === undefined ? (
+        <Skeleton label="Loading groups…" rows={1} />
+      ) : groups.data.groups.length === 0 ? (
+        <p className="muted">
+          Roles are given to groups, and this organization has none yet: <Link href="/groups">create a group</Link>.
+        </p>
+      ) : (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (groupId)
+              create.mutate({ groupId, resourceType: ResourceType.RUNNER, resourceId: runnerId, resourceRole: role });
+          }}
+        >
+          <div className="field">
+            <label htmlFor="assign-group">Group</label>
+            <select id="assign-group" value={groupId} onChange={(e) => setGroupId(e.target.value)} required>
+              <option value="">Choose a group</option>
+              {groups.data?.groups.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="assign-role">Role</label>
+            <select id="assign-role" value={role} onChange={(e) => setRole(Number(e.target.value))}>
+              {roles.map(([v, label]) => (
+                <option key={v} value={v}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" disabled={create.isPending}>
+            Give role
+          </button>
+        </form>
+      )}
     </section>
   );
 }

@@ -1,4 +1,7 @@
-/** A runner's SCM integrations: add and edit (OAuth app and/or PAT), remove, and the callback URL to register with the SCM. */
+/**
+ * A runner's SCM integrations: add and edit (OAuth app with its issuer, PAT, an Azure DevOps
+ * Server's virtual directory), remove with confirmation, and the callback URL to register.
+ */
 import { useMutation, useQuery } from "@connectrpc/connect-query";
 import { RunnerConfigurationService } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
@@ -31,16 +34,19 @@ export default function ScmIntegrationsPage() {
         schemaError={schema.error}
         integrations={integrations.data?.integrations}
         integrationsError={integrations.error}
-        mutationError={create.error ?? remove.error ?? undefined}
+        mutationError={create.error ?? undefined}
+        deleteError={remove.error ?? undefined}
         creating={create.isPending}
         created={create.isSuccess}
         onCreate={(i) =>
-          create.mutate({
+          create.mutateAsync({
             runnerId,
             scmId: i.scmId,
             host: i.host,
             pat: i.pat,
             ...(i.clientId ? { oauthClientId: i.clientId, oauthPlaintextClientSecret: i.clientSecret } : {}),
+            ...(i.clientId && i.issuerUrl ? { issuerUrl: i.issuerUrl } : {}),
+            ...(i.virtualDirectory ? { virtualDirectory: i.virtualDirectory } : {}),
           })
         }
         onUpdate={(c) =>
@@ -49,12 +55,15 @@ export default function ScmIntegrationsPage() {
             pat: c.pat,
             ...(c.clientId !== undefined ? { oauthClientId: c.clientId } : {}),
             ...(c.clientSecret !== undefined ? { oauthPlaintextClientSecret: c.clientSecret } : {}),
+            ...(c.issuerUrl !== undefined ? { issuerUrl: c.issuerUrl } : {}),
+            ...(c.virtualDirectory !== undefined ? { virtualDirectory: c.virtualDirectory } : {}),
           })
         }
         updateError={update.error ?? undefined}
         updating={update.isPending}
         updatedId={update.isSuccess ? update.variables.id : undefined}
         onDelete={(id) => remove.mutate({ id })}
+        deleting={remove.isPending}
       />
     </section>
   );

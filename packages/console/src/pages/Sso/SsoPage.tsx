@@ -1,15 +1,9 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { OrganizationService, SSOConfigurationState } from "@runnerplane/api/gitpod/v1/organization_pb";
+import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { formErrors } from "../../api/errors";
 import { invalidateOrganization } from "../../api/invalidate";
 import { useSession } from "../../api/session-context";
-import { OnceValue } from "../../components/CopyButton";
-import { ErrorNotice } from "../../components/ErrorNotice";
-import { ListState } from "../../components/ListState";
-import { TextField } from "../../components/TextField";
-import { enumLabel } from "../../modules/labels";
+import { SsoPageView } from "./SsoPageView";
 
 /** SSO configurations (org admins): an OpenID Connect issuer, its client, the email domains it covers. */
 export default function SsoPage() {
@@ -23,120 +17,29 @@ export default function SsoPage() {
   const create = useMutation(OrganizationService.method.createSSOConfiguration, { onSuccess });
   const update = useMutation(OrganizationService.method.updateSSOConfiguration, { onSuccess });
   const remove = useMutation(OrganizationService.method.deleteSSOConfiguration, { onSuccess });
-  const [issuerUrl, setIssuerUrl] = useState("");
-  const [clientId, setClientId] = useState("");
-  const [clientSecret, setClientSecret] = useState("");
-  const [domains, setDomains] = useState("");
-  const { fields, notice } = formErrors(create.error);
   return (
-    <section>
-      <h1>Single sign-on</h1>
-      <OnceValue
-        id="redirect-uri"
-        label="Redirect URI to register with your identity provider"
-        value={`${window.location.origin}/auth/oidc/callback`}
-      />
-      {(update.error || remove.error) && (
-        <ErrorNotice error={update.error ?? remove.error} action="change SSO configurations" />
-      )}
-      <ListState
-        items={configs.data?.ssoConfigurations}
-        error={configs.error}
-        label="SSO configurations"
-        empty={<p>No SSO configuration: people sign in with personal access tokens.</p>}
-      >
-        {(items) => (
-          <ul className="rows">
-            {items.map((c) => (
-              <li key={c.id}>
-                <span>
-                  <strong>{c.displayName || c.issuerUrl}</strong>{" "}
-                  <span className="muted">
-                    {enumLabel(SSOConfigurationState, c.state)} — {c.emailDomains.join(", ") || c.emailDomain}
-                  </span>
-                </span>
-                <span className="actions">
-                  <button
-                    type="button"
-                    className="secondary"
-                    onClick={() =>
-                      update.mutate({
-                        ssoConfigurationId: c.id,
-                        state:
-                          c.state === SSOConfigurationState.SSO_CONFIGURATION_STATE_ACTIVE
-                            ? SSOConfigurationState.SSO_CONFIGURATION_STATE_INACTIVE
-                            : SSOConfigurationState.SSO_CONFIGURATION_STATE_ACTIVE,
-                      })
-                    }
-                  >
-                    {c.state === SSOConfigurationState.SSO_CONFIGURATION_STATE_ACTIVE ? "Deactivate" : "Activate"}
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary"
-                    aria-label={`Delete SSO configuration ${c.issuerUrl}`}
-                    onClick={() => remove.mutate({ ssoConfigurationId: c.id })}
-                  >
-                    Delete
-                  </button>
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-      </ListState>
-      <section className="card" aria-labelledby="new-sso-heading">
-        <h2 id="new-sso-heading">New SSO configuration</h2>
-        <form
-          className="form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate({
-              organizationId: session.organizationId,
-              issuerUrl: issuerUrl.trim(),
-              clientId: clientId.trim(),
-              clientSecret,
-              emailDomains: domains
-                .split(/[\s,]+/)
-                .map((d) => d.trim())
-                .filter(Boolean),
-            });
-          }}
-        >
-          <TextField
-            label="Issuer URL"
-            type="url"
-            value={issuerUrl}
-            onChange={(e) => setIssuerUrl(e.target.value)}
-            error={fields.issuerUrl}
-          />
-          <TextField
-            label="Client ID"
-            value={clientId}
-            onChange={(e) => setClientId(e.target.value)}
-            error={fields.clientId}
-          />
-          <TextField
-            label="Client secret"
-            type="password"
-            autoComplete="off"
-            value={clientSecret}
-            onChange={(e) => setClientSecret(e.target.value)}
-            error={fields.clientSecret}
-          />
-          <TextField
-            label="Email domains"
-            value={domains}
-            placeholder="example.com, example.org"
-            onChange={(e) => setDomains(e.target.value)}
-            error={fields.emailDomains}
-          />
-          {notice && <ErrorNotice error={create.error} action="configure SSO" />}
-          <button type="submit" disabled={create.isPending}>
-            Save SSO configuration
-          </button>
-        </form>
-      </section>
-    </section>
+    <SsoPageView
+      redirectUri={`${window.location.origin}/auth/oidc/callback`}
+      configurations={configs.data?.ssoConfigurations}
+      listError={configs.error}
+      createError={create.error}
+      creating={create.isPending}
+      onCreate={(c) =>
+        create.mutateAsync({
+          organizationId: session.organizationId,
+          issuerUrl: c.issuerUrl,
+          clientId: c.clientId,
+          clientSecret: c.clientSecret,
+          emailDomains: c.emailDomains,
+          ...(c.displayName ? { displayName: c.displayName } : {}),
+        })
+      }
+      onUpdate={({ id, ...changes }) => update.mutateAsync({ ssoConfigurationId: id, ...changes })}
+      updateError={update.error}
+      updating={update.isPending}
+      onDelete={(id) => remove.mutate({ ssoConfigurationId: id })}
+      deleteError={remove.error}
+      deleting={remove.isPending}
+    />
   );
 }

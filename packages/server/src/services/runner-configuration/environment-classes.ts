@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RunnerKind, RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { checkConfiguration } from "@runnerplane/configuration-check";
 import { createAuditor } from "../../audit/index.js";
 import { authorizeRunner, callerOf, visibleRunnerCondition } from "../../auth/index.js";
 import {
@@ -10,7 +11,6 @@ import {
 } from "../../db/environment-classes.js";
 import { paginate } from "../../pagination/index.js";
 import { validationError } from "../../validation/index.js";
-import { checkConfiguration } from "../configuration-check.js";
 import { toEnvironmentClass } from "../configuration-mapper.js";
 import { aliveSince } from "../liveness.js";
 import { kindToDb, providerToDb } from "../runner-rules.js";

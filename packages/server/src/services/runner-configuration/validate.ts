@@ -1,11 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ValidateRunnerConfigurationRequestSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import { checkConfiguration } from "@runnerplane/configuration-check";
 import { authorizeRunner, callerOf } from "../../auth/index.js";
 import { sealForRunner } from "../../crypto/index.js";
 import { findScmIntegrationByHost } from "../../db/scm-integrations.js";
 import { askRunner } from "../../relay/index.js";
 import { assertValidFields } from "../../validation/index.js";
-import { checkConfiguration } from "../configuration-check.js";
 import { schemaOf } from "../runner-schema.js";
 import { checkScmIntegration, hasErrors } from "../scm-integration-check.js";
 import type { RunnerConfigurationMethods, RunnerConfigurationServiceDeps } from "./shared.js";

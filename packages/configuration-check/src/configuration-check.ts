@@ -1,17 +1,26 @@
 /**
  * Checks an environment class's configuration against the runner's schema (behaviour.md §5),
- * reporting every failing key. Pure; used by CreateEnvironmentClass, Signup and
- * ValidateRunnerConfiguration.
+ * reporting every failing key. The one copy of these rules: the server runs it in
+ * CreateEnvironmentClass, Signup and ValidateRunnerConfiguration; the console runs it before it
+ * sends a form, so both give the same verdict for the same input (docs/configuration.md).
+ *
+ * Pure and environment-free (no Node, DOM or database): it imports only message types.
  */
-import type { RunnerConfigurationSchema } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
+import type {
+  RunnerConfigurationSchema,
+  RunnerConfigurationSchema_Field,
+} from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 
 export interface ConfigurationError {
   key: string;
   error: string;
 }
 
+/** The part of a schema this check reads; a whole RunnerConfigurationSchema fits. */
+export type EnvironmentClassSchema = Pick<RunnerConfigurationSchema, "environmentClasses">;
+
 export function checkConfiguration(
-  schema: RunnerConfigurationSchema,
+  schema: EnvironmentClassSchema,
   configuration: readonly { key: string; value: string }[],
 ): ConfigurationError[] {
   const errors: ConfigurationError[] = [];
@@ -28,7 +37,7 @@ export function checkConfiguration(
       continue;
     }
     seen.add(key);
-    const error = checkValue(field.type, value);
+    const error = checkValue(field, value);
     if (error) errors.push({ key, error });
   }
   for (const field of schema.environmentClasses) {
@@ -37,10 +46,19 @@ export function checkConfiguration(
   return errors;
 }
 
-function checkValue(
-  type: RunnerConfigurationSchema["environmentClasses"][number]["type"],
-  value: string,
-): string | undefined {
+/**
+ * The values an enum field accepts: its possible values' titles, then the deprecated `values`
+ * list (older runners fill only that one).
+ */
+export function allowedEnumValues(field: RunnerConfigurationSchema_Field): string[] {
+  if (field.type.case !== "enum") return [];
+  const { possibleValues, values } = field.type.value;
+  return [...possibleValues.map((v) => v.title), ...values];
+}
+
+/** Why one value does not fit its field, or `undefined` when it does. */
+export function checkValue(field: RunnerConfigurationSchema_Field, value: string): string | undefined {
+  const type = field.type;
   switch (type.case) {
     case "int": {
       if (!/^-?\d+$/.test(value)) return `must be an integer, got "${value}"`;
@@ -58,7 +76,7 @@ function checkValue(
     case "bool":
       return value === "true" || value === "false" ? undefined : `must be true or false, got "${value}"`;
     case "enum": {
-      const allowed = [...type.value.possibleValues.map((v) => v.title), ...type.value.values];
+      const allowed = allowedEnumValues(field);
       return allowed.includes(value) ? undefined : `must be one of ${allowed.join(", ")}, got "${value}"`;
     }
     case "string": {
