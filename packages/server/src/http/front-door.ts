@@ -30,6 +30,7 @@ import type { Readiness, ReadinessResult } from "../db/readiness.js";
 import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { metricsPath } from "../observability/metrics-endpoint.js";
+import type { LeanRoute } from "../relay/watch-handler.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
@@ -62,6 +63,11 @@ export interface FrontDoorOptions {
   metrics?: MetricsEndpoint | undefined;
   /** Endpoints that are not RPCs (sign-in, OAuth, documents), first match wins (pages.ts). */
   pages?: readonly PageRoute[] | undefined;
+  /**
+   * RPC paths served outside connect-es for the requests they take (relay/watch-handler.ts:
+   * WatchRequests); what they decline goes to connect-es.
+   */
+  lean?: readonly LeanRoute[] | undefined;
   /** Take the client's address from X-Forwarded-For (RUNNERPLANE_TRUST_PROXY; http/client-address.ts). */
   trustProxy?: boolean | undefined;
 }
@@ -88,6 +94,7 @@ const rpcPathShape = /^\/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/;
 export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
   const { log } = options;
   const byPath = new Map(options.handlers.map((h) => [h.requestPath, h]));
+  const leanByPath = new Map((options.lean ?? []).map((r) => [r.path, r]));
   const cors = createCors(options.corsOrigins, options.corsAllowedHeaders);
 
   return (req, res) => {
@@ -170,9 +177,10 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       );
     }
     const connectJson = method === "POST" && jsonContentType.test(contentType);
-    const served = observed
-      ? observed.run(() => serve(handler, req, res, info, options, connectJson))
-      : serve(handler, req, res, info, options, connectJson);
+    const lean = leanByPath.get(rpcPath)?.open(req);
+    const run = () =>
+      lean ? serveLean(lean, handler, req, res, info, options) : serve(handler, req, res, info, options, connectJson);
+    const served = observed ? observed.run(run) : run();
     void served.catch((error: unknown) => {
       // Answered already: the body missed its deadline, and reading it then failed.
       if (res.writableEnded) return;
@@ -227,6 +235,19 @@ async function serve(
   const uRes = await handler(uReq);
   if (res.writableEnded) return; // the body missed its deadline and was answered
   await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
+}
+
+/** A request a lean route took: the same body deadline as connect-es's streams get, then the route. */
+async function serveLean(
+  lean: (res: NodeResponse, info: RequestInfo) => Promise<void>,
+  handler: UniversalHandler,
+  req: NodeRequest,
+  res: NodeResponse,
+  info: RequestInfo,
+  options: FrontDoorOptions,
+): Promise<void> {
+  startDeadline(req, res, info, deadlineMs(req, options.requestTimeoutMs), handler.method.methodKind === "unary");
+  await lean(res, info);
 }
 
 /**
