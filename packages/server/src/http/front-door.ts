@@ -14,7 +14,6 @@
  * errors retrying cannot fix, and writes one JSON log line when the response is done.
  * (Connection-level matters, keep-alive and shutdown included, are http/listener.ts's.)
  */
-import { randomUUID } from "node:crypto";
 import { constants as http2 } from "node:http2";
 import { ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
@@ -26,6 +25,7 @@ import {
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { heldRandomUuid } from "../crypto/held-id.js";
 import type { Readiness, ReadinessResult } from "../db/readiness.js";
 import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
@@ -100,7 +100,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
   return (req, res) => {
     const started = process.hrtime.bigint();
     const info: RequestInfo = {
-      id: randomUUID(),
+      // Kept for the response's life, which for a runner's stream is hours.
+      id: heldRandomUuid(),
       clientAddress: clientAddressOf(req, options.trustProxy ?? false),
       userAgent: req.headers["user-agent"],
     };
