@@ -97,6 +97,10 @@ async function main(): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error("run with node --expose-gc");
   const db = await startDatabase();
+  // Interrupted (or stopped by `timeout`): the embedded Postgres must not outlive the run.
+  const onSignal = () => void db.stop().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const sql = createSql(db.url, { max: 5, applicationName: "runnerplane-held-streams" });
   const log = createLogger({ level: "warn" });
   try {
