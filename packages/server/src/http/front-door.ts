@@ -7,6 +7,8 @@
  *   unknown path  ─┘
  *   /gitpod.v1.<Service>/<Method>, /api/… ─▶ connect-es universal handler
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
+ *   …/RunnerInteractionService/WatchRequests, binary and uncompressed
+ *                                         ─▶ a lean route (relay/watch-handler.ts)
  *
  * It gives each request an id (`x-request-id` header, log line, RequestInfo), a
  * server-side deadline for unary calls, a deadline for the request body, a body limit,
