@@ -21,6 +21,7 @@ import type { Writable } from "node:stream";
 import type { DescMethodServerStreaming } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  type Compression,
   compressionNegotiate,
   createMethodSerializationLookup,
   encodeEnvelope,
@@ -122,6 +123,8 @@ export function createWatchHandler(deps: WatchHandlerDeps): LeanRoute {
     return { protocol: "grpc", timeoutMs: timeout.timeoutMs, acceptHeader: "grpc-accept-encoding" };
   };
 
+  const shared: Shared = { log, output, endStream, compressMinBytes: opt.compressMinBytes };
+
   async function serve(req: NodeRequest, res: NodeResponse, info: RequestInfo, p: Plan): Promise<void> {
     served?.(p.protocol);
     const grpc = p.protocol === "grpc";
@@ -132,109 +135,18 @@ export function createWatchHandler(deps: WatchHandlerDeps): LeanRoute {
       header(p.acceptHeader),
       p.acceptHeader,
     ).response;
-    const responseHeaders: Record<string, string> = { "content-type": grpc ? grpcContentType : connectContentType };
-    if (compression) responseHeaders[grpc ? "grpc-encoding" : "connect-content-encoding"] = compression.name;
-
-    // The method's signal: the client's deadline, its hang-up, or the end of the stream.
-    const ended = new AbortController();
-    const timer =
-      p.timeoutMs === undefined
-        ? undefined
-        : setTimeout(
-            () => ended.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
-            p.timeoutMs,
-          );
-    const hangUp = () => ended.abort();
-    res.once("close", hangUp);
-    let finished = false;
-
-    const envelope = async (flags: number, data: Uint8Array): Promise<Uint8Array> => {
-      if (!compression) return encodeEnvelope(flags, data);
-      const e = await envelopeCompress({ flags, data }, compression, opt.compressMinBytes);
-      return encodeEnvelope(e.flags, e.data);
-    };
-    const open = () => !res.writableEnded && !res.destroyed;
-    const writeHead = () => {
-      if (!res.headersSent) res.writeHead(200, responseHeaders);
-    };
-
-    /** Ends the response as connect-es does: the end-of-stream message, or the trailers. */
-    const finish = async (failure: unknown): Promise<void> => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      res.off("close", hangUp);
-      const error = failure === undefined ? undefined : publicFailure(log, info, requestUrl(req), failure);
-      if (error === undefined) info.code = "ok";
-      ended.abort(error);
-      if (!open()) return;
-      if (grpc) {
-        writeHead();
-        const trailer = setTrailerStatus(new Headers({ "grpc-status": grpcStatusOk }), error);
-        const trailers: Record<string, string> = {};
-        trailer.forEach((value, key) => {
-          trailers[key] = value;
-        });
-        res.addTrailers(trailers);
-        res.end();
-        return;
-      }
-      const end = await envelope(
-        endStreamFlag,
-        endStream.serialize(error ? { metadata: new Headers(), error } : { metadata: new Headers() }),
-      );
-      if (!open()) return;
-      writeHead();
-      res.end(end);
-    };
-
+    const held = new HeldStream(shared, req, res, info, grpc, compression, p.timeoutMs);
     let stream: AsyncIterator<WatchRequestsResponse>;
     try {
       const caller = await authenticate(header, method, info);
       const request = await readRequest(req, grpc);
       assertRunnerItself(caller, request.runnerId);
-      stream = relay.stream(request.runnerId.toLowerCase(), ended.signal)[Symbol.asyncIterator]();
+      stream = relay.stream(request.runnerId.toLowerCase(), held.ended.signal)[Symbol.asyncIterator]();
     } catch (error) {
-      await finish(error);
+      await held.finish(error);
       return;
     }
-
-    // One read pending at a time, and no async frame held between messages.
-    const end = (failure: unknown): void => {
-      finish(failure).catch((error: unknown) => {
-        log.error("could not end a runner stream", { request_id: info.id, error });
-        res.destroy();
-      });
-    };
-    const write = (frame: Uint8Array): void => {
-      if (!open()) {
-        end(undefined);
-        return;
-      }
-      writeHead();
-      // Both kinds of response are Writables; their `write` overloads just do not unify.
-      if ((res as Writable).write(frame)) next();
-      else res.once("drain", next);
-    };
-    const onMessage = (r: IteratorResult<WatchRequestsResponse>): void => {
-      if (r.done) {
-        end(undefined);
-        return;
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = output.serialize(r.value);
-      } catch (error) {
-        end(error);
-        return;
-      }
-      if (compression) envelope(0, bytes).then(write, end);
-      else write(encodeEnvelope(0, bytes));
-    };
-    const next = (): void => {
-      stream.next().then(onMessage, end);
-    };
-    next();
+    held.pump(stream);
   }
 
   /** Exactly one request message, as connect-es reads a server-streaming call's input. */
@@ -288,4 +200,148 @@ function requestUrl(req: NodeRequest): string {
   const encrypted = socket !== null && "encrypted" in socket && socket.encrypted === true;
   const authority = "authority" in req ? req.authority : req.headers.host;
   return new URL(req.url ?? "", `${encrypted ? "https" : "http"}://${authority ?? "localhost"}`).toString();
+}
+
+/** What every held stream of one handler shares. */
+interface Shared {
+  log: Logger;
+  output: { serialize(message: WatchRequestsResponse): Uint8Array };
+  endStream: ReturnType<typeof createEndStreamSerialization>;
+  compressMinBytes: number;
+}
+
+/**
+ * One stream's state while it is held: an object with its fields rather than a closure per
+ * step, since there are as many of these as connected runners (docs/relay.md).
+ */
+class HeldStream {
+  /** The method's signal: the client's deadline, its hang-up, or the end of the stream. */
+  readonly ended = new AbortController();
+  private readonly timer: NodeJS.Timeout | undefined;
+  private finished = false;
+  private stream: AsyncIterator<WatchRequestsResponse> | undefined;
+  private readonly hangUp = () => this.ended.abort();
+
+  constructor(
+    private readonly shared: Shared,
+    private readonly req: NodeRequest,
+    private readonly res: NodeResponse,
+    private readonly info: RequestInfo,
+    private readonly grpc: boolean,
+    private readonly compression: Compression | null,
+    timeoutMs: number | undefined,
+  ) {
+    this.timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => this.ended.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+            timeoutMs,
+          );
+    res.once("close", this.hangUp);
+  }
+
+  /** Writes what the relay pushes, one read pending at a time, until the stream ends. */
+  pump(stream: AsyncIterator<WatchRequestsResponse>): void {
+    this.stream = stream;
+    this.next();
+  }
+
+  /** Ends the response as connect-es does: the end-of-stream message, or the trailers. */
+  async finish(failure: unknown): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const { res, info } = this;
+    clearTimeout(this.timer);
+    res.off("close", this.hangUp);
+    const error =
+      failure === undefined ? undefined : publicFailure(this.shared.log, info, requestUrl(this.req), failure);
+    if (error === undefined) info.code = "ok";
+    this.ended.abort(error);
+    if (!this.open()) return;
+    if (this.grpc) {
+      this.writeHead();
+      const trailer = setTrailerStatus(new Headers({ "grpc-status": grpcStatusOk }), error);
+      const trailers: Record<string, string> = {};
+      trailer.forEach((value, key) => {
+        trailers[key] = value;
+      });
+      res.addTrailers(trailers);
+      res.end();
+      return;
+    }
+    const metadata = new Headers();
+    const end = await this.envelope(
+      endStreamFlag,
+      this.shared.endStream.serialize(error ? { metadata, error } : { metadata }),
+    );
+    if (!this.open()) return;
+    this.writeHead();
+    res.end(end);
+  }
+
+  private next(): void {
+    this.stream?.next().then(
+      (r) => this.onMessage(r),
+      (error: unknown) => this.end(error),
+    );
+  }
+
+  private onMessage(r: IteratorResult<WatchRequestsResponse>): void {
+    if (r.done) {
+      this.end(undefined);
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.shared.output.serialize(r.value);
+    } catch (error) {
+      this.end(error);
+      return;
+    }
+    if (!this.compression) {
+      this.write(encodeEnvelope(0, bytes));
+      return;
+    }
+    this.envelope(0, bytes).then(
+      (frame) => this.write(frame),
+      (error: unknown) => this.end(error),
+    );
+  }
+
+  private write(frame: Uint8Array): void {
+    if (!this.open()) {
+      this.end(undefined);
+      return;
+    }
+    this.writeHead();
+    // Both kinds of response are Writables; their `write` overloads just do not unify.
+    if ((this.res as Writable).write(frame)) this.next();
+    else this.res.once("drain", () => this.next());
+  }
+
+  private end(failure: unknown): void {
+    this.finish(failure).catch((error: unknown) => {
+      this.shared.log.error("could not end a runner stream", { request_id: this.info.id, error });
+      this.res.destroy();
+    });
+  }
+
+  private async envelope(flags: number, data: Uint8Array): Promise<Uint8Array> {
+    if (!this.compression) return encodeEnvelope(flags, data);
+    const e = await envelopeCompress({ flags, data }, this.compression, this.shared.compressMinBytes);
+    return encodeEnvelope(e.flags, e.data);
+  }
+
+  private open(): boolean {
+    return !this.res.writableEnded && !this.res.destroyed;
+  }
+
+  /** The response headers, sent with the first message or the end, as connect-node sends them. */
+  private writeHead(): void {
+    if (this.res.headersSent) return;
+    const headers: Record<string, string> = { "content-type": this.grpc ? grpcContentType : connectContentType };
+    if (this.compression) headers[this.grpc ? "grpc-encoding" : "connect-content-encoding"] = this.compression.name;
+    this.res.writeHead(200, headers);
+  }
 }
