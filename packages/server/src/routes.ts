@@ -18,7 +18,7 @@ import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
 import { ServerReflection } from "@runnerplane/api/grpc/reflection/v1/reflection_pb";
 import { ServerReflection as ServerReflectionV1alpha } from "@runnerplane/api/grpc/reflection/v1alpha/reflection_pb";
 import { RunnerExtensionService } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
-import { createAuthenticationInterceptor } from "./auth/index.js";
+import { type Authenticate, createAuthenticate, createAuthenticationInterceptor } from "./auth/index.js";
 import type { Clock } from "./clock.js";
 import type { KeyRing } from "./crypto/index.js";
 import type { Readiness, Sql } from "./db/index.js";
@@ -112,14 +112,16 @@ export function serviceDeps(
  * The interceptor chain every method runs through, outermost first. The request scope
  * ties the call's database statements to it; errors are translated last, after every
  * other layer had its say; authentication comes before validation, so
- * an anonymous caller learns nothing about request shapes.
+ * an anonymous caller learns nothing about request shapes. `authenticate` is shared with the
+ * lean WatchRequests path (relay/watch-handler.ts), which must judge credentials identically.
  */
-export function interceptors({ sql, clock, log, signIn, publicUrl }: ServiceDeps): Interceptor[] {
+export function interceptors(deps: ServiceDeps, authenticate: Authenticate = createAuthenticate(deps)): Interceptor[] {
+  const { log } = deps;
   return [
     createRequestScopeInterceptor(),
     createErrorInterceptor(log),
     createDeadlineInterceptor(),
-    createAuthenticationInterceptor({ sql, clock, log, signIn, publicUrl }),
+    createAuthenticationInterceptor(authenticate),
     createPaginationQueryInterceptor(),
     createValidationInterceptor(),
   ];

@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from "node:net";
 import { createConnectRouter } from "@connectrpc/connect";
+import { createAuthenticate } from "./auth/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import { type Config, connectionDefaults } from "./config.js";
 import { defaultConsoleDir } from "./console/index.js";
@@ -15,7 +16,7 @@ import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
 import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTracer } from "./observability/index.js";
 import { pages } from "./pages.js";
-import { createRelay } from "./relay/index.js";
+import { createRelay, createWatchHandler, type LeanProtocol } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
@@ -53,6 +54,11 @@ export interface ServerDeps {
   metrics?: Metrics | undefined;
   /** A server span per call (observability/tracing.ts); absent: no tracing work at all. */
   tracer?: RpcTracer | undefined;
+  /**
+   * The lean WatchRequests path (relay/watch-handler.ts): on by default. Tests turn it off to
+   * compare with connect-es's, or watch which streams it served.
+   */
+  leanWatch?: false | { served(protocol: LeanProtocol): void } | undefined;
 }
 
 export interface Server {
@@ -61,12 +67,22 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export function build({ config, sql, log, keyRing, health, metrics, tracer, clock = systemClock }: ServerDeps): Server {
+export function build({
+  config,
+  sql,
+  log,
+  keyRing,
+  health,
+  metrics,
+  tracer,
+  leanWatch,
+  clock = systemClock,
+}: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
   const signIn = config.signIn ?? signInDefaults;
   const deps = serviceDeps({ sql, clock, log, keyRing, publicUrl: config.publicUrl, relay, signIn });
-  const router = createConnectRouter({
-    interceptors: interceptors(deps),
+  const authenticate = createAuthenticate(deps);
+  const routerOptions = {
     readMaxBytes: config.maxBodyBytes,
     // gzip in and out on every protocol; the body limit applies to the inflated size.
     acceptCompression: [gzip],
@@ -76,7 +92,13 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     // Responses: every field, zero values included, as the API documentation shows them
     // (a disabled class says `"enabled": false` instead of leaving the field out).
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
-  });
+  };
+  const router = createConnectRouter({ interceptors: interceptors(deps, authenticate), ...routerOptions });
+  // Runners' held streams, served without connect-es's per-stream pipeline (docs/relay.md).
+  const lean =
+    leanWatch === false
+      ? []
+      : [createWatchHandler({ relay, authenticate, log, router: routerOptions, served: leanWatch?.served })];
   const ready = createReadiness(sql, health);
   const shuttingDown = new AbortController();
   routes(router, deps, { ready, shutdown: shuttingDown.signal });
@@ -109,6 +131,7 @@ export function build({ config, sql, log, keyRing, health, metrics, tracer, cloc
     metrics: metrics && config.metricsToken ? createMetricsEndpoint(metrics, config.metricsToken) : undefined,
     pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
     trustProxy: config.trustProxy ?? false,
+    lean,
     ready,
   });
 

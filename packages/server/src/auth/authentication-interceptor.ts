@@ -19,7 +19,7 @@ import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
 import { type DbTokenForAuth, findTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
-import { requestInfoKey } from "../rpc/request-info.js";
+import { type RequestInfo, requestInfoKey } from "../rpc/request-info.js";
 import { operationServices } from "../services/operation-services.js";
 import { fromOwnOrigin, ownOriginMessage } from "../sign-in/same-origin.js";
 import { sessionCookieValue } from "../sign-in/session-cookie.js";
@@ -64,20 +64,24 @@ export interface Authenticated {
   readOnly: boolean;
 }
 
-export function createAuthenticationInterceptor({
-  sql,
-  clock,
-  log,
-  signIn,
-  publicUrl,
-}: AuthenticationDeps): Interceptor {
-  return (next) => async (req) => {
-    if (isPublicMethod(req.method)) return next(req);
+/**
+ * Authenticates one call of `method` from its request headers: the Caller, or the error the
+ * caller gets. Records the subject in `info` (the request log line) and, when due, the
+ * credential's use. The authentication interceptor is a thin wrapper around it, and the lean
+ * WatchRequests path (relay/watch-handler.ts) calls the very same function.
+ */
+export type Authenticate = (
+  header: (name: string) => string | null,
+  method: DescMethod,
+  info: RequestInfo | undefined,
+) => Promise<Caller>;
+
+export function createAuthenticate({ sql, clock, log, signIn, publicUrl }: AuthenticationDeps): Authenticate {
+  return async (header, method, info) => {
     const now = clock.now();
-    const authorization = req.header.get("authorization");
-    const session =
-      authorization === null ? sessionCookieValue(req.header.get("cookie"), signIn.cookieName) : undefined;
-    if (session !== undefined && !fromOwnOrigin((name) => req.header.get(name), publicUrl)) {
+    const authorization = header("authorization");
+    const session = authorization === null ? sessionCookieValue(header("cookie"), signIn.cookieName) : undefined;
+    if (session !== undefined && !fromOwnOrigin(header, publicUrl)) {
       throw new ConnectError(ownOriginMessage(publicUrl), Code.PermissionDenied);
     }
     const authenticated =
@@ -86,14 +90,12 @@ export function createAuthenticationInterceptor({
         : await authenticateToken(sql, now, authorization);
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     const { caller, lastUsedAt, readOnly } = authenticated;
-    if (readOnly && req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
+    if (readOnly && method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
       throw new ConnectError(
         "this token is read-only: it may call only methods without side effects",
         Code.PermissionDenied,
       );
     }
-    req.contextValues.set(callerKey, caller);
-    const info = req.contextValues.get(requestInfoKey);
     if (info) info.subject = caller.subject.id;
     if (touchDue(lastUsedAt, now)) {
       // Bookkeeping, not part of the call's outcome: it may finish after the answer.
@@ -105,6 +107,17 @@ export function createAuthenticationInterceptor({
         log.warn("could not record credential use", { credential: caller.credential, id: caller.tokenId, error }),
       );
     }
+    return caller;
+  };
+}
+
+/** `authenticate` for every method but the public ones, the Caller put in the context values. */
+export function createAuthenticationInterceptor(authenticate: Authenticate): Interceptor {
+  return (next) => async (req) => {
+    if (isPublicMethod(req.method)) return next(req);
+    const info = req.contextValues.get(requestInfoKey);
+    const caller = await authenticate((name) => req.header.get(name), req.method, info);
+    req.contextValues.set(callerKey, caller);
     return next(req);
   };
 }

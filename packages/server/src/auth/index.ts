@@ -1,6 +1,8 @@
 export type { NewToken, TokenKind } from "../crypto/tokens.js";
 export { generateToken, hashToken, tokenKindOf } from "../crypto/tokens.js";
+export type { Authenticate } from "./authentication-interceptor.js";
 export {
+  createAuthenticate,
   createAuthenticationInterceptor,
   isPublicMethod,
   unauthenticatedMessage,

@@ -7,6 +7,8 @@
  *   unknown path  ─┘
  *   /gitpod.v1.<Service>/<Method>, /api/… ─▶ connect-es universal handler
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
+ *   …/RunnerInteractionService/WatchRequests, binary and uncompressed
+ *                                         ─▶ a lean route (relay/watch-handler.ts)
  *
  * It gives each request an id (`x-request-id` header, log line, RequestInfo), a
  * server-side deadline for unary calls, a deadline for the request body, a body limit,
@@ -14,7 +16,6 @@
  * errors retrying cannot fix, and writes one JSON log line when the response is done.
  * (Connection-level matters, keep-alive and shutdown included, are http/listener.ts's.)
  */
-import { randomUUID } from "node:crypto";
 import { constants as http2 } from "node:http2";
 import { ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
@@ -26,10 +27,12 @@ import {
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc";
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { Health } from "@runnerplane/api/grpc/health/v1/health_pb";
+import { heldRandomUuid } from "../crypto/held-id.js";
 import type { Readiness, ReadinessResult } from "../db/readiness.js";
 import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { metricsPath } from "../observability/metrics-endpoint.js";
+import type { LeanRoute } from "../relay/watch-handler.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
@@ -62,6 +65,11 @@ export interface FrontDoorOptions {
   metrics?: MetricsEndpoint | undefined;
   /** Endpoints that are not RPCs (sign-in, OAuth, documents), first match wins (pages.ts). */
   pages?: readonly PageRoute[] | undefined;
+  /**
+   * RPC paths served outside connect-es for the requests they take (relay/watch-handler.ts:
+   * WatchRequests); what they decline goes to connect-es.
+   */
+  lean?: readonly LeanRoute[] | undefined;
   /** Take the client's address from X-Forwarded-For (RUNNERPLANE_TRUST_PROXY; http/client-address.ts). */
   trustProxy?: boolean | undefined;
 }
@@ -88,12 +96,14 @@ const rpcPathShape = /^\/[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\/[A-Za-z_]\w*$/;
 export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
   const { log } = options;
   const byPath = new Map(options.handlers.map((h) => [h.requestPath, h]));
+  const leanByPath = new Map((options.lean ?? []).map((r) => [r.path, r]));
   const cors = createCors(options.corsOrigins, options.corsAllowedHeaders);
 
   return (req, res) => {
     const started = process.hrtime.bigint();
     const info: RequestInfo = {
-      id: randomUUID(),
+      // Kept for the response's life, which for a runner's stream is hours.
+      id: heldRandomUuid(),
       clientAddress: clientAddressOf(req, options.trustProxy ?? false),
       userAgent: req.headers["user-agent"],
     };
@@ -170,9 +180,10 @@ export function createFrontDoor(options: FrontDoorOptions): RequestHandler {
       );
     }
     const connectJson = method === "POST" && jsonContentType.test(contentType);
-    const served = observed
-      ? observed.run(() => serve(handler, req, res, info, options, connectJson))
-      : serve(handler, req, res, info, options, connectJson);
+    const lean = leanByPath.get(rpcPath)?.open(req);
+    const run = () =>
+      lean ? serveLean(lean, handler, req, res, info, options) : serve(handler, req, res, info, options, connectJson);
+    const served = observed ? observed.run(run) : run();
     void served.catch((error: unknown) => {
       // Answered already: the body missed its deadline, and reading it then failed.
       if (res.writableEnded) return;
@@ -227,6 +238,19 @@ async function serve(
   const uRes = await handler(uReq);
   if (res.writableEnded) return; // the body missed its deadline and was answered
   await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
+}
+
+/** A request a lean route took: the same body deadline as connect-es's streams get, then the route. */
+async function serveLean(
+  lean: (res: NodeResponse, info: RequestInfo) => Promise<void>,
+  handler: UniversalHandler,
+  req: NodeRequest,
+  res: NodeResponse,
+  info: RequestInfo,
+  options: FrontDoorOptions,
+): Promise<void> {
+  startDeadline(req, res, info, deadlineMs(req, options.requestTimeoutMs), handler.method.methodKind === "unary");
+  await lean(res, info);
 }
 
 /**

@@ -11,3 +11,5 @@ export type {
   RunnerRequest,
 } from "./relay.js";
 export { createExtensionRelay, createRelay, oauthExtension, relayCallOutcomes } from "./relay.js";
+export type { LeanProtocol, LeanRoute, WatchHandlerDeps } from "./watch-handler.js";
+export { createWatchHandler } from "./watch-handler.js";

@@ -26,6 +26,7 @@ import {
   WatchExtensionRequestsResponseSchema,
 } from "@runnerplane/api/runnerplane/runner/v1/runner_extension_pb";
 import type { Clock } from "../clock.js";
+import { heldRandomUuid } from "../crypto/held-id.js";
 import { detached, type Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
 import { AsyncQueue } from "./queue.js";
@@ -361,7 +362,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     },
 
     stream(runnerId, signal, extensions = []) {
-      const local: LocalStream<Call> = { id: randomUUID(), runnerId, extensions, queue: new AsyncQueue() };
+      const local: LocalStream<Call> = { id: heldRandomUuid(), runnerId, extensions, queue: new AsyncQueue() };
       const close = () => {
         local.queue.close();
         if (streams.get(runnerId)?.delete(local)) observer?.streamsChanged(-1);

@@ -2,7 +2,7 @@ import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import { currentRequestScope } from "../db/index.js";
 import { toPublicError } from "../errors/index.js";
 import type { Logger } from "../logging/index.js";
-import { requestInfoKey } from "./request-info.js";
+import { type RequestInfo, requestInfoKey } from "./request-info.js";
 
 /**
  * Outermost interceptor: every failure of a method leaves through here, translated by
@@ -13,14 +13,7 @@ import { requestInfoKey } from "./request-info.js";
 export function createErrorInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const info = req.contextValues.get(requestInfoKey);
-    const fail = (error: unknown): ConnectError => {
-      const { error: publicError, unexpected } = toPublicError(error, info?.id ?? "none", currentRequestScope());
-      if (unexpected) {
-        log.error("unexpected error", { request_id: info?.id, procedure: req.url, error });
-      }
-      if (info) info.code = publicError.code;
-      return publicError;
-    };
+    const fail = (error: unknown) => publicFailure(log, info, req.url, error);
     try {
       const res = await next(req);
       if (!res.stream) {
@@ -39,6 +32,18 @@ export function createErrorInterceptor(log: Logger): Interceptor {
       throw fail(error);
     }
   };
+}
+
+/**
+ * A method's failure as its caller sees it (errors/error-mapping.ts), logged in full when
+ * unexpected and recorded as the request's outcome. Also the lean WatchRequests path's
+ * (relay/watch-handler.ts), so both answer a failure alike.
+ */
+export function publicFailure(log: Logger, info: RequestInfo | undefined, url: string, error: unknown): ConnectError {
+  const { error: publicError, unexpected } = toPublicError(error, info?.id ?? "none", currentRequestScope());
+  if (unexpected) log.error("unexpected error", { request_id: info?.id, procedure: url, error });
+  if (info) info.code = publicError.code;
+  return publicError;
 }
 
 /** `output`, its failures translated by `fail`; `ended` runs when it ends without one. */

@@ -9,7 +9,7 @@ import { freePort } from "../db/embedded-postgres.js";
 import type { DatabaseHealth, Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import type { Metrics, RpcTracer } from "../observability/index.js";
-import { build, type ServerConfig } from "../server.js";
+import { build, type ServerConfig, type ServerDeps } from "../server.js";
 import { createTestDatabase } from "./database.js";
 
 export interface TestServer {
@@ -50,6 +50,8 @@ export async function startTestServer(
     publicUrlIsBaseUrl?: boolean;
     /** Listen on this port (default: any free one), e.g. to make it part of `config.publicUrl`. */
     port?: number;
+    /** The lean WatchRequests path: off (`false`) or observed (server.ts). */
+    leanWatch?: ServerDeps["leanWatch"];
   } = {},
 ): Promise<TestServer> {
   const port = options.publicUrlIsBaseUrl ? await freePort() : 0;
@@ -70,6 +72,7 @@ export async function startTestServer(
     ...(options.health ? { health: options.health } : {}),
     metrics: options.metrics,
     tracer: options.tracer,
+    leanWatch: options.leanWatch,
   });
   const address = await server.listen(options.port ?? port, "127.0.0.1");
   return {

@@ -28,7 +28,8 @@ export function createValidationInterceptor(): Interceptor {
   };
 }
 
-function assertValid(desc: Parameters<typeof validateMessage>[0], message: object): void {
+/** Throws `invalid_argument` with every violation of `message` (also the lean WatchRequests path's check). */
+export function assertValid(desc: Parameters<typeof validateMessage>[0], message: object): void {
   const violations = validateMessage(desc, message);
   if (violations.length > 0) throw validationError(violations);
 }
