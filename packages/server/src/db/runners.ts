@@ -273,10 +273,8 @@ export async function recordRunnerStatus(
   additionalInfo: { key: string; value?: string | undefined }[],
   now: Date,
 ): Promise<boolean> {
-  const set: Record<string, unknown> = withoutUndefined({ ...report, status_updated_at: now });
-  if (report.gateway_info !== undefined) set.gateway_info = sql.json(report.gateway_info as never);
   // The usual heartbeat: one statement, no transaction.
-  if (additionalInfo.length === 0) return (await sql`update runners set ${sql(set)} where id = ${id}`).count === 1;
+  if (additionalInfo.length === 0) return (await writeRunnerStatus(sql, id, report, undefined, now)) === 1;
   return sql.begin(async (tx) => {
     // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
     const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
@@ -287,10 +285,45 @@ export async function recordRunnerStatus(
       if (u.value === undefined) merged.delete(u.key);
       else merged.set(u.key, u.value);
     }
-    set.additional_info = tx.json([...merged].map(([key, value]) => ({ key, value })));
-    await tx`update runners set ${tx(set)} where id = ${id}`;
+    await writeRunnerStatus(
+      tx,
+      id,
+      report,
+      [...merged].map(([key, value]) => ({ key, value })),
+      now,
+    );
     return true;
   });
+}
+
+/**
+ * One statement text for every heartbeat, whatever it reports: an absent value is a null
+ * parameter that leaves its column as it is. Cheaper for the driver than a column list
+ * built per call (`sql(set)`), and one prepared statement per connection instead of one
+ * per combination of reported fields.
+ */
+async function writeRunnerStatus(
+  sql: Db,
+  id: string,
+  r: StatusReport,
+  additionalInfo: { key: string; value: string }[] | undefined,
+  now: Date,
+): Promise<number> {
+  const rows = await sql`
+    update runners
+       set version = coalesce(${r.version ?? null}, version),
+           system_details = coalesce(${r.system_details ?? null}, system_details),
+           log_url = coalesce(${r.log_url ?? null}, log_url),
+           status_message = coalesce(${r.status_message ?? null}, status_message),
+           status_region = coalesce(${r.status_region ?? null}, status_region),
+           llm_url = coalesce(${r.llm_url ?? null}, llm_url),
+           support_bundle_url = coalesce(${r.support_bundle_url ?? null}, support_bundle_url),
+           capabilities = coalesce(${r.capabilities ?? null}::smallint[], capabilities),
+           gateway_info = coalesce(${r.gateway_info === undefined ? null : sql.json(r.gateway_info as never)}::jsonb, gateway_info),
+           additional_info = coalesce(${additionalInfo === undefined ? null : sql.json(additionalInfo)}::jsonb, additional_info),
+           status_updated_at = ${now}
+     where id = ${id}`;
+  return rows.count;
 }
 
 /**
