@@ -265,7 +265,8 @@ function rssMonitor() {
   let windowPeak = 0;
   let overallPeak = 0;
   const sample = () => {
-    const rss = process.memoryUsage().rss;
+    // rss() alone: memoryUsage() also gathers the heap's statistics, on the server's thread.
+    const rss = process.memoryUsage.rss();
     windowPeak = Math.max(windowPeak, rss);
     overallPeak = Math.max(overallPeak, rss);
   };
