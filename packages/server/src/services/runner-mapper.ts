@@ -24,10 +24,10 @@ import { kindFromDb, providerFromDb } from "./runner-rules.js";
  * The message is written out as the object protobuf-es's `create(RunnerSchema, …)` would
  * make (`$typeName` on each message, every implicit field at its value or zero, absent
  * optional messages left out) instead of being built by `create`, which walks the schema
- * for each of the nine nested messages: a page of 25 runners cost about a fifth of its
- * mapping and serialisation there (docs/performance.md, issue 23 session 3). The types
- * make every scalar and list field required; runner-mapper.test.ts compares the result
- * with `create` for a runner with every field set and for one with none.
+ * of the message and of each nested one: a fifth of a page's mapping and JSON serialisation
+ * (docs/performance.md, change log, issue 23 session 3). The types make every scalar and
+ * list field required; runner-mapper.test.ts compares the result with `create`'s for a
+ * runner with every field set, one with none and one being deleted.
  */
 export function toRunner(row: DbRunner, now: Date, secrets: { metricsPassword: string }): Runner {
   const configuration: RunnerConfiguration = {
