@@ -653,7 +653,9 @@ async function main(): Promise<void> {
           row.fleet = f;
           row.heapPerStream = (heapAtStart - heapBeforeFleet) / f.runners;
         }
-        process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
+        // Each round's peak too: the table keeps only the highest (which round, and after what, matters).
+        const rss = scenario.on === "server" ? `, server peak RSS ${mb(row.serverPeakRss)}` : "";
+        process.stderr.write(`${row.rps.toFixed(0)} req/s${rss}\n`);
       } catch (error) {
         process.stderr.write("failed\n");
         row.note = `did not run: ${(error as Error).message}`;
