@@ -43,6 +43,7 @@ import {
 } from "./protocol.js";
 import { type ReferenceRunner, startReferenceRunner } from "./reference-runner.js";
 import { mb, mergeRounds, printFleet, printTable, printTargets, type Row } from "./report.js";
+import { runSchedule } from "./schedule.js";
 
 interface Scenario {
   name: string;
@@ -265,7 +266,8 @@ function rssMonitor() {
   let windowPeak = 0;
   let overallPeak = 0;
   const sample = () => {
-    const rss = process.memoryUsage().rss;
+    // rss() alone: memoryUsage() also gathers the heap's statistics, on the server's thread.
+    const rss = process.memoryUsage.rss();
     windowPeak = Math.max(windowPeak, rss);
     overallPeak = Math.max(overallPeak, rss);
   };
@@ -544,12 +546,9 @@ async function main(): Promise<void> {
     cleanups.push(async () => monitor.stop());
     let relay: AnsweringRunner | undefined;
     cleanups.push(async () => relay?.stop());
-    // Each round runs the whole selection, so that every scenario samples the machine's
-    // speed at several moments as its baselines do; the table shows each one's median.
-    const n = options.selected.length;
     const byScenario: Row[][] = options.selected.map(() => []);
-    for (let run = 0; run < options.rounds * n; run++) {
-      const scenario = options.selected[run % n] as Scenario;
+    for (const { index, round } of runSchedule(options.selected, options.rounds)) {
+      const scenario = options.selected[index] as Scenario;
       if (interrupted) break;
       const target =
         scenario.on === "noop" ? `http://127.0.0.1:${scenario.protocol === "grpc" ? grpcPort : connectPort}` : baseUrl;
@@ -572,8 +571,8 @@ async function main(): Promise<void> {
         machineCpuPercent: Number.NaN,
         note: "",
       };
-      byScenario[run % n]?.push(row);
-      const of = options.rounds > 1 ? ` (round ${Math.floor(run / n) + 1})` : "";
+      byScenario[index]?.push(row);
+      const of = options.rounds > 1 ? ` (round ${round + 1})` : "";
       process.stderr.write(`running ${scenario.name}/${scenario.protocol}${of} … `);
       try {
         // The reference runner (and the replica it may stream to) runs only while relay
@@ -654,7 +653,9 @@ async function main(): Promise<void> {
           row.fleet = f;
           row.heapPerStream = (heapAtStart - heapBeforeFleet) / f.runners;
         }
-        process.stderr.write(`${row.rps.toFixed(0)} req/s\n`);
+        // Each round's peak too: the table keeps only the highest (which round, and after what, matters).
+        const rss = scenario.on === "server" ? `, server peak RSS ${mb(row.serverPeakRss)}` : "";
+        process.stderr.write(`${row.rps.toFixed(0)} req/s${rss}\n`);
       } catch (error) {
         process.stderr.write("failed\n");
         row.note = `did not run: ${(error as Error).message}`;

@@ -6,7 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type postgres from "postgres";
-import type { DbRunner } from "../db/runners.js";
+import { type DbRunner, runnerColumns } from "../db/runners.js";
 import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
@@ -132,7 +132,7 @@ async function loadRunnerAccessFacts(
   // One primary-key read: the org filter is part of the lookup (a runner of another org is
   // never even loaded), and the caller's policy roles come from a correlated subquery.
   const [row] = await sql<(DbRunner & { policy_roles: string[] })[]>`
-    select r.*,
+    select ${runnerColumns(sql)},
            array(select p.role from runner_policies p
                    join group_members gm on gm.group_id = p.group_id
                   where p.runner_id = r.id and gm.member_id = ${caller.subject.id}) as policy_roles

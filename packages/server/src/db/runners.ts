@@ -57,6 +57,22 @@ export interface DbRunner {
   deleting_since: Date | null;
 }
 
+/**
+ * DbRunner's columns of the row `r`, the select list of every query that returns runners.
+ * Not `r.*`: that also reads the plaintext `metrics_password` of 0002, which only the
+ * start-up step that encrypts it may read, and each column read costs the driver a string
+ * and a parse per row, which a page of 25 runners pays 25 times (docs/performance.md).
+ * runners.test.ts holds this list to DbRunner.
+ */
+export const runnerColumns = (sql: Db) => sql`
+  r.id, r.organization_id, r.name, r.kind, r.provider, r.creator_id, r.creator_principal, r.runner_manager_id,
+  r.created_at, r.updated_at, r.desired_phase, r.variant, r.region, r.release_channel, r.auto_update, r.log_level,
+  r.devcontainer_image_cache_enabled, r.update_window_start, r.update_window_end, r.encrypted_honeycomb_api_key,
+  r.continuous_profiling, r.metrics_enabled, r.metrics_url, r.metrics_username, r.metrics_password_ciphertext,
+  r.metrics_password_key_id, r.metrics_managed, r.metrics_verbose, r.phase, r.status_updated_at, r.version,
+  r.system_details, r.log_url, r.status_message, r.status_region, r.additional_info, r.capabilities, r.gateway_info,
+  r.llm_url, r.support_bundle_url, r.public_key, r.signed_up_at, r.deleting_since`;
+
 type SettingColumn =
   | "name"
   | "runner_manager_id"
@@ -96,12 +112,14 @@ export interface InsertRunner extends RunnerSettings {
 
 export async function insertRunner(sql: Db, runner: InsertRunner): Promise<DbRunner> {
   const row = withoutUndefined({ ...runner, updated_at: runner.created_at });
-  const [inserted] = await sql<DbRunner[]>`insert into runners ${sql(row)} returning *`;
+  const [inserted] = await sql<DbRunner[]>`
+    with r as (insert into runners ${sql(row)} returning *) select ${runnerColumns(sql)} from r`;
   return inserted as DbRunner;
 }
 
 export async function findRunner(sql: Db, organizationId: string, id: string): Promise<DbRunner | undefined> {
-  const [row] = await sql<DbRunner[]>`select * from runners where id = ${id} and organization_id = ${organizationId}`;
+  const [row] = await sql<DbRunner[]>`
+    select ${runnerColumns(sql)} from runners r where r.id = ${id} and r.organization_id = ${organizationId}`;
   return row;
 }
 
@@ -143,7 +161,7 @@ export interface RunnerListQuery {
  */
 export function listRunners(sql: Db, q: RunnerListQuery): Promise<(DbRunner & { secrets_readable: boolean })[]> {
   return sql<(DbRunner & { secrets_readable: boolean })[]>`
-    select r.*, (${q.secretsReadable}) as secrets_readable from runners r
+    select ${runnerColumns(sql)}, (${q.secretsReadable}) as secrets_readable from runners r
      where r.organization_id = ${q.organizationId}
        and ${q.visibleRunners}
        ${q.creatorIds.length > 0 ? sql`and r.creator_id = any(${q.creatorIds}::uuid[])` : sql``}
@@ -255,10 +273,8 @@ export async function recordRunnerStatus(
   additionalInfo: { key: string; value?: string | undefined }[],
   now: Date,
 ): Promise<boolean> {
-  const set: Record<string, unknown> = withoutUndefined({ ...report, status_updated_at: now });
-  if (report.gateway_info !== undefined) set.gateway_info = sql.json(report.gateway_info as never);
   // The usual heartbeat: one statement, no transaction.
-  if (additionalInfo.length === 0) return (await sql`update runners set ${sql(set)} where id = ${id}`).count === 1;
+  if (additionalInfo.length === 0) return (await writeRunnerStatus(sql, id, report, undefined, now)) === 1;
   return sql.begin(async (tx) => {
     // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
     const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
@@ -269,10 +285,45 @@ export async function recordRunnerStatus(
       if (u.value === undefined) merged.delete(u.key);
       else merged.set(u.key, u.value);
     }
-    set.additional_info = tx.json([...merged].map(([key, value]) => ({ key, value })));
-    await tx`update runners set ${tx(set)} where id = ${id}`;
+    await writeRunnerStatus(
+      tx,
+      id,
+      report,
+      [...merged].map(([key, value]) => ({ key, value })),
+      now,
+    );
     return true;
   });
+}
+
+/**
+ * One statement text for every heartbeat, whatever it reports: an absent value is a null
+ * parameter that leaves its column as it is. Cheaper for the driver than a column list
+ * built per call (`sql(set)`), and one prepared statement per connection instead of one
+ * per combination of reported fields.
+ */
+async function writeRunnerStatus(
+  sql: Db,
+  id: string,
+  r: StatusReport,
+  additionalInfo: { key: string; value: string }[] | undefined,
+  now: Date,
+): Promise<number> {
+  const rows = await sql`
+    update runners
+       set version = coalesce(${r.version ?? null}, version),
+           system_details = coalesce(${r.system_details ?? null}, system_details),
+           log_url = coalesce(${r.log_url ?? null}, log_url),
+           status_message = coalesce(${r.status_message ?? null}, status_message),
+           status_region = coalesce(${r.status_region ?? null}, status_region),
+           llm_url = coalesce(${r.llm_url ?? null}, llm_url),
+           support_bundle_url = coalesce(${r.support_bundle_url ?? null}, support_bundle_url),
+           capabilities = coalesce(${r.capabilities ?? null}::smallint[], capabilities),
+           gateway_info = coalesce(${r.gateway_info === undefined ? null : sql.json(r.gateway_info as never)}::jsonb, gateway_info),
+           additional_info = coalesce(${additionalInfo === undefined ? null : sql.json(additionalInfo)}::jsonb, additional_info),
+           status_updated_at = ${now}
+     where id = ${id}`;
+  return rows.count;
 }
 
 /**
@@ -285,7 +336,7 @@ export function activeRunnersForHost(
   q: { organizationId: string; visibleRunners: postgres.Fragment; aliveSince: Date; host: string },
 ): Promise<(DbRunner & { has_integration: boolean })[]> {
   return sql<(DbRunner & { has_integration: boolean })[]>`
-    select r.*, exists (select 1 from scm_integrations i where i.runner_id = r.id and i.host = ${q.host}) as has_integration
+    select ${runnerColumns(sql)}, exists (select 1 from scm_integrations i where i.runner_id = r.id and i.host = ${q.host}) as has_integration
       from runners r
      where r.organization_id = ${q.organizationId}
        and ${q.visibleRunners}
