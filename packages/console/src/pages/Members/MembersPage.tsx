@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from "@connectrpc/connect-query";
-import { OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
+import { OrganizationRole, OrganizationService } from "@runnerplane/api/gitpod/v1/organization_pb";
 import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { invalidateOrganization } from "../../api/invalidate";
@@ -23,12 +23,19 @@ export default function MembersPage() {
     // The last answer stays on screen while the next search's is on its way.
     { placeholderData: keepPreviousData },
   );
+  // The caller's own entry says whether role controls are offered (SetRole is for admins).
+  const mine = useQuery(OrganizationService.method.listMembers, {
+    organizationId: session.organizationId,
+    filter: { userIds: [session.subjectId] },
+    pagination: { pageSize: 1 },
+  });
   const setRole = useMutation(OrganizationService.method.setRole, {
     onSuccess: () => invalidateOrganization(queryClient),
   });
   return (
     <MembersPageView
       me={session.subjectId}
+      canSetRoles={mine.data?.members[0]?.role === OrganizationRole.ADMIN}
       members={members.data?.members}
       listError={members.error}
       search={search}

@@ -8,6 +8,7 @@ import { enumLabel } from "../../modules/labels";
 
 export function MembersPageView({
   me,
+  canSetRoles,
   members,
   listError,
   search,
@@ -21,6 +22,8 @@ export function MembersPageView({
 }: {
   /** The signed-in user's id, marked "(you)". */
   me: string;
+  /** Whether the signed-in user is an admin; others see roles, not controls to change them. */
+  canSetRoles: boolean;
   members: OrganizationMember[] | undefined;
   listError: unknown;
   search: string;
@@ -67,17 +70,23 @@ export function MembersPageView({
                     <td data-label="Email">{m.email || "—"}</td>
                     <td data-label="Status">{enumLabel(UserStatus, m.status)}</td>
                     <td data-label="Role">
-                      <label className="visually-hidden" htmlFor={`role-${m.userId}`}>
-                        Role of {m.fullName || m.email || m.userId}
-                      </label>
-                      <select
-                        id={`role-${m.userId}`}
-                        value={m.role}
-                        onChange={(e) => onSetRole(m.userId, Number(e.target.value))}
-                      >
-                        <option value={OrganizationRole.ADMIN}>Admin</option>
-                        <option value={OrganizationRole.MEMBER}>Member</option>
-                      </select>
+                      {canSetRoles ? (
+                        <>
+                          <label className="visually-hidden" htmlFor={`role-${m.userId}`}>
+                            Role of {m.fullName || m.email || m.userId}
+                          </label>
+                          <select
+                            id={`role-${m.userId}`}
+                            value={m.role}
+                            onChange={(e) => onSetRole(m.userId, Number(e.target.value))}
+                          >
+                            <option value={OrganizationRole.ADMIN}>Admin</option>
+                            <option value={OrganizationRole.MEMBER}>Member</option>
+                          </select>
+                        </>
+                      ) : (
+                        enumLabel(OrganizationRole, m.role)
+                      )}
                     </td>
                   </tr>
                 ))}
