@@ -165,11 +165,7 @@ function NewSsoForm({
   creating: boolean;
   onCreate: (c: NewSsoConfiguration) => Promise<unknown>;
 }) {
-  const [displayName, setDisplayName] = useState("");
-  const [issuerUrl, setIssuerUrl] = useState("");
-  const [clientId, setClientId] = useState("");
-  const [clientSecret, setClientSecret] = useState("");
-  const [domains, setDomains] = useState("");
+  const [values, setValues] = useState(emptySsoValues);
   const { fields, notice } = formErrors(error);
   return (
     <form
@@ -178,54 +174,25 @@ function NewSsoForm({
       onSubmit={(e) => {
         e.preventDefault();
         onCreate({
-          displayName: displayName.trim(),
-          issuerUrl: issuerUrl.trim(),
-          clientId: clientId.trim(),
-          clientSecret,
-          emailDomains: parseDomains(domains),
+          displayName: values.displayName.trim(),
+          issuerUrl: values.issuerUrl.trim(),
+          clientId: values.clientId.trim(),
+          clientSecret: values.clientSecret,
+          emailDomains: parseDomains(values.domains),
         }).then(
-          () => {
-            for (const clear of [setDisplayName, setIssuerUrl, setClientId, setClientSecret, setDomains]) clear("");
-          },
+          () => setValues(emptySsoValues),
           () => {},
         );
       }}
     >
-      <TextField
-        label="Display name"
-        value={displayName}
-        onChange={(e) => setDisplayName(e.target.value)}
-        error={fields.displayName}
-        hint="What the sign-in page and this list call it; empty: the issuer URL."
-      />
-      <TextField
-        label="Issuer URL"
-        type="url"
-        value={issuerUrl}
-        onChange={(e) => setIssuerUrl(e.target.value)}
-        error={fields.issuerUrl}
-      />
-      <TextField
-        label="Client ID"
-        value={clientId}
-        onChange={(e) => setClientId(e.target.value)}
-        error={fields.clientId}
-      />
-      <TextField
-        label="Client secret"
-        type="password"
-        autoComplete="off"
-        value={clientSecret}
-        onChange={(e) => setClientSecret(e.target.value)}
-        error={fields.clientSecret}
-        hint="Encrypted by the server and never shown again."
-      />
-      <TextField
-        label="Email domains"
-        value={domains}
-        placeholder="example.com, example.org"
-        onChange={(e) => setDomains(e.target.value)}
-        error={fields.emailDomains ?? fields.emailDomain}
+      <SsoFields
+        values={values}
+        onChange={setValues}
+        errors={fields}
+        hints={{
+          displayName: "What the sign-in page and this list call it; empty: the issuer URL.",
+          clientSecret: "Encrypted by the server and never shown again.",
+        }}
       />
       {notice && <ErrorNotice error={error} action="configure SSO" />}
       <button type="submit" disabled={creating}>
@@ -253,11 +220,13 @@ function EditSso({
   onSave: (changes: SsoChanges) => void;
   onCancel: () => void;
 }) {
-  const [displayName, setDisplayName] = useState(c.displayName);
-  const [issuerUrl, setIssuerUrl] = useState(c.issuerUrl);
-  const [clientId, setClientId] = useState(c.clientId);
-  const [clientSecret, setClientSecret] = useState("");
-  const [domains, setDomains] = useState(domainsOf(c).join(", "));
+  const [values, setValues] = useState<SsoValues>({
+    displayName: c.displayName,
+    issuerUrl: c.issuerUrl,
+    clientId: c.clientId,
+    clientSecret: "",
+    domains: domainsOf(c).join(", "),
+  });
   const [domainsError, setDomainsError] = useState<string | undefined>();
   const { fields, notice } = formErrors(error);
   const label = c.issuerUrl;
@@ -268,7 +237,7 @@ function EditSso({
       aria-label={`Edit SSO configuration ${label}`}
       onSubmit={(e) => {
         e.preventDefault();
-        const list = parseDomains(domains);
+        const list = parseDomains(values.domains);
         // An empty list in UpdateSSOConfiguration means "unchanged": say so rather than send it.
         if (list.length === 0) {
           setDomainsError("name at least one email domain; delete the configuration to stop using it");
@@ -277,49 +246,25 @@ function EditSso({
         setDomainsError(undefined);
         const before = domainsOf(c);
         const sameDomains = list.length === before.length && list.every((d, i) => d === before[i]);
+        const displayName = values.displayName.trim();
+        const issuerUrl = values.issuerUrl.trim();
+        const clientId = values.clientId.trim();
         onSave({
           id: c.id,
-          ...(displayName.trim() !== c.displayName ? { displayName: displayName.trim() } : {}),
-          ...(issuerUrl.trim() !== c.issuerUrl ? { issuerUrl: issuerUrl.trim() } : {}),
-          ...(clientId.trim() !== c.clientId ? { clientId: clientId.trim() } : {}),
-          ...(clientSecret ? { clientSecret } : {}),
+          ...(displayName !== c.displayName ? { displayName } : {}),
+          ...(issuerUrl !== c.issuerUrl ? { issuerUrl } : {}),
+          ...(clientId !== c.clientId ? { clientId } : {}),
+          ...(values.clientSecret ? { clientSecret: values.clientSecret } : {}),
           ...(sameDomains ? {} : { emailDomains: list }),
         });
       }}
     >
-      <TextField
-        label={`Display name for ${label}`}
-        value={displayName}
-        onChange={(e) => setDisplayName(e.target.value)}
-        error={fields.displayName}
-      />
-      <TextField
-        label={`Issuer URL for ${label}`}
-        type="url"
-        value={issuerUrl}
-        onChange={(e) => setIssuerUrl(e.target.value)}
-        error={fields.issuerUrl}
-      />
-      <TextField
-        label={`Client ID for ${label}`}
-        value={clientId}
-        onChange={(e) => setClientId(e.target.value)}
-        error={fields.clientId}
-      />
-      <TextField
-        label={`Client secret for ${label}`}
-        type="password"
-        autoComplete="off"
-        value={clientSecret}
-        onChange={(e) => setClientSecret(e.target.value)}
-        error={fields.clientSecret}
-        hint="Empty keeps the current secret."
-      />
-      <TextField
-        label={`Email domains for ${label}`}
-        value={domains}
-        onChange={(e) => setDomains(e.target.value)}
-        error={domainsError ?? fields.emailDomains ?? fields.emailDomain}
+      <SsoFields
+        values={values}
+        onChange={setValues}
+        errors={{ ...fields, ...(domainsError ? { emailDomains: domainsError } : {}) }}
+        labelSuffix={` for ${label}`}
+        hints={{ clientSecret: "Empty keeps the current secret." }}
       />
       {notice ? <ErrorNotice error={error} action={`change the SSO configuration for ${label}`} /> : null}
       <span className="actions">
@@ -331,5 +276,76 @@ function EditSso({
         </button>
       </span>
     </form>
+  );
+}
+
+/** What the SSO forms hold, as typed. */
+interface SsoValues {
+  displayName: string;
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** "example.com, example.org" or one per line (parseDomains). */
+  domains: string;
+}
+
+const emptySsoValues: SsoValues = { displayName: "", issuerUrl: "", clientId: "", clientSecret: "", domains: "" };
+
+/** The fields of an SSO configuration, shared by the new and the edit form. */
+function SsoFields({
+  values,
+  onChange,
+  errors,
+  labelSuffix = "",
+  hints,
+}: {
+  values: SsoValues;
+  onChange: (values: SsoValues) => void;
+  /** Field violations by request field name (formErrors). */
+  errors: Record<string, string | undefined>;
+  /** Tells the edit forms of several configurations apart (" for <issuer>"). */
+  labelSuffix?: string;
+  hints: { displayName?: string; clientSecret?: string };
+}) {
+  const set = (patch: Partial<SsoValues>) => onChange({ ...values, ...patch });
+  return (
+    <>
+      <TextField
+        label={`Display name${labelSuffix}`}
+        value={values.displayName}
+        onChange={(e) => set({ displayName: e.target.value })}
+        error={errors.displayName}
+        {...(hints.displayName ? { hint: hints.displayName } : {})}
+      />
+      <TextField
+        label={`Issuer URL${labelSuffix}`}
+        type="url"
+        value={values.issuerUrl}
+        onChange={(e) => set({ issuerUrl: e.target.value })}
+        error={errors.issuerUrl}
+      />
+      <TextField
+        label={`Client ID${labelSuffix}`}
+        value={values.clientId}
+        onChange={(e) => set({ clientId: e.target.value })}
+        error={errors.clientId}
+      />
+      <TextField
+        label={`Client secret${labelSuffix}`}
+        type="password"
+        autoComplete="off"
+        value={values.clientSecret}
+        onChange={(e) => set({ clientSecret: e.target.value })}
+        error={errors.clientSecret}
+        {...(hints.clientSecret ? { hint: hints.clientSecret } : {})}
+      />
+      <TextField
+        label={`Email domains${labelSuffix}`}
+        value={values.domains}
+        placeholder="example.com, example.org"
+        onChange={(e) => set({ domains: e.target.value })}
+        error={errors.emailDomains ?? errors.emailDomain}
+      />
+    </>
   );
 }
