@@ -18,6 +18,7 @@ import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTra
 import { pages } from "./pages.js";
 import { createRelay, createWatchHandler, type LeanProtocol } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
+import { createGrpcUnary } from "./rpc/grpc-unary.js";
 import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 import { signInDefaults } from "./sign-in/settings.js";
@@ -59,6 +60,11 @@ export interface ServerDeps {
    * compare with connect-es's, or watch which streams it served.
    */
   leanWatch?: false | { served(protocol: LeanProtocol): void } | undefined;
+  /**
+   * gRPC unary calls without connect-es's stream pipeline (rpc/grpc-unary.ts): on by default.
+   * Tests turn it off to compare with connect-es's.
+   */
+  leanGrpcUnary?: false | { served(how: "parsed" | "replayed"): void } | undefined;
 }
 
 export interface Server {
@@ -76,6 +82,7 @@ export function build({
   metrics,
   tracer,
   leanWatch,
+  leanGrpcUnary,
   clock = systemClock,
 }: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
@@ -93,7 +100,13 @@ export function build({
     // (a disabled class says `"enabled": false` instead of leaving the field out).
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
   };
-  const router = createConnectRouter({ interceptors: interceptors(deps, authenticate), ...routerOptions });
+  const chain = interceptors(deps, authenticate);
+  const grpcUnary =
+    leanGrpcUnary === false
+      ? undefined
+      : createGrpcUnary({ ...routerOptions, interceptors: chain, served: leanGrpcUnary?.served });
+  const connectRouter = createConnectRouter({ interceptors: chain, ...routerOptions });
+  const router = grpcUnary ? grpcUnary.recording(connectRouter) : connectRouter;
   // Runners' held streams, served without connect-es's per-stream pipeline (docs/relay.md).
   const lean =
     leanWatch === false
@@ -120,7 +133,7 @@ export function build({
     requestTimeoutMs: config.requestTimeoutMs,
   });
   const frontDoor = createFrontDoor({
-    handlers: router.handlers,
+    handlers: connectRouter.handlers,
     log,
     corsOrigins: config.corsOrigins,
     corsAllowedHeaders: config.corsAllowedHeaders ?? [],
@@ -132,6 +145,7 @@ export function build({
     pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
     trustProxy: config.trustProxy ?? false,
     lean,
+    grpcUnary,
     ready,
   });
 

@@ -9,6 +9,9 @@
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
  *   …/RunnerInteractionService/WatchRequests, binary and uncompressed
  *                                         ─▶ a lean route (relay/watch-handler.ts)
+ *   a gRPC unary call, binary and uncompressed
+ *                                         ─▶ connect-es's interceptors and method without
+ *                                            its stream pipeline (rpc/grpc-unary.ts)
  *
  * It gives each request an id (`x-request-id` header, log line, RequestInfo), a
  * server-side deadline for unary calls, a deadline for the request body, a body limit,
@@ -33,6 +36,7 @@ import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { metricsPath } from "../observability/metrics-endpoint.js";
 import type { LeanRoute } from "../relay/watch-handler.js";
+import type { GrpcUnary } from "../rpc/grpc-unary.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
@@ -70,6 +74,8 @@ export interface FrontDoorOptions {
    * WatchRequests); what they decline goes to connect-es.
    */
   lean?: readonly LeanRoute[] | undefined;
+  /** gRPC unary calls served without connect-es's stream pipeline (rpc/grpc-unary.ts). */
+  grpcUnary?: GrpcUnary | undefined;
   /** Take the client's address from X-Forwarded-For (RUNNERPLANE_TRUST_PROXY; http/client-address.ts). */
   trustProxy?: boolean | undefined;
 }
@@ -235,7 +241,8 @@ async function serve(
     };
   }
   if (unary) uReq = { ...uReq, signal: deadline.link(uReq.signal) };
-  const uRes = await handler(uReq);
+  const grpc = unary ? options.grpcUnary?.route(handler.method, (name) => headerOf(req, name)) : undefined;
+  const uRes = grpc ? await grpc(uReq, handler) : await handler(uReq);
   if (res.writableEnded) return; // the body missed its deadline and was answered
   await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
 }
@@ -404,6 +411,11 @@ function protocolOf(contentType: string | undefined, method: string): RpcProtoco
   if (contentType.startsWith("application/grpc-web")) return "grpc-web";
   if (contentType.startsWith("application/grpc")) return "grpc";
   return "connect";
+}
+
+function headerOf(req: NodeRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(", ") : v;
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
