@@ -52,6 +52,7 @@ import {
 } from "./error-response.js";
 import type { NodeRequest } from "./json-body.js";
 import { envelopedJsonContentType, prepareEnvelopedJson, prepareGetUrl, readUnaryJson } from "./json-requests.js";
+import { headerValue } from "./node-request.js";
 
 export interface FrontDoorOptions {
   handlers: readonly UniversalHandler[];
@@ -230,6 +231,21 @@ async function serve(
   // Every JSON request is prepared the same way (http/json-requests.ts).
   const parsedJson = connectJson && unary ? await readUnaryJson(req, input, limit) : undefined;
   const contextValues = createContextValues().set(requestInfoKey, info);
+  const grpc = unary ? options.grpcUnary?.route(handler.method, (name) => headerValue(req, name)) : undefined;
+  if (grpc) {
+    return grpc({
+      req,
+      res,
+      contextValues,
+      link: (signal) => deadline.link(signal),
+      fallback: async (body, signal) => {
+        const uReq = { ...universalRequestFromNodeRequest(req, res, undefined, contextValues), body, signal };
+        const uRes = await handler(uReq);
+        if (res.writableEnded) return; // the body missed its deadline and was answered
+        await universalResponseToNodeResponse(uRes, res);
+      },
+    });
+  }
   let uReq: UniversalServerRequest = universalRequestFromNodeRequest(req, res, parsedJson, contextValues);
   if (req.method === "GET") uReq = { ...uReq, url: await prepareGetUrl(uReq.url, input, limit) };
   else if (envelopedJsonContentType.test(String(req.headers["content-type"] ?? ""))) {
@@ -241,8 +257,7 @@ async function serve(
     };
   }
   if (unary) uReq = { ...uReq, signal: deadline.link(uReq.signal) };
-  const grpc = unary ? options.grpcUnary?.route(handler.method, (name) => headerOf(req, name)) : undefined;
-  const uRes = grpc ? await grpc(uReq, handler) : await handler(uReq);
+  const uRes = await handler(uReq);
   if (res.writableEnded) return; // the body missed its deadline and was answered
   await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
 }
@@ -411,11 +426,6 @@ function protocolOf(contentType: string | undefined, method: string): RpcProtoco
   if (contentType.startsWith("application/grpc-web")) return "grpc-web";
   if (contentType.startsWith("application/grpc")) return "grpc";
   return "connect";
-}
-
-function headerOf(req: NodeRequest, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v.join(", ") : v;
 }
 
 async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {

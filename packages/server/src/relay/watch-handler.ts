@@ -56,6 +56,7 @@ import type { Authenticate } from "../auth/authentication-interceptor.js";
 import { assertRunnerItself } from "../auth/runner-itself.js";
 import type { NodeResponse } from "../http/error-response.js";
 import type { NodeRequest } from "../http/json-body.js";
+import { headerValue, requestUrl } from "../http/node-request.js";
 import type { Logger } from "../logging/index.js";
 import { publicFailure } from "../rpc/error-interceptor.js";
 import type { RequestInfo } from "../rpc/request-info.js";
@@ -188,18 +189,7 @@ function compressed(encoding: string | string[] | undefined): boolean {
 
 /** A request header as `Headers.get` gives it: repeated values joined, null when absent. */
 function headerOf(req: NodeRequest, name: string): string | null {
-  const value = req.headers[name];
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-/** The request's URL as connect-node builds it (the error log names the procedure by it). */
-function requestUrl(req: NodeRequest): string {
-  // The socket is let go once the request has been read; the stream's own says the same.
-  const socket: object | null = req.socket ?? ("stream" in req ? req.stream.session?.socket : null) ?? null;
-  const encrypted = socket !== null && "encrypted" in socket && socket.encrypted === true;
-  const authority = "authority" in req ? req.authority : req.headers.host;
-  return new URL(req.url ?? "", `${encrypted ? "https" : "http"}://${authority ?? "localhost"}`).toString();
+  return headerValue(req, name) ?? null;
 }
 
 /** What every held stream of one handler shares. */

@@ -5,6 +5,7 @@
  * for byte (status, headers, frames, trailers, and the request log line). A test-only hook
  * on `lean` records whether the path parsed a request itself or replayed it into connect-es.
  */
+import http2 from "node:http2";
 import { gunzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -223,6 +224,42 @@ describe("gRPC unary calls without the stream pipeline", () => {
       await limited.close();
       await limitedClassic.close();
     }
+  });
+
+  it("leaves a body the client broke off to connect-es, which logs it as before", async () => {
+    const lines: Record<string, unknown>[] = [];
+    for (const server of [lean, classic]) {
+      const before = served.length;
+      const logged = server.logs.length;
+      const session = http2.connect(server.baseUrl);
+      session.on("error", () => {});
+      const stream = session.request({ ":method": "POST", ":path": heartbeatPath, ...grpc, ...auth(runner.token) });
+      stream.on("error", () => {});
+      const requestId = new Promise<string | undefined>((resolve) => {
+        stream.on("response", (h) => resolve(h["x-request-id"] as string | undefined));
+        stream.on("close", () => resolve(undefined));
+      });
+      // Half an envelope, then the client resets the stream.
+      stream.write(encodeEnvelope(0, heartbeat(runner.runnerId)).subarray(0, 10));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await requestId;
+      session.close();
+      const line = await vi.waitFor(
+        () => {
+          const found = server.logs.slice(logged).find((l) => l.msg === "request" && l.path === heartbeatPath);
+          if (!found) throw new Error("no request log line yet");
+          return found;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      const { request_id, duration_ms, time, ...rest } = line;
+      lines.push(rest);
+      if (server === lean) expect(served.slice(before)).toEqual(["replayed"]);
+    }
+    expect(lines[0]).toEqual(lines[1]);
+    // Never answered as a success, on either path.
+    expect(lines[0]?.code).not.toBe("ok");
   });
 
   it("leaves compressed requests, malformed timeouts, gRPC-Web and JSON to connect-es", async () => {
