@@ -5,7 +5,7 @@
  * as the connected fleet's runners call it. Prints the server's CPU over the window, per
  * second and per call. `--path connect-es` serves it through connect-es's gRPC handler, as a
  * bare connect-node server does; `--path lean` through the server's own gRPC unary path
- * (rpc/grpc-unary.ts) with the same method. The connected fleet's bound (≤ 50% of a core
+ * (rpc/lean-unary.ts) with the same method. The connected fleet's bound (≤ 50% of a core
  * for 1 000 heartbeats a second) reads against this floor.
  *
  *   node dist/unary-floor.js [--path connect-es|lean] [--rate 1000] [--seconds 5]
@@ -25,7 +25,7 @@ import {
   RunnerInteractionService,
   UpdateRunnerStatusRequestSchema,
 } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
-import { createGrpcUnary } from "@runnerplane/server/harness";
+import { createLeanUnary } from "@runnerplane/server/harness";
 import { envelope } from "./wire.js";
 
 const paths = ["connect-es", "lean"] as const;
@@ -45,12 +45,12 @@ function serve(path: FloorPath): void {
   if (path === "connect-es") {
     handler = connectNodeAdapter({ routes: (router) => router.service(RunnerInteractionService, impl) });
   } else {
-    const grpcUnary = createGrpcUnary({ interceptors: [] });
+    const leanUnary = createLeanUnary({ interceptors: [] });
     const router = createConnectRouter();
-    grpcUnary.recording(router).service(RunnerInteractionService, impl);
+    leanUnary.recording(router).service(RunnerInteractionService, impl);
     const connectEs = router.handlers.find((h) => h.method === method);
     handler = (req, res) => {
-      const lean = grpcUnary.route(method, (name) => req.headers[name] as string | undefined);
+      const lean = leanUnary.route(method, (name) => req.headers[name] as string | undefined);
       if (!lean || !connectEs) {
         res.writeHead(500).end();
         return;
@@ -60,6 +60,7 @@ function serve(path: FloorPath): void {
         req,
         res,
         contextValues,
+        json: undefined,
         link: (signal) => signal,
         fallback: async (body, signal) => {
           const uReq = { ...universalRequestFromNodeRequest(req, res, undefined, contextValues), body, signal };

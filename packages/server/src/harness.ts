@@ -26,7 +26,7 @@ export type { Tracing } from "./observability/tracing.js";
 export { startTracing } from "./observability/tracing.js";
 export { createPageTokens } from "./pagination/index.js";
 export { servedServices } from "./routes.js";
-// The gRPC unary path, for the bench's framework floor (dist/unary-floor.js).
-export { createGrpcUnary } from "./rpc/grpc-unary.js";
+// The lean unary path, for the bench's framework floor (dist/unary-floor.js).
+export { createLeanUnary } from "./rpc/lean-unary.js";
 export type { Server, ServerConfig } from "./server.js";
 export { build } from "./server.js";

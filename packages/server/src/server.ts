@@ -18,7 +18,7 @@ import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTra
 import { pages } from "./pages.js";
 import { createRelay, createWatchHandler, type LeanProtocol } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
-import { createGrpcUnary } from "./rpc/grpc-unary.js";
+import { createLeanUnary, type LeanUnaryProtocol } from "./rpc/lean-unary.js";
 import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
 import { startRunnerDeletionSweeper } from "./services/runner-deletion-sweeper.js";
 import { signInDefaults } from "./sign-in/settings.js";
@@ -61,10 +61,10 @@ export interface ServerDeps {
    */
   leanWatch?: false | { served(protocol: LeanProtocol): void } | undefined;
   /**
-   * gRPC unary calls without connect-es's stream pipeline (rpc/grpc-unary.ts): on by default.
-   * Tests turn it off to compare with connect-es's.
+   * Unary calls beside connect-es's per-call machinery (rpc/lean-unary.ts): on by default.
+   * Tests turn it off to compare with connect-es's, or watch which calls it took.
    */
-  leanGrpcUnary?: false | { served(how: "parsed" | "replayed"): void } | undefined;
+  leanUnary?: false | { served(protocol: LeanUnaryProtocol, how: "parsed" | "replayed"): void } | undefined;
 }
 
 export interface Server {
@@ -82,7 +82,7 @@ export function build({
   metrics,
   tracer,
   leanWatch,
-  leanGrpcUnary,
+  leanUnary,
   clock = systemClock,
 }: ServerDeps): Server {
   const relay = createRelay({ sql, clock, log, observer: metrics?.relay });
@@ -101,12 +101,12 @@ export function build({
     jsonOptions: { ignoreUnknownFields: false, alwaysEmitImplicit: true },
   };
   const chain = interceptors(deps, authenticate);
-  const grpcUnary =
-    leanGrpcUnary === false
+  const unary =
+    leanUnary === false
       ? undefined
-      : createGrpcUnary({ ...routerOptions, interceptors: chain, served: leanGrpcUnary?.served });
+      : createLeanUnary({ ...routerOptions, interceptors: chain, served: leanUnary?.served });
   const connectRouter = createConnectRouter({ interceptors: chain, ...routerOptions });
-  const router = grpcUnary ? grpcUnary.recording(connectRouter) : connectRouter;
+  const router = unary ? unary.recording(connectRouter) : connectRouter;
   // Runners' held streams, served without connect-es's per-stream pipeline (docs/relay.md).
   const lean =
     leanWatch === false
@@ -145,7 +145,7 @@ export function build({
     pages: pages(deps, { consoleDir: config.consoleDir ?? defaultConsoleDir }),
     trustProxy: config.trustProxy ?? false,
     lean,
-    grpcUnary,
+    leanUnary: unary,
     ready,
   });
 

@@ -9,9 +9,9 @@
  *                                           (Connect JSON/binary, gRPC, gRPC-Web)
  *   …/RunnerInteractionService/WatchRequests, binary and uncompressed
  *                                         ─▶ a lean route (relay/watch-handler.ts)
- *   a gRPC unary call, binary and uncompressed
+ *   a unary call, binary gRPC or Connect POST, uncompressed
  *                                         ─▶ connect-es's interceptors and method without
- *                                            its stream pipeline (rpc/grpc-unary.ts)
+ *                                            its per-call machinery (rpc/lean-unary.ts)
  *
  * It gives each request an id (`x-request-id` header, log line, RequestInfo), a
  * server-side deadline for unary calls, a deadline for the request body, a body limit,
@@ -36,8 +36,8 @@ import type { Logger } from "../logging/index.js";
 import type { MetricsEndpoint, RequestObserver, RpcProtocol } from "../observability/index.js";
 import { metricsPath } from "../observability/metrics-endpoint.js";
 import type { LeanRoute } from "../relay/watch-handler.js";
-import type { GrpcUnary } from "../rpc/grpc-unary.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/index.js";
+import type { LeanUnary } from "../rpc/lean-unary.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
 import {
@@ -75,8 +75,8 @@ export interface FrontDoorOptions {
    * WatchRequests); what they decline goes to connect-es.
    */
   lean?: readonly LeanRoute[] | undefined;
-  /** gRPC unary calls served without connect-es's stream pipeline (rpc/grpc-unary.ts). */
-  grpcUnary?: GrpcUnary | undefined;
+  /** Unary calls served beside connect-es's per-call machinery (rpc/lean-unary.ts). */
+  leanUnary?: LeanUnary | undefined;
   /** Take the client's address from X-Forwarded-For (RUNNERPLANE_TRUST_PROXY; http/client-address.ts). */
   trustProxy?: boolean | undefined;
 }
@@ -231,18 +231,22 @@ async function serve(
   // Every JSON request is prepared the same way (http/json-requests.ts).
   const parsedJson = connectJson && unary ? await readUnaryJson(req, input, limit) : undefined;
   const contextValues = createContextValues().set(requestInfoKey, info);
-  const grpc = unary ? options.grpcUnary?.route(handler.method, (name) => headerValue(req, name)) : undefined;
-  if (grpc) {
-    return grpc({
+  const lean =
+    unary && req.method === "POST"
+      ? options.leanUnary?.route(handler.method, (name) => headerValue(req, name))
+      : undefined;
+  if (lean) {
+    return lean({
       req,
       res,
       contextValues,
+      json: parsedJson,
       link: (signal) => deadline.link(signal),
       fallback: async (body, signal) => {
         const uReq = { ...universalRequestFromNodeRequest(req, res, undefined, contextValues), body, signal };
         const uRes = await handler(uReq);
         if (res.writableEnded) return; // the body missed its deadline and was answered
-        await universalResponseToNodeResponse(uRes, res);
+        await universalResponseToNodeResponse(await finishConnectError(uRes, info, isIdempotent(handler.method)), res);
       },
     });
   }

@@ -1,4 +1,4 @@
-/** What the lean RPC paths read off Node's request as connect-node would (rpc/grpc-unary.ts, relay/watch-handler.ts). */
+/** What the lean RPC paths read off Node's request as connect-node would (rpc/lean-unary.ts, relay/watch-handler.ts). */
 import type { NodeRequest } from "./json-body.js";
 
 /** A request header as one string (repeated values joined, as `Headers.get` does), or undefined. */

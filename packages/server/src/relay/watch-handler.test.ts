@@ -31,7 +31,7 @@ import {
   type TestRunner,
   type TestServer,
 } from "../testing/index.js";
-import { type RawResponse, type RawTransport, rawCall } from "../testing/raw-stream.js";
+import { type RawResponse, type RawTransport, rawCall, requestLogLine } from "../testing/raw-stream.js";
 import type { LeanProtocol } from "./watch-handler.js";
 
 const path = "/gitpod.v1.RunnerInteractionService/WatchRequests";
@@ -106,20 +106,6 @@ const watchRequest = (runnerId: string) =>
 const envelope = (data: Uint8Array, flags = 0) => encodeEnvelope(flags, data);
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** The request log line of a call, once the server wrote it (when the response closed). */
-async function logLine(server: TestServer, requestId: string | undefined): Promise<Record<string, unknown>> {
-  const line = await vi.waitFor(
-    () => {
-      const found = server.logs.find((l) => l.msg === "request" && l.request_id === requestId);
-      if (!found) throw new Error(`no request log line for ${requestId}`);
-      return found;
-    },
-    { timeout: 10_000, interval: 20 },
-  );
-  const { request_id, duration_ms, time, ...rest } = line;
-  return rest;
-}
-
 /**
  * The same request to both servers; the answers and log lines must be equal. Returns the
  * lean server's answer, and how many streams the lean path took for it.
@@ -137,7 +123,7 @@ async function sendToBoth(
   const { requestId: leanId, ...leanAnswer } = leanRes;
   const { requestId: classicId, ...classicAnswer } = classicRes;
   expect(leanAnswer).toEqual(classicAnswer);
-  expect(await logLine(lean, leanId)).toEqual(await logLine(classic, classicId));
+  expect(await requestLogLine(lean, leanId)).toEqual(await requestLogLine(classic, classicId));
   return { res: leanRes, leanServed };
 }
 

@@ -1,12 +1,14 @@
 /**
  * A streaming call made by hand over HTTP/1.1 or HTTP/2 (node:http, node:http2), so a test
  * sees every byte the server sends: status, headers, each enveloped frame and the trailers.
- * The lean WatchRequests path's tests (relay/watch-handler.test.ts) compare it with
- * connect-es's answer to the same request.
+ * The lean paths' tests (relay/watch-handler.test.ts, rpc/lean-unary-*.test.ts) compare it
+ * with connect-es's answer to the same request.
  */
 import http from "node:http";
 import http2 from "node:http2";
 import { transformSplitEnvelope } from "@connectrpc/connect/protocol";
+import { vi } from "vitest";
+import type { TestServer } from "./server.js";
 
 export type RawTransport = "HTTP/1.1" | "HTTP/2";
 
@@ -107,4 +109,24 @@ export function rawCall(
     };
   }
   return { frames: result.frames, done, hangUp: () => hangUp() };
+}
+
+/**
+ * The request log line of a call, once the server wrote it (when the response closed),
+ * without what differs between any two calls (id, time, duration).
+ */
+export async function requestLogLine(
+  server: TestServer,
+  requestId: string | undefined,
+): Promise<Record<string, unknown>> {
+  const line = await vi.waitFor(
+    () => {
+      const found = server.logs.find((l) => l.msg === "request" && l.request_id === requestId);
+      if (!found) throw new Error(`no request log line for ${requestId}`);
+      return found;
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+  const { request_id, duration_ms, time, ...rest } = line;
+  return rest;
 }

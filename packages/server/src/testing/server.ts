@@ -52,8 +52,8 @@ export async function startTestServer(
     port?: number;
     /** The lean WatchRequests path: off (`false`) or observed (server.ts). */
     leanWatch?: ServerDeps["leanWatch"];
-    /** The lean gRPC unary path: off (`false`) or observed (server.ts). */
-    leanGrpcUnary?: ServerDeps["leanGrpcUnary"];
+    /** The lean unary path: off (`false`) or observed (server.ts). */
+    leanUnary?: ServerDeps["leanUnary"];
   } = {},
 ): Promise<TestServer> {
   const port = options.publicUrlIsBaseUrl ? await freePort() : 0;
@@ -75,7 +75,7 @@ export async function startTestServer(
     metrics: options.metrics,
     tracer: options.tracer,
     leanWatch: options.leanWatch,
-    leanGrpcUnary: options.leanGrpcUnary,
+    leanUnary: options.leanUnary,
   });
   const address = await server.listen(options.port ?? port, "127.0.0.1");
   return {

@@ -1,5 +1,5 @@
 /**
- * gRPC unary calls without connect-es's stream pipeline (rpc/grpc-unary.ts) over the real
+ * gRPC unary calls without connect-es's stream pipeline (rpc/lean-unary.ts) over the real
  * server and Postgres. Two servers share one database: `lean` as built by default, `classic`
  * with the path turned off, so every request is sent to both and the answers compared byte
  * for byte (status, headers, frames, trailers, and the request log line). A test-only hook
@@ -28,7 +28,7 @@ import {
   type TestRunner,
   type TestServer,
 } from "../testing/index.js";
-import { type RawResponse, type RawTransport, rawCall } from "../testing/raw-stream.js";
+import { type RawResponse, type RawTransport, rawCall, requestLogLine } from "../testing/raw-stream.js";
 
 const heartbeatPath = "/gitpod.v1.RunnerInteractionService/UpdateRunnerStatus";
 const getRunnerPath = "/gitpod.v1.RunnerService/GetRunner";
@@ -44,8 +44,11 @@ let otherRunner: TestRunner;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  lean = await startTestServer({ sql: db.sql, leanGrpcUnary: { served: (how) => served.push(how) } });
-  classic = await startTestServer({ sql: db.sql, leanGrpcUnary: false });
+  lean = await startTestServer({
+    sql: db.sql,
+    leanUnary: { served: (protocol, how) => protocol === "grpc" && served.push(how) },
+  });
+  classic = await startTestServer({ sql: db.sql, leanUnary: false });
   org = await seedOrganization(db.sql);
   runner = await createTestRunner(lean.baseUrl, org.admin.token, { name: "heartbeating" });
   otherRunner = await createTestRunner(lean.baseUrl, org.admin.token, { name: "another" });
@@ -66,20 +69,6 @@ const heartbeat = (runnerId: string) =>
   );
 const getRunner = (runnerId: string) => toBinary(GetRunnerRequestSchema, create(GetRunnerRequestSchema, { runnerId }));
 
-/** The request log line of a call, once the server wrote it (when the response closed). */
-async function logLine(server: TestServer, requestId: string | undefined): Promise<Record<string, unknown>> {
-  const line = await vi.waitFor(
-    () => {
-      const found = server.logs.find((l) => l.msg === "request" && l.request_id === requestId);
-      if (!found) throw new Error(`no request log line for ${requestId}`);
-      return found;
-    },
-    { timeout: 10_000, interval: 20 },
-  );
-  const { request_id, duration_ms, time, ...rest } = line;
-  return rest;
-}
-
 /**
  * The same request to both servers; the answers and log lines must be equal. Returns the
  * lean server's answer and what the lean path did with it.
@@ -98,7 +87,7 @@ async function sendToBoth(
   const { requestId: leanId, ...leanAnswer } = leanRes;
   const { requestId: classicId, ...classicAnswer } = classicRes;
   expect(leanAnswer).toEqual(classicAnswer);
-  expect(await logLine(lean, leanId)).toEqual(await logLine(classic, classicId));
+  expect(await requestLogLine(lean, leanId)).toEqual(await requestLogLine(classic, classicId));
   return { res: leanRes, how };
 }
 
@@ -197,9 +186,9 @@ describe("gRPC unary calls without the stream pipeline", () => {
     const limited = await startTestServer({
       sql: db.sql,
       config: { maxBodyBytes: 1024 },
-      leanGrpcUnary: { served: (how) => served.push(how) },
+      leanUnary: { served: (protocol, how) => protocol === "grpc" && served.push(how) },
     });
-    const limitedClassic = await startTestServer({ sql: db.sql, config: { maxBodyBytes: 1024 }, leanGrpcUnary: false });
+    const limitedClassic = await startTestServer({ sql: db.sql, config: { maxBodyBytes: 1024 }, leanUnary: false });
     try {
       const big = toBinary(
         UpdateRunnerStatusRequestSchema,
