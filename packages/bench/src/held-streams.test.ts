@@ -3,30 +3,13 @@
  * transport, with the lean path and without, and a cost per stream is printed. Nothing here
  * looks at the figures themselves.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 // Declares what the shared global setup provides (adminUrl).
 import type {} from "@runnerplane/server/testing/global-setup";
 import { expect, inject, test } from "vitest";
+import { runTool } from "./run-tool.js";
 
-const heldStreamsJs = fileURLToPath(new URL("../dist/held-streams.js", import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", heldStreamsJs, ...args], {
-      env: { ...process.env, DATABASE_URL: inject("adminUrl") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const add = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout.on("data", add);
-    child.stderr.on("data", add);
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, output }));
-  });
-}
+const run = (args: string[]) =>
+  runTool("held-streams", args, { nodeArgs: ["--expose-gc"], env: { DATABASE_URL: inject("adminUrl") } });
 
 test.each([
   ["grpc-h2", "lean path", []],

@@ -2,25 +2,10 @@
  * dist/unary-floor.js at a tiny rate: both paths answer every call, and a cost per call is
  * printed. Nothing here looks at the figures themselves.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
+import { runTool } from "./run-tool.js";
 
-const unaryFloorJs = fileURLToPath(new URL("../dist/unary-floor.js", import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [unaryFloorJs, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    const add = (chunk: Buffer) => {
-      output += chunk.toString();
-    };
-    child.stdout.on("data", add);
-    child.stderr.on("data", add);
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, output }));
-  });
-}
+const run = (args: string[]) => runTool("unary-floor", args);
 
 test.each(["connect-es", "lean"])(
   "every no-op call through %s is answered, and its cost reported",
