@@ -1,13 +1,17 @@
-/** An unbounded async queue with one reader: the messages pushed to one runner stream. */
+/**
+ * An unbounded async queue with one reader: the messages pushed to one runner stream. Closed
+ * with an error, the reader gets the error once the queued messages are read.
+ */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   private items: T[] = [];
-  private waiting: ((r: IteratorResult<T>) => void) | undefined;
+  private waiting: { resolve(r: IteratorResult<T>): void; reject(error: unknown): void } | undefined;
   private closed = false;
+  private failure: unknown;
 
   push(item: T): void {
     if (this.closed) return;
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = undefined;
       resolve({ value: item, done: false });
     } else {
@@ -15,9 +19,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
   }
 
-  close(): void {
+  close(failure?: unknown): void {
+    if (this.closed) return;
     this.closed = true;
-    this.waiting?.({ value: undefined, done: true });
+    this.failure = failure;
+    if (failure === undefined) this.waiting?.resolve({ value: undefined, done: true });
+    else this.waiting?.reject(failure);
     this.waiting = undefined;
   }
 
@@ -26,9 +33,13 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       next: () => {
         const item = this.items.shift();
         if (item !== undefined) return Promise.resolve({ value: item, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => {
-          this.waiting = resolve;
+        if (this.closed) {
+          return this.failure === undefined
+            ? Promise.resolve({ value: undefined, done: true })
+            : Promise.reject(this.failure);
+        }
+        return new Promise((resolve, reject) => {
+          this.waiting = { resolve, reject };
         });
       },
       return: () => {

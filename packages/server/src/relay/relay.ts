@@ -364,7 +364,9 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     stream(runnerId, signal, extensions = []) {
       const local: LocalStream<Call> = { id: heldRandomUuid(), runnerId, extensions, queue: new AsyncQueue() };
       const close = () => {
-        local.queue.close();
+        // A stream whose deadline passed ends with deadline_exceeded, as gRPC and Connect say;
+        // one the client or the server ended just ends.
+        local.queue.close(deadlinePassed(signal));
         if (streams.get(runnerId)?.delete(local)) observer?.streamsChanged(-1);
         detached(async () => {
           await sql`delete from runner_connections where stream_id = ${local.id}`;
@@ -455,4 +457,10 @@ function failedOutcome(error: unknown, signal: AbortSignal): RelayCallOutcome {
   if (error.code === Code.DeadlineExceeded) return "timeout";
   if (error.code === Code.Canceled) return "canceled";
   return "failed";
+}
+
+/** The signal's reason when it aborted because the call's deadline passed. */
+function deadlinePassed(signal: AbortSignal): ConnectError | undefined {
+  const reason: unknown = signal.reason;
+  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? reason : undefined;
 }

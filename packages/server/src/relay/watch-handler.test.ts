@@ -279,12 +279,11 @@ describe.each(protocols)("the lean WatchRequests path, $name", (protocol) => {
     expect(endOf(none.res).message).toBe("protocol error: missing input message for server-streaming method");
   });
 
-  it("ends the stream at the client's deadline, which the client reports as deadline_exceeded", async () => {
+  it("ends the stream at the client's deadline with deadline_exceeded, which the client reports", async () => {
     const raw = await send({ ...auth(runner.token), ...protocol.deadline }, envelope(watchRequest(runner.runnerId)));
     expect(raw.leanServed).toBe(1);
-    // connect-es ends a stream whose deadline passed as it ends any other (no error): so does
-    // the lean path; the client's own deadline turns that into deadline_exceeded.
-    expect(endOf(raw.res).code).toBe(code("ok", 0));
+    // Both paths end a stream whose deadline passed with deadline_exceeded, on the wire too.
+    expect(endOf(raw.res).code).toBe(code("deadline_exceeded", Code.DeadlineExceeded));
     const watcher = await createTestRunner(lean.baseUrl, org.admin.token, { name: `${protocol.name} deadline` });
     const interaction = createClient(RunnerInteractionService, protocol.client(lean.baseUrl, watcher.token));
     const error = await callError(
