@@ -89,6 +89,21 @@ export function retryHeaders(code: Code, idempotent = true): Record<string, stri
   return {};
 }
 
+/**
+ * What a Connect unary error answer gets on its way out, whichever path produced it (the
+ * front door's finishing of connect-es's answer, rpc/lean-unary.ts): the code in the request
+ * log line unless an interceptor recorded it, and the retry advice in the headers.
+ */
+export function adviseOnError(
+  header: Headers,
+  info: { code?: Code | "ok" } | undefined,
+  code: Code,
+  idempotent: boolean,
+): void {
+  if (info) info.code ??= code;
+  for (const [k, v] of Object.entries(retryHeaders(code, idempotent))) header.set(k, v);
+}
+
 /** Whether repeating the method is safe: declared NO_SIDE_EFFECTS or IDEMPOTENT in the .proto. */
 export function isIdempotent(method: DescMethod): boolean {
   return method.idempotency !== MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;

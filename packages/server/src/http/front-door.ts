@@ -41,10 +41,10 @@ import type { LeanUnary } from "../rpc/lean-unary.js";
 import { clientAddressOf } from "./client-address.js";
 import { createCors } from "./cors.js";
 import {
+  adviseOnError,
   Code as C,
   isIdempotent,
   type NodeResponse,
-  retryHeaders,
   writeConnectError,
   writeMethodNotAllowed,
   writeProtocolError,
@@ -401,9 +401,8 @@ async function finishConnectError(
   }
   const code = codeFromString(error.code ?? "");
   if (code === undefined) return { ...uRes, body: oneChunk(bytes) };
-  info.code ??= code;
   const header = new Headers(uRes.header);
-  for (const [k, v] of Object.entries(retryHeaders(code, idempotent))) header.set(k, v);
+  adviseOnError(header, info, code, idempotent);
   return { ...uRes, header, body: oneChunk(bytes) };
 }
 

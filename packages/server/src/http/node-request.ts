@@ -1,4 +1,7 @@
-/** What the lean RPC paths read off Node's request as connect-node would (rpc/lean-unary.ts, relay/watch-handler.ts). */
+/**
+ * What the lean RPC paths (rpc/lean-unary.ts, relay/watch-handler.ts) read off Node's
+ * request and hand to its response, as connect-node would.
+ */
 import type { NodeRequest } from "./json-body.js";
 
 /** A request header as one string (repeated values joined, as `Headers.get` does), or undefined. */
@@ -14,4 +17,29 @@ export function requestUrl(req: NodeRequest): string {
   const encrypted = socket !== null && "encrypted" in socket && socket.encrypted === true;
   const authority = "authority" in req ? req.authority : req.headers.host;
   return new URL(req.url ?? "", `${encrypted ? "https" : "http"}://${authority ?? "localhost"}`).toString();
+}
+
+/** Whether an encoding header names a compression (connect-es decompresses those; the lean paths do not). */
+export function encoded(encoding: string | string[] | undefined): boolean {
+  return encoding !== undefined && encoding !== "identity";
+}
+
+/** The request's headers as connect-node gives them to connect-es (pseudo-headers left out). */
+export function webHeaders(req: NodeRequest): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(":") || value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.append(name, String(value));
+  }
+  return headers;
+}
+
+/** Headers as Node's response takes them. */
+export function nodeHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
 }

@@ -56,7 +56,7 @@ import type { Authenticate } from "../auth/authentication-interceptor.js";
 import { assertRunnerItself } from "../auth/runner-itself.js";
 import type { NodeResponse } from "../http/error-response.js";
 import type { NodeRequest } from "../http/json-body.js";
-import { headerValue, requestUrl } from "../http/node-request.js";
+import { encoded, headerValue, nodeHeaders, requestUrl } from "../http/node-request.js";
 import type { Logger } from "../logging/index.js";
 import { publicFailure } from "../rpc/error-interceptor.js";
 import type { RequestInfo } from "../rpc/request-info.js";
@@ -111,14 +111,14 @@ export function createWatchHandler(deps: WatchHandlerDeps): LeanRoute {
     if (typeof contentType !== "string") return undefined;
     const connect = parseConnectContentType(contentType);
     if (connect) {
-      if (!connect.stream || !connect.binary || compressed(req.headers["connect-content-encoding"])) return undefined;
+      if (!connect.stream || !connect.binary || encoded(req.headers["connect-content-encoding"])) return undefined;
       const timeout = parseConnectTimeout(headerOf(req, "connect-timeout-ms"), opt.maxTimeoutMs);
       if (timeout.error) return undefined;
       return { protocol: "connect", timeoutMs: timeout.timeoutMs, acceptHeader: "connect-accept-encoding" };
     }
     // gRPC's trailers need HTTP/2 here; connect-es serves the rest.
     if (req.httpVersionMajor !== 2 || !parseGrpcContentType(contentType)?.binary) return undefined;
-    if (compressed(req.headers["grpc-encoding"])) return undefined;
+    if (encoded(req.headers["grpc-encoding"])) return undefined;
     const timeout = parseGrpcTimeout(headerOf(req, "grpc-timeout"), opt.maxTimeoutMs);
     if (timeout.error) return undefined;
     return { protocol: "grpc", timeoutMs: timeout.timeoutMs, acceptHeader: "grpc-accept-encoding" };
@@ -180,11 +180,6 @@ export function createWatchHandler(deps: WatchHandlerDeps): LeanRoute {
       return p && ((res, info) => serve(req, res, info, p));
     },
   };
-}
-
-/** Whether a request's encoding header names a compression (connect-es decompresses those). */
-function compressed(encoding: string | string[] | undefined): boolean {
-  return encoding !== undefined && encoding !== "identity";
 }
 
 /** A request header as `Headers.get` gives it: repeated values joined, null when absent. */
@@ -251,12 +246,7 @@ class HeldStream {
     if (!this.open()) return;
     if (this.grpc) {
       this.writeHead();
-      const trailer = setTrailerStatus(new Headers({ "grpc-status": grpcStatusOk }), error);
-      const trailers: Record<string, string> = {};
-      trailer.forEach((value, key) => {
-        trailers[key] = value;
-      });
-      res.addTrailers(trailers);
+      res.addTrailers(nodeHeaders(setTrailerStatus(new Headers({ "grpc-status": grpcStatusOk }), error)));
       res.end();
       return;
     }

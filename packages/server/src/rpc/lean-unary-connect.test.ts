@@ -13,12 +13,14 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { GetRunnerRequestSchema, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestRunner } from "../testing/index.js";
-import { type LeanUnaryPair, startLeanUnaryPair } from "../testing/lean-unary-pair.js";
+import {
+  getRunnerPath,
+  heartbeatPath,
+  type LeanUnaryPair,
+  listRunnersPath,
+  startLeanUnaryPair,
+} from "../testing/lean-unary-pair.js";
 import { type RawResponse, type RawTransport, rawCall } from "../testing/raw-stream.js";
-
-const heartbeatPath = "/gitpod.v1.RunnerInteractionService/UpdateRunnerStatus";
-const getRunnerPath = "/gitpod.v1.RunnerService/GetRunner";
-const listRunnersPath = "/gitpod.v1.RunnerService/ListRunners";
 
 let pair: LeanUnaryPair;
 beforeAll(async () => {

@@ -61,9 +61,9 @@ import {
   parseTimeout as parseGrpcTimeout,
   setTrailerStatus,
 } from "@connectrpc/connect/protocol-grpc";
-import { isIdempotent, type NodeResponse, retryHeaders } from "../http/error-response.js";
+import { adviseOnError, isIdempotent, type NodeResponse } from "../http/error-response.js";
 import type { NodeRequest } from "../http/json-body.js";
-import { requestUrl } from "../http/node-request.js";
+import { encoded, nodeHeaders, requestUrl, webHeaders } from "../http/node-request.js";
 import { requestInfoKey } from "./request-info.js";
 
 export type LeanUnaryProtocol = "grpc" | "connect";
@@ -277,12 +277,7 @@ export function createLeanUnary(
       }
       const header = trailerMux(context.responseHeader, context.responseTrailer);
       header.set("content-length", body.byteLength.toString(10));
-      if (failed !== undefined) {
-        // The front door's advice on an error retrying cannot fix (http/error-response.ts).
-        const info = contextValues.get(requestInfoKey);
-        if (info) info.code ??= failed;
-        for (const [k, v] of Object.entries(retryHeaders(failed, idempotent))) header.set(k, v);
-      }
+      if (failed !== undefined) adviseOnError(header, contextValues.get(requestInfoKey), failed, idempotent);
       if (res.writableEnded) return; // the body missed its deadline and was answered
       // What connect-node writes for connect-es's answer: the head, then the body.
       res.writeHead(status, nodeHeaders(header));
@@ -299,15 +294,13 @@ export function createLeanUnary(
       const connect = parseConnectContentType(contentType);
       if (connect) {
         if (connect.stream) return undefined;
-        const encoding = header("content-encoding");
-        if (encoding !== undefined && encoding !== "identity") return undefined;
+        if (encoded(header("content-encoding"))) return undefined;
         const timeout = header("connect-timeout-ms");
         if (timeout !== undefined && parseConnectTimeout(timeout, opt.maxTimeoutMs).error) return undefined;
         return serves.connect;
       }
       if (!parseGrpcContentType(contentType)?.binary) return undefined;
-      const encoding = header("grpc-encoding");
-      if (encoding !== undefined && encoding !== "identity") return undefined;
+      if (encoded(header("grpc-encoding"))) return undefined;
       const timeout = header("grpc-timeout");
       if (timeout !== undefined && parseGrpcTimeout(timeout, opt.maxTimeoutMs).error) return undefined;
       return serves.grpc;
@@ -347,26 +340,6 @@ function requestSignal(res: NodeResponse): AbortSignal {
   const own = new AbortController();
   res.once("close", () => own.abort(closed));
   return own.signal;
-}
-
-/** The request's headers as connect-node gives them to connect-es (pseudo-headers left out). */
-function webHeaders(req: NodeRequest): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.append(name, String(value));
-  }
-  return headers;
-}
-
-/** Headers as Node's response takes them. */
-function nodeHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, name) => {
-    out[name] = value;
-  });
-  return out;
 }
 
 /**

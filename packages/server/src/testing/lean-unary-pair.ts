@@ -19,6 +19,11 @@ import { startTestServer, type TestServer } from "./server.js";
 
 export type How = "parsed" | "replayed";
 
+/** The methods the tests call: a runner's heartbeat, and two a member calls. */
+export const heartbeatPath = "/gitpod.v1.RunnerInteractionService/UpdateRunnerStatus";
+export const getRunnerPath = "/gitpod.v1.RunnerService/GetRunner";
+export const listRunnersPath = "/gitpod.v1.RunnerService/ListRunners";
+
 export interface LeanUnaryPair {
   db: TestDatabase;
   lean: TestServer;
