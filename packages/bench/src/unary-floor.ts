@@ -61,7 +61,7 @@ function serve(path: FloorPath): void {
         res,
         contextValues,
         json: undefined,
-        link: (signal) => signal,
+        controller: new AbortController(),
         fallback: async (body, signal) => {
           const uReq = { ...universalRequestFromNodeRequest(req, res, undefined, contextValues), body, signal };
           await universalResponseToNodeResponse(await connectEs(uReq), res);

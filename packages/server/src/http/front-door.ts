@@ -241,7 +241,7 @@ async function serve(
       res,
       contextValues,
       json: parsedJson,
-      link: (signal) => deadline.link(signal),
+      controller: deadline.call(),
       fallback: async (body, signal) => {
         const uReq = { ...universalRequestFromNodeRequest(req, res, undefined, contextValues), body, signal };
         const uRes = await handler(uReq);
@@ -295,9 +295,23 @@ function deadlineMs(req: NodeRequest, serverMs: number): number {
   return client !== undefined && client < serverMs ? client : serverMs;
 }
 
+/** The request's deadline, as `startDeadline` hands it to the call. */
+interface RequestDeadline {
+  /** connect-es's path: the handler's `signal`, also aborted at the deadline. */
+  link(signal: AbortSignal): AbortSignal;
+  /**
+   * The lean unary path: the call's one controller. It aborts at the deadline and when the
+   * client goes away before the answer; the path aborts it itself once it has the answer.
+   */
+  call(): AbortController;
+}
+
+/** Why a call's signal aborts when its client goes away (connect-node's says the same: canceled). */
+const hungUp = new ConnectError("the request was canceled", C.Canceled);
+
 /**
  * One timer for the request's deadline, bounding two things:
- * - a unary call: `link(signal)` is `signal`, also aborted with a TimeoutError at the
+ * - a unary call: its signal (`link` or `call`) is also aborted with a TimeoutError at the
  *   deadline (what `AbortSignal.any([signal, AbortSignal.timeout(ms)])` does, for a third
  *   of the CPU: this runs on every unary request). connect-es applies a client deadline to
  *   the handler's signal as well;
@@ -313,7 +327,7 @@ function startDeadline(
   info: RequestInfo,
   ms: number,
   unary: boolean,
-): { link(signal: AbortSignal): AbortSignal } {
+): RequestDeadline {
   // Only a unary call links its signal; a stream, held for hours, keeps no controller.
   const linked = unary ? new AbortController() : undefined;
   let upstream: AbortSignal | undefined;
@@ -331,18 +345,29 @@ function startDeadline(
     done();
     if (!res.writableEnded) linked?.abort(upstream?.reason);
   };
-  res.once("close", done);
+  // The client went away before the answer. Watched here, not only through connect-node's
+  // signal: this listener runs first and stops following that signal (`done`), and over
+  // HTTP/1.1 connect-node aborts it only from a later listener of the same event.
+  res.once("close", () => {
+    done();
+    if (!res.writableEnded) linked?.abort(upstream?.aborted ? upstream.reason : hungUp);
+  });
   if (!unary) req.once("end", done);
+  const unaryOnly = (): AbortController => {
+    if (!linked) throw new Error("only a unary call's signal is linked to its deadline");
+    return linked;
+  };
   return {
     link(signal) {
-      if (!linked) throw new Error("only a unary call's signal is linked to its deadline");
-      if (signal.aborted) linked.abort(signal.reason);
+      const controller = unaryOnly();
+      if (signal.aborted) controller.abort(signal.reason);
       else {
         upstream = signal;
         signal.addEventListener("abort", onAbort, { once: true });
       }
-      return linked.signal;
+      return controller.signal;
     },
+    call: unaryOnly,
   };
 }
 

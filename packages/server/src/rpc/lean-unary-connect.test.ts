@@ -172,4 +172,11 @@ describe("Connect unary calls beside connect-es", () => {
       await watch.done.catch(() => {});
     }
   });
+
+  it("withdraws a relayed call whose caller hangs up, on both paths, over HTTP/1.1 and HTTP/2", async () => {
+    const body = (runnerId: string) => text({ runnerId, contextUrl: "https://github.com/acme/repo" });
+    for (const transport of ["HTTP/1.1", "HTTP/2"] as const) {
+      expect(await pair.hangUpMidCall({ ...json, ...auth(pair.org.admin.token) }, body, transport)).toEqual(["parsed"]);
+    }
+  });
 });

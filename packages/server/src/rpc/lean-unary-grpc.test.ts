@@ -12,7 +12,12 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { encodeEnvelope } from "@connectrpc/connect/protocol";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { UpdateRunnerStatusRequestSchema } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
-import { GetRunnerRequestSchema, ListRunnersRequestSchema, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import {
+  GetRunnerRequestSchema,
+  ListRunnersRequestSchema,
+  ParseContextURLRequestSchema,
+  RunnerService,
+} from "@runnerplane/api/gitpod/v1/runner_pb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bearer, createTestRunner } from "../testing/index.js";
 import {
@@ -250,5 +255,17 @@ describe("gRPC unary calls without the stream pipeline", () => {
       watch.hangUp();
       await watch.done.catch(() => {});
     }
+  });
+
+  it("withdraws a relayed call whose caller hangs up, on both paths", async () => {
+    const body = (runnerId: string) =>
+      encodeEnvelope(
+        0,
+        toBinary(
+          ParseContextURLRequestSchema,
+          create(ParseContextURLRequestSchema, { runnerId, contextUrl: "https://github.com/acme/repo" }),
+        ),
+      );
+    expect(await pair.hangUpMidCall({ ...grpc, ...auth(pair.org.admin.token) }, body, "HTTP/2")).toEqual(["parsed"]);
   });
 });

@@ -12,9 +12,9 @@
  * and prepared by the front door), and when it is what nearly every client sends — binary
  * gRPC with one uncompressed envelope within the size limit, or an uncompressed Connect
  * unary POST — it is parsed as connect-es parses it and handed to connect-es's own
- * `invokeUnaryImplementation` with the router's interceptors, in a context built by
- * connect-es's `createHandlerContext` exactly as its handlers build it (headers, URL and
- * signal as connect-node would give them). The answer is written as connect-node writes
+ * `invokeUnaryImplementation` with the router's interceptors, in a context holding what
+ * connect-es's `createHandlerContext` gives a handler (headers, URL and signal as
+ * connect-node would give them), on one signal for the whole call. The answer is written as connect-node writes
  * connect-es's: gRPC's head, message and trailers; Connect's status, headers (trailers
  * folded in) and body, with the front door's retry advice on errors. Anything else — an
  * empty or two-message gRPC body, a compressed or truncated envelope, a body over the limit
@@ -30,8 +30,8 @@ import {
   ConnectError,
   type ConnectRouter,
   type ContextValues,
-  createHandlerContext,
   createServiceImplSpec,
+  type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
 } from "@connectrpc/connect";
@@ -75,8 +75,12 @@ export interface LeanUnaryCall {
   contextValues: ContextValues;
   /** A Connect JSON body, already read and prepared (http/json-requests.ts). */
   json: JsonValue | undefined;
-  /** The front door's deadline around the call's own signal (http/front-door.ts). */
-  link(signal: AbortSignal): AbortSignal;
+  /**
+   * The call's one controller (http/front-door.ts): aborted at the request's deadline (the
+   * server's, or the client's shorter one) and when the client goes away before the answer;
+   * the path aborts it once it has the answer, as connect-es aborts a handler's context.
+   */
+  controller: AbortController;
   /** connect-es's own handler, with this body and signal, written as the front door writes it. */
   fallback(body: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<void>;
 }
@@ -101,8 +105,6 @@ type UnarySpec = MethodImplSpec & { kind: "unary" };
  * without a reason builds a new DOMException, stack trace and all (connect-es passes none).
  */
 const answered = new ConnectError("the call was answered", Code.Canceled);
-/** Why a call's signal aborts when its response closes (connect-node's says the same: canceled). */
-const closed = new ConnectError("the request was canceled", Code.Canceled);
 
 export function createLeanUnary(
   options: Partial<
@@ -155,8 +157,8 @@ export function createLeanUnary(
     const serialization = createMethodSerializationLookup(spec.method, opt.binaryOptions, opt.jsonOptions, opt);
     const input = serialization.getI(true);
     const output = serialization.getO(true);
-    return async ({ req, res, contextValues, link, fallback }) => {
-      const signal = link(requestSignal(res));
+    return async ({ req, res, contextValues, controller, fallback }) => {
+      const signal = controller.signal;
       const bytes = await readWhole(req, "grpc", opt.readMaxBytes + 5, signal, fallback);
       if (bytes === undefined) return;
       const message = oneEnvelope(bytes, opt.readMaxBytes);
@@ -165,19 +167,14 @@ export function createLeanUnary(
 
       const requestHeader = webHeaders(req);
       const timeout = parseGrpcTimeout(requestHeader.get("grpc-timeout"), opt.maxTimeoutMs);
-      const context = createHandlerContext({
-        ...spec,
-        service: spec.method.parent,
-        requestMethod: "POST",
-        protocolName: "grpc",
-        ...(timeout.timeoutMs === undefined ? {} : { timeoutMs: timeout.timeoutMs }),
-        ...(opt.shutdownSignal === undefined ? {} : { shutdownSignal: opt.shutdownSignal }),
-        requestSignal: signal,
+      const context = handlerContext(spec, "grpc", {
+        signal,
+        timeoutMs: timeout.timeoutMs,
         requestHeader,
         url: requestUrl(req),
-        responseHeader: { "content-type": grpcContentTypeProto },
-        responseTrailer: { "grpc-status": grpcStatusOk },
-        contextValues,
+        responseHeader: new Headers({ "content-type": grpcContentTypeProto }),
+        responseTrailer: new Headers({ "grpc-status": grpcStatusOk }),
+        values: contextValues,
       });
       const compression = compressionNegotiate(
         opt.acceptCompression,
@@ -195,9 +192,9 @@ export function createLeanUnary(
           opt.compressMinBytes,
         );
         answer = encodeEnvelope(envelope.flags, envelope.data);
-        context.abort(answered);
+        controller.abort(answered);
       } catch (e) {
-        context.abort(e);
+        controller.abort(e);
         setTrailerStatus(
           context.responseTrailer,
           e instanceof ConnectError ? e : new ConnectError("internal error", Code.Internal, undefined, undefined, e),
@@ -215,8 +212,8 @@ export function createLeanUnary(
   function connectServe(spec: UnarySpec): LeanUnaryServe {
     const serialization = createMethodSerializationLookup(spec.method, opt.binaryOptions, opt.jsonOptions, opt);
     const idempotent = isIdempotent(spec.method);
-    return async ({ req, res, contextValues, json, link, fallback }) => {
-      const signal = link(requestSignal(res));
+    return async ({ req, res, contextValues, json, controller, fallback }) => {
+      const signal = controller.signal;
       const requestHeader = webHeaders(req);
       const binary = json === undefined;
       let bytes: Uint8Array | undefined;
@@ -232,18 +229,14 @@ export function createLeanUnary(
       }
       served?.("connect", "parsed");
       const timeout = parseConnectTimeout(requestHeader.get("connect-timeout-ms"), opt.maxTimeoutMs);
-      const context = createHandlerContext({
-        ...spec,
-        service: spec.method.parent,
-        requestMethod: "POST",
-        protocolName: "connect",
-        ...(timeout.timeoutMs === undefined ? {} : { timeoutMs: timeout.timeoutMs }),
-        ...(opt.shutdownSignal === undefined ? {} : { shutdownSignal: opt.shutdownSignal }),
-        requestSignal: signal,
+      const context = handlerContext(spec, "connect", {
+        signal,
+        timeoutMs: timeout.timeoutMs,
         requestHeader,
         url: requestUrl(req),
-        responseHeader: { "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson },
-        contextValues,
+        responseHeader: new Headers({ "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson }),
+        responseTrailer: new Headers(),
+        values: contextValues,
       });
       const compression = compressionNegotiate(
         opt.acceptCompression,
@@ -259,7 +252,7 @@ export function createLeanUnary(
         const output = await invokeUnaryImplementation(spec, context, input, opt.interceptors);
         body = serialization.getO(binary).serialize(output);
       } catch (e) {
-        context.abort(e);
+        controller.abort(e);
         const error =
           e instanceof ConnectError ? e : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
         status = codeToHttpStatus(error.code);
@@ -270,7 +263,7 @@ export function createLeanUnary(
         body = errorToJsonBytes(error, opt.jsonOptions);
         failed = error.code;
       }
-      context.abort(answered);
+      controller.abort(answered);
       if (compression && body.byteLength >= opt.compressMinBytes) {
         body = await compression.compress(body);
         context.responseHeader.set("content-encoding", compression.name);
@@ -335,11 +328,30 @@ function parseJson(spec: UnarySpec, json: JsonValue | undefined) {
   }
 }
 
-/** As connect-node's request signal: aborted when the response closes, finished or not. */
-function requestSignal(res: NodeResponse): AbortSignal {
-  const own = new AbortController();
-  res.once("close", () => own.abort(closed));
-  return own.signal;
+/**
+ * The handler's context, with what connect-es's `createHandlerContext` gives a handler, on
+ * the call's one signal. connect-es would add two controllers of its own — one for the
+ * client's deadline, which the front door's timer already enforces (at the same time or
+ * sooner), and one linking that to the request's signal — and copy the request headers;
+ * on every call. `timeoutMs()` is connect-es's: the client's deadline, if it gave one.
+ */
+function handlerContext(
+  spec: UnarySpec,
+  protocolName: LeanUnaryProtocol,
+  init: Pick<HandlerContext, "signal" | "requestHeader" | "url" | "responseHeader" | "responseTrailer" | "values"> & {
+    timeoutMs: number | undefined;
+  },
+): HandlerContext {
+  const { timeoutMs, ...rest } = init;
+  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  return {
+    ...rest,
+    method: spec.method,
+    service: spec.method.parent,
+    requestMethod: "POST",
+    protocolName,
+    timeoutMs: deadline === undefined ? () => undefined : () => deadline - Date.now(),
+  };
 }
 
 /**

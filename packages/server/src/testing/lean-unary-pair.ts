@@ -19,10 +19,11 @@ import { startTestServer, type TestServer } from "./server.js";
 
 export type How = "parsed" | "replayed";
 
-/** The methods the tests call: a runner's heartbeat, and two a member calls. */
+/** The methods the tests call: a runner's heartbeat, and three a member calls. */
 export const heartbeatPath = "/gitpod.v1.RunnerInteractionService/UpdateRunnerStatus";
 export const getRunnerPath = "/gitpod.v1.RunnerService/GetRunner";
 export const listRunnersPath = "/gitpod.v1.RunnerService/ListRunners";
+export const parseContextPath = "/gitpod.v1.RunnerService/ParseContextURL";
 
 export interface LeanUnaryPair {
   db: TestDatabase;
@@ -47,6 +48,16 @@ export interface LeanUnaryPair {
   withConfig(config: Partial<ServerConfig>): Promise<{ lean: TestServer; classic: TestServer; close(): Promise<void> }>;
   /** A runner holding a WatchRequests stream on `lean` that never answers, once registered. */
   silentRunner(): Promise<{ runner: TestRunner; stream: RawCall }>;
+  /**
+   * ParseContextURL to a silent runner, to each server in turn, from a caller who hangs up
+   * once the runner has the call. Requires on both that the call is withdrawn (no row left)
+   * and the same request log line; returns what the path did with the lean server's call.
+   */
+  hangUpMidCall(
+    headers: Record<string, string>,
+    body: (runnerId: string) => Uint8Array,
+    transport: RawTransport,
+  ): Promise<How[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +70,28 @@ export async function startLeanUnaryPair(protocol: LeanUnaryProtocol): Promise<L
   const org = await seedOrganization(db.sql);
   const runner = await createTestRunner(classic.baseUrl, org.admin.token, { name: "heartbeating" });
   const otherRunner = await createTestRunner(classic.baseUrl, org.admin.token, { name: "another" });
+  async function silentRunner(): Promise<{ runner: TestRunner; stream: RawCall }> {
+    const silent = await createTestRunner(classic.baseUrl, org.admin.token, { name: "silent" });
+    const stream = rawCall(
+      "HTTP/2",
+      `${lean.baseUrl}/gitpod.v1.RunnerInteractionService/WatchRequests`,
+      { "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${silent.token}` },
+      encodeEnvelope(
+        0,
+        toBinary(WatchRequestsRequestSchema, create(WatchRequestsRequestSchema, { runnerId: silent.runnerId })),
+      ),
+    );
+    await vi.waitFor(
+      async () => {
+        const [row] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from runner_connections where runner_id = ${silent.runnerId}`;
+        expect(row?.n).toBe(1);
+      },
+      { timeout: 10_000, interval: 25 },
+    );
+    return { runner: silent, stream };
+  }
+
   return {
     db,
     lean,
@@ -90,26 +123,48 @@ export async function startLeanUnaryPair(protocol: LeanUnaryProtocol): Promise<L
         },
       };
     },
-    async silentRunner() {
-      const silent = await createTestRunner(classic.baseUrl, org.admin.token, { name: "silent" });
-      const stream = rawCall(
-        "HTTP/2",
-        `${lean.baseUrl}/gitpod.v1.RunnerInteractionService/WatchRequests`,
-        { "content-type": "application/grpc", te: "trailers", authorization: `Bearer ${silent.token}` },
-        encodeEnvelope(
-          0,
-          toBinary(WatchRequestsRequestSchema, create(WatchRequestsRequestSchema, { runnerId: silent.runnerId })),
-        ),
-      );
-      await vi.waitFor(
-        async () => {
-          const [row] = await db.sql<{ n: number }[]>`
-            select count(*)::int as n from runner_connections where runner_id = ${silent.runnerId}`;
-          expect(row?.n).toBe(1);
-        },
-        { timeout: 10_000, interval: 25 },
-      );
-      return { runner: silent, stream };
+    silentRunner,
+    async hangUpMidCall(headers, body, transport) {
+      const { runner: silent, stream } = await silentRunner();
+      const lines: Record<string, unknown>[] = [];
+      let how: How[] = [];
+      try {
+        for (const server of [lean, classic]) {
+          const pushed = stream.frames.length;
+          const logged = server.logs.length;
+          const before = served.length;
+          const call = rawCall(transport, server.baseUrl + parseContextPath, headers, body(silent.runnerId));
+          const ended = call.done.then(
+            () => "answered",
+            () => "broken",
+          );
+          await vi.waitFor(() => expect(stream.frames.length).toBeGreaterThan(pushed), { timeout: 10_000 });
+          call.hangUp();
+          expect(await ended).toBe("broken");
+          await vi.waitFor(
+            async () => {
+              const [row] = await db.sql<{ n: number }[]>`
+                select count(*)::int as n from relay_calls where runner_id = ${silent.runnerId}`;
+              expect(row?.n).toBe(0);
+            },
+            // Well before the relay's own deadline (10 s), which would withdraw it anyway.
+            { timeout: 3_000, interval: 25 },
+          );
+          const line = await vi.waitFor(() => {
+            const found = server.logs.slice(logged).find((l) => l.msg === "request" && l.path === parseContextPath);
+            if (!found) throw new Error("no request log line for the call");
+            return found;
+          });
+          const { request_id, duration_ms, time, ...rest } = line;
+          lines.push(rest);
+          if (server === lean) how = served.slice(before);
+        }
+        expect(lines[0]).toEqual(lines[1]);
+        return how;
+      } finally {
+        stream.hangUp();
+        await stream.done.catch(() => {});
+      }
     },
     async close() {
       await lean.close();
