@@ -4,9 +4,11 @@
  *
  * Closed-loop jobs: `concurrency` loops each await one call after another. Open-loop jobs
  * (heartbeats): `runners` simulated runners each call once per `periodMs`, evenly spread,
- * whether or not earlier calls have finished. Either way a warm-up is not recorded, then
- * every successful request's latency (performance.now(), ms) and every error is, for
- * `durationMs`. The parent is told when recording starts and stops, so that it measures the
+ * whether or not earlier calls have finished. Either way a warm-up is not recorded, then,
+ * for `durationMs`, every error and every successful request: the throughput counts the
+ * requests answered in the window, the latencies (performance.now(), ms) are those of the
+ * requests sent in it, so that a call sent during the warm-up (a cold start, a new
+ * connection, a statement prepared for the first time) is no sample. The parent is told when recording starts and stops, so that it measures the
  * server's CPU over exactly that window.
  *
  * Requests go out through the thinnest client that speaks the protocol (wire.ts), so that
@@ -131,7 +133,10 @@ function prepareHeartbeats(job: LoadJob) {
 }
 
 class Recorder {
+  /** Latencies of the successful requests sent and answered within the window. */
   readonly latencies: number[] = [];
+  /** Successful requests answered within the window, whenever they were sent. */
+  answered = 0;
   readonly errorSamples = new Set<string>();
   errors = 0;
   recording = false;
@@ -140,6 +145,7 @@ class Recorder {
 
   async timed(call: Call): Promise<void> {
     const start = performance.now();
+    const sentInWindow = this.recording;
     try {
       await call();
     } catch (error) {
@@ -149,7 +155,9 @@ class Recorder {
       }
       return;
     }
-    if (this.recording && !this.stopping) this.latencies.push(performance.now() - start);
+    if (!this.recording || this.stopping) return;
+    this.answered++;
+    if (sentInWindow) this.latencies.push(performance.now() - start);
   }
 
   /** Warms up, tells the parent, records for the job's duration, tells the parent again. */
@@ -170,7 +178,7 @@ class Recorder {
   result({ elapsedMs, cpuMs }: { elapsedMs: number; cpuMs: number }): LoadResult {
     const sorted = Float64Array.from(this.latencies).sort();
     return {
-      requests: sorted.length,
+      requests: this.answered,
       errors: this.errors,
       errorSamples: [...this.errorSamples],
       elapsedMs,
