@@ -16,8 +16,28 @@ export function requestUrl(req: NodeRequest): string {
   const socket: object | null = req.socket ?? ("stream" in req ? req.stream.session?.socket : null) ?? null;
   const encrypted = socket !== null && "encrypted" in socket && socket.encrypted === true;
   const authority = "authority" in req ? req.authority : req.headers.host;
-  return new URL(req.url ?? "", `${encrypted ? "https" : "http"}://${authority ?? "localhost"}`).toString();
+  const base = `${encrypted ? "https" : "http"}://${authority ?? "localhost"}`;
+  const path = req.url ?? "";
+  const key = `${base} ${path}`;
+  let url = builtUrls.get(key);
+  if (url === undefined) {
+    url = new URL(path, base).toString();
+    if (key.length <= builtUrlKeyMax) {
+      if (builtUrls.size >= builtUrlsMax) builtUrls.clear();
+      builtUrls.set(key, url);
+    }
+  }
+  return url;
 }
+
+/**
+ * URLs already built, by origin and path: nearly every call names one of a few, and parsing
+ * one costs more than the rest of this module per call. Bounded in entries and key length
+ * (both come from the client); cleared when full.
+ */
+const builtUrls = new Map<string, string>();
+const builtUrlsMax = 1_000;
+const builtUrlKeyMax = 300;
 
 /** Whether an encoding header names a compression (connect-es decompresses those; the lean paths do not). */
 export function encoded(encoding: string | string[] | undefined): boolean {

@@ -65,6 +65,7 @@ import { adviseOnError, isIdempotent, type NodeResponse } from "../http/error-re
 import type { NodeRequest } from "../http/json-body.js";
 import { encoded, nodeHeaders, requestUrl, webHeaders } from "../http/node-request.js";
 import { requestInfoKey } from "./request-info.js";
+import { signalEndsWithAnswerKey } from "./request-scope-interceptor.js";
 
 export type LeanUnaryProtocol = "grpc" | "connect";
 
@@ -183,6 +184,7 @@ export function createLeanUnary(
         "grpc-accept-encoding",
       ).response;
       if (compression) context.responseHeader.set("grpc-encoding", compression.name);
+      contextValues.set(signalEndsWithAnswerKey, true);
       let answer: Uint8Array | undefined;
       try {
         const out = await invokeUnaryImplementation(spec, context, input.parse(message), opt.interceptors);
@@ -244,6 +246,7 @@ export function createLeanUnary(
         requestHeader.get("accept-encoding"),
         "accept-encoding",
       ).response;
+      contextValues.set(signalEndsWithAnswerKey, true);
       let status = 200;
       let failed: Code | undefined;
       let body: Uint8Array;
@@ -342,15 +345,20 @@ function handlerContext(
     timeoutMs: number | undefined;
   },
 ): HandlerContext {
-  const { timeoutMs, ...rest } = init;
-  const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+  const deadline = init.timeoutMs === undefined ? undefined : Date.now() + init.timeoutMs;
+  // Written out, not spread: one object shape for every call.
   return {
-    ...rest,
     method: spec.method,
     service: spec.method.parent,
-    requestMethod: "POST",
-    protocolName,
+    signal: init.signal,
     timeoutMs: deadline === undefined ? () => undefined : () => deadline - Date.now(),
+    requestMethod: "POST",
+    requestHeader: init.requestHeader,
+    responseHeader: init.responseHeader,
+    responseTrailer: init.responseTrailer,
+    protocolName,
+    values: init.values,
+    url: init.url,
   };
 }
 

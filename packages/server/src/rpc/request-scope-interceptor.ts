@@ -1,4 +1,4 @@
-import type { Interceptor } from "@connectrpc/connect";
+import { createContextKey, type Interceptor } from "@connectrpc/connect";
 import { runInRequestScope } from "../db/index.js";
 
 /**
@@ -16,9 +16,19 @@ import { runInRequestScope } from "../db/index.js";
  */
 const scopeEnded = new Error("the request ended");
 
+/**
+ * Set by a path that aborts the call's signal itself the moment the call is answered
+ * (rpc/lean-unary.ts): the scope then ends with that signal and needs no controller of its
+ * own, one fewer per call.
+ */
+export const signalEndsWithAnswerKey = createContextKey(false, {
+  description: "the call's signal ends with its answer",
+});
+
 export function createRequestScopeInterceptor(): Interceptor {
   return (next) => async (req) => {
     if (req.stream) return next(req);
+    if (req.contextValues.get(signalEndsWithAnswerKey)) return runInRequestScope(req.signal, () => next(req));
     const ended = new AbortController();
     const end = () => ended.abort(scopeEnded);
     req.signal.addEventListener("abort", end, { once: true });
