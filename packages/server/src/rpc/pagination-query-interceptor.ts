@@ -24,7 +24,8 @@ export function createPaginationQueryInterceptor(): Interceptor {
   return (next) => async (req) => {
     if (req.stream) return next(req);
     const field = paginationField(req.method.input);
-    if (!field) return next(req);
+    // Nearly every call has no query string: no URL to parse then.
+    if (!field || !req.url.includes("?")) return next(req);
     const query = new URL(req.url).searchParams;
     const token = query.get("token");
     const pageSize = query.get("pageSize") ?? query.get("page_size");
