@@ -12,7 +12,14 @@ import { expect, vi } from "vitest";
 import type { LeanUnaryProtocol } from "../rpc/lean-unary.js";
 import type { ServerConfig } from "../server.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
-import { type RawCall, type RawResponse, type RawTransport, rawCall, requestLogLine } from "./raw-stream.js";
+import {
+  comparableLogLine,
+  type RawCall,
+  type RawResponse,
+  type RawTransport,
+  rawCall,
+  requestLogLine,
+} from "./raw-stream.js";
 import { createTestRunner, type TestRunner } from "./runners.js";
 import { type SeededOrganization, seedOrganization } from "./seed.js";
 import { startTestServer, type TestServer } from "./server.js";
@@ -70,6 +77,17 @@ export async function startLeanUnaryPair(protocol: LeanUnaryProtocol): Promise<L
   const org = await seedOrganization(db.sql);
   const runner = await createTestRunner(classic.baseUrl, org.admin.token, { name: "heartbeating" });
   const otherRunner = await createTestRunner(classic.baseUrl, org.admin.token, { name: "another" });
+  /** Waits until `table` holds `n` rows of the runner. */
+  const waitForRows = (table: "runner_connections" | "relay_calls", runnerId: string, n: number, timeout: number) =>
+    vi.waitFor(
+      async () => {
+        const [row] = await db.sql<{ n: number }[]>`
+          select count(*)::int as n from ${db.sql(table)} where runner_id = ${runnerId}`;
+        expect(row?.n).toBe(n);
+      },
+      { timeout, interval: 25 },
+    );
+
   async function silentRunner(): Promise<{ runner: TestRunner; stream: RawCall }> {
     const silent = await createTestRunner(classic.baseUrl, org.admin.token, { name: "silent" });
     const stream = rawCall(
@@ -81,14 +99,7 @@ export async function startLeanUnaryPair(protocol: LeanUnaryProtocol): Promise<L
         toBinary(WatchRequestsRequestSchema, create(WatchRequestsRequestSchema, { runnerId: silent.runnerId })),
       ),
     );
-    await vi.waitFor(
-      async () => {
-        const [row] = await db.sql<{ n: number }[]>`
-          select count(*)::int as n from runner_connections where runner_id = ${silent.runnerId}`;
-        expect(row?.n).toBe(1);
-      },
-      { timeout: 10_000, interval: 25 },
-    );
+    await waitForRows("runner_connections", silent.runnerId, 1, 10_000);
     return { runner: silent, stream };
   }
 
@@ -141,22 +152,14 @@ export async function startLeanUnaryPair(protocol: LeanUnaryProtocol): Promise<L
           await vi.waitFor(() => expect(stream.frames.length).toBeGreaterThan(pushed), { timeout: 10_000 });
           call.hangUp();
           expect(await ended).toBe("broken");
-          await vi.waitFor(
-            async () => {
-              const [row] = await db.sql<{ n: number }[]>`
-                select count(*)::int as n from relay_calls where runner_id = ${silent.runnerId}`;
-              expect(row?.n).toBe(0);
-            },
-            // Well before the relay's own deadline (10 s), which would withdraw it anyway.
-            { timeout: 3_000, interval: 25 },
-          );
+          // Well before the relay's own deadline (10 s), which would withdraw it anyway.
+          await waitForRows("relay_calls", silent.runnerId, 0, 3_000);
           const line = await vi.waitFor(() => {
             const found = server.logs.slice(logged).find((l) => l.msg === "request" && l.path === parseContextPath);
             if (!found) throw new Error("no request log line for the call");
             return found;
           });
-          const { request_id, duration_ms, time, ...rest } = line;
-          lines.push(rest);
+          lines.push(comparableLogLine(line));
           if (server === lean) how = served.slice(before);
         }
         expect(lines[0]).toEqual(lines[1]);

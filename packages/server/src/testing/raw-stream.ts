@@ -127,6 +127,11 @@ export async function requestLogLine(
     },
     { timeout: 10_000, interval: 20 },
   );
+  return comparableLogLine(line);
+}
+
+/** A request log line without what varies from request to request (its id, time and duration). */
+export function comparableLogLine(line: Record<string, unknown>): Record<string, unknown> {
   const { request_id, duration_ms, time, ...rest } = line;
   return rest;
 }
