@@ -14,12 +14,13 @@
  * unary POST — it is parsed as connect-es parses it and handed to connect-es's own
  * `invokeUnaryImplementation` with the router's interceptors, in a context holding what
  * connect-es's `createHandlerContext` gives a handler (headers, URL and signal as
- * connect-node would give them), on one signal for the whole call. The answer is written as connect-node writes
- * connect-es's: gRPC's head, message and trailers; Connect's status, headers (trailers
- * folded in) and body, with the front door's retry advice on errors. Anything else — an
- * empty or two-message gRPC body, a compressed or truncated envelope, a body over the limit
- * or broken off, a content-length the body does not keep — is replayed, byte for byte, into
- * connect-es's own handler, so every protocol error is still connect-es's.
+ * connect-node would give them), on one signal for the whole call. The answer is written
+ * as connect-node writes connect-es's: gRPC's head, message and trailers; Connect's
+ * status, headers (trailers folded in) and body, with the front door's retry advice on
+ * errors. Anything else — an empty or two-message gRPC body, a compressed or truncated
+ * envelope, a body over the limit or broken off, a content-length the body does not keep —
+ * is replayed, byte for byte, into connect-es's own handler, so every protocol error is
+ * still connect-es's.
  * `rpc/lean-unary-grpc.test.ts` and `rpc/lean-unary-connect.test.ts` compare both paths on
  * the wire.
  */
