@@ -17,7 +17,8 @@ import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
 import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
-import { type DbTokenForAuth, findTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
+import { createTokenLookup, type TokenLookup } from "../db/token-lookup.js";
+import { type DbTokenForAuth, touchDue, touchIntervalMs, touchToken } from "../db/tokens.js";
 import type { Logger } from "../logging/index.js";
 import { type RequestInfo, requestInfoKey } from "../rpc/request-info.js";
 import { operationServices } from "../services/operation-services.js";
@@ -77,6 +78,7 @@ export type Authenticate = (
 ) => Promise<Caller>;
 
 export function createAuthenticate({ sql, clock, log, signIn, publicUrl }: AuthenticationDeps): Authenticate {
+  const lookup = createTokenLookup(sql);
   return async (header, method, info) => {
     const now = clock.now();
     const authorization = header("authorization");
@@ -87,7 +89,7 @@ export function createAuthenticate({ sql, clock, log, signIn, publicUrl }: Authe
     const authenticated =
       session !== undefined
         ? await authenticateSession(sql, now, session, signIn.idleTimeoutMs)
-        : await authenticateToken(sql, now, authorization);
+        : await authenticateToken(lookup, now, authorization);
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     const { caller, lastUsedAt, readOnly } = authenticated;
     if (readOnly && method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {
@@ -129,14 +131,14 @@ function judged(row: CredentialForAuth, credential: Caller["credential"], now: D
 
 /** A bearer token of a kind that authenticates API calls. */
 export async function authenticateToken(
-  sql: Sql,
+  lookup: TokenLookup,
   now: Date,
   authorization: string | null,
 ): Promise<Authenticated | undefined> {
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization ?? "");
   const token = match?.[1];
   if (!token) return undefined;
-  const row = await findTokenOfKind(sql, token, apiTokenKinds);
+  const row = await findTokenOfKind(lookup, token, apiTokenKinds);
   return row && judged(row, "token", now);
 }
 
@@ -145,13 +147,13 @@ export async function authenticateToken(
  * token of another kind is not even looked up). Not yet judged (auth/credential.ts).
  */
 export async function findTokenOfKind(
-  sql: Sql,
+  lookup: TokenLookup,
   token: string,
   kinds: ReadonlySet<TokenKind>,
 ): Promise<DbTokenForAuth | undefined> {
   const kind = tokenKindOf(token);
   if (!kind || !kinds.has(kind)) return undefined;
-  const row = await findTokenForAuth(sql, token);
+  const row = await lookup(token);
   return row?.kind === kind ? row : undefined;
 }
 

@@ -109,13 +109,15 @@ export function issueExchangeToken(
 }
 
 /**
- * One lookup by hash (unique index) with the subject's current state: the member's role and
+ * Lookups by hash (unique index) with the subjects' current state: the member's role and
  * suspension are read live, so a role change, a suspension or a removed member takes effect
- * on the next request.
+ * on the next request. `hashes` are hex SHA-256 digests; each row says whose it is
+ * (`lookup_hash`). Authentication sends a whole turn's lookups at once (db/token-lookup.ts).
  */
-export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenForAuth | undefined> {
-  const [row] = await sql<DbTokenForAuth[]>`
-    select t.id, t.kind, t.organization_id, t.subject_id, t.principal, t.description, t.created_at,
+export function findTokensForAuth(sql: Db, hashes: readonly string[]): Promise<DbTokenForAuthOf[]> {
+  return sql<DbTokenForAuthOf[]>`
+    select encode(t.hash, 'hex') as lookup_hash,
+           t.id, t.kind, t.organization_id, t.subject_id, t.principal, t.description, t.created_at,
            t.expires_at, t.revoked_at, t.consumed_at, t.last_used_at, t.read_only,
            m.role as member_role,
            (m.id is not null or r.id is not null) as subject_exists,
@@ -124,8 +126,21 @@ export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenF
       from tokens t
       left join members m on t.principal <> 'runner' and m.id = t.subject_id and m.organization_id = t.organization_id
       left join runners r on t.principal = 'runner' and r.id = t.subject_id and r.organization_id = t.organization_id
-     where t.hash = ${hashToken(token)}`;
+     where t.hash = any(array(select decode(h, 'hex') from unnest(${hashes as string[]}::text[]) h))`;
+}
+
+/** A row of findTokensForAuth, with the hash it was found by. */
+export type DbTokenForAuthOf = DbTokenForAuth & { lookup_hash: string };
+
+/** The lookup of one token, by itself (sign-in's check of a pasted token). */
+export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenForAuth | undefined> {
+  const [row] = await findTokensForAuth(sql, [tokenLookupHash(token)]);
   return row;
+}
+
+/** The hex SHA-256 a token is looked up by. */
+export function tokenLookupHash(token: string): string {
+  return hashToken(token).toString("hex");
 }
 
 /**

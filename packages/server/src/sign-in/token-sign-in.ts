@@ -8,6 +8,7 @@ import { requestFactsOf } from "../audit/index.js";
 import { findTokenOfKind } from "../auth/authentication-interceptor.js";
 import { credentialCaller } from "../auth/credential.js";
 import type { TokenKind } from "../crypto/tokens.js";
+import { findTokenForAuth } from "../db/tokens.js";
 import type { PageRoute } from "../http/front-door.js";
 import type { ServiceDeps } from "../routes.js";
 import { signInFailed, signInSucceeded } from "./events.js";
@@ -35,7 +36,7 @@ export function tokenSignInPage(deps: ServiceDeps): PageRoute {
       if ("error" in body) return sendError(res, body.status, Code.InvalidArgument, body.error);
       const token = (body.fields.token ?? "").trim();
       const now = clock.now();
-      const row = await findTokenOfKind(sql, token, personalAccess);
+      const row = await findTokenOfKind((t) => findTokenForAuth(sql, t), token, personalAccess);
       const caller = row && credentialCaller(row, "token", now);
       if (!row || !caller || row.principal !== "user") {
         await signInFailed(
