@@ -31,6 +31,11 @@ export function runInRequestScope<T>(signal: AbortSignal, fn: () => T): T {
   return storage.run({ signal, outcomeUnknown: false }, fn);
 }
 
+/** Runs `fn` in `scope` (that of another call, taken with currentRequestScope()), or detached when there is none. */
+export function runInScope<T>(scope: RequestScope | undefined, fn: () => T): T {
+  return scope ? storage.run(scope, fn) : storage.exit(fn);
+}
+
 export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
 }

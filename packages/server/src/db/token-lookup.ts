@@ -3,14 +3,15 @@
  * "Lookups batched per turn of the event loop"): the lookups that start in one turn go out
  * as one statement when it ends, the same token once.
  *
- * For the query guard the batch is a request of its own (db/query-guard.ts): its statement
- * runs in a request scope that ends once no call waits on it any more, so it fails at once
- * while the database is down and is dropped when every caller has gone. Each call also
- * stops waiting as soon as its own scope ends (its deadline, its client gone), as its own
- * statement would have; the others still get their rows.
+ * A lookup alone in its turn is sent in its own call's request scope, exactly as it would
+ * be unbatched. A batch of several is, for the query guard (db/query-guard.ts), a request of
+ * its own: its statement runs in a scope that ends once no call waits on it any more, so it
+ * fails at once while the database is down and is dropped when every caller has gone.
+ * Either way each call stops waiting as soon as its own scope ends (its deadline, its
+ * client gone), as its own statement would have; the others still get their rows.
  */
 import { RequestEndedError } from "./connection-errors.js";
-import { currentRequestScope, runInRequestScope } from "./request-scope.js";
+import { currentRequestScope, type RequestScope, runInRequestScope, runInScope } from "./request-scope.js";
 import type { Db } from "./sql.js";
 import { type DbTokenForAuth, findTokensForAuth, tokenLookupHash } from "./tokens.js";
 
@@ -20,15 +21,18 @@ export type TokenLookup = (token: string) => Promise<DbTokenForAuth | undefined>
 export const tokenLookupBatchMax = 100;
 
 interface Waiter {
+  scope: RequestScope | undefined;
+  left: boolean;
   resolve(row: DbTokenForAuth | undefined): void;
   reject(error: unknown): void;
 }
 
 interface Batch {
   byHash: Map<string, Waiter[]>;
-  /** Calls still waiting; the batch's scope ends when the last one leaves. */
+  /** Calls still waiting. */
   waiting: number;
-  scope: AbortController;
+  /** A batch of several calls: its own scope, ended when the last of them leaves. */
+  scope: AbortController | undefined;
   sent: boolean;
 }
 
@@ -42,19 +46,28 @@ export function createTokenLookup(sql: Db): TokenLookup {
     if (open === batch) open = undefined;
     if (batch.sent || batch.waiting === 0) return;
     batch.sent = true;
-    // The batch's own scope, not that of the call that happened to open it: a postgres.js
-    // statement belongs to the scope it is first awaited in, so it is awaited in there.
-    runInRequestScope(batch.scope.signal, async () => await findTokensForAuth(sql, [...batch.byHash.keys()]))
-      .then(
-        (rows) => {
-          const found = new Map(rows.map((row) => [row.lookup_hash, row]));
-          for (const [hash, waiters] of batch.byHash) for (const w of waiters) w.resolve(found.get(hash));
-        },
-        (error: unknown) => {
-          for (const waiters of batch.byHash.values()) for (const w of waiters) w.reject(error);
-        },
-      )
-      .finally(() => batch.scope.abort(batchEnded));
+    const hashes = [...batch.byHash.keys()];
+    // A postgres.js statement belongs to the scope it is first awaited in: awaited in there.
+    const lookup = async () => await findTokensForAuth(sql, hashes);
+    let statement: Promise<Awaited<ReturnType<typeof findTokensForAuth>>>;
+    if (batch.waiting === 1) {
+      const only = [...batch.byHash.values()].flat().find((w) => !w.left);
+      statement = runInScope(only?.scope, lookup);
+    } else {
+      const scope = new AbortController();
+      batch.scope = scope;
+      statement = runInRequestScope(scope.signal, lookup);
+      void statement.catch(() => {}).finally(() => scope.abort(batchEnded));
+    }
+    statement.then(
+      (rows) => {
+        const found = new Map(rows.map((row) => [row.lookup_hash, row]));
+        for (const [hash, waiters] of batch.byHash) for (const w of waiters) w.resolve(found.get(hash));
+      },
+      (error: unknown) => {
+        for (const waiters of batch.byHash.values()) for (const w of waiters) w.reject(error);
+      },
+    );
   };
 
   return (token) => {
@@ -65,19 +78,15 @@ export function createTokenLookup(sql: Db): TokenLookup {
     return new Promise<DbTokenForAuth | undefined>((resolve, reject) => {
       let batch = open;
       if (!batch) {
-        const opened: Batch = { byHash: new Map(), waiting: 0, scope: new AbortController(), sent: false };
+        const opened: Batch = { byHash: new Map(), waiting: 0, scope: undefined, sent: false };
         setImmediate(() => send(opened));
         open = batch = opened;
       }
       const current = batch;
-      const leave = () => {
-        reject(new RequestEndedError());
-        if (--current.waiting === 0) current.scope.abort(batchEnded);
-      };
       const stopWatching = () => scope?.signal.removeEventListener("abort", leave);
-      let waiters = current.byHash.get(hash);
-      if (!waiters) current.byHash.set(hash, (waiters = []));
-      waiters.push({
+      const waiter: Waiter = {
+        scope,
+        left: false,
         resolve(row) {
           stopWatching();
           resolve(row);
@@ -86,7 +95,15 @@ export function createTokenLookup(sql: Db): TokenLookup {
           stopWatching();
           reject(error);
         },
-      });
+      };
+      function leave() {
+        waiter.left = true;
+        reject(new RequestEndedError());
+        if (--current.waiting === 0) current.scope?.abort(batchEnded);
+      }
+      let waiters = current.byHash.get(hash);
+      if (!waiters) current.byHash.set(hash, (waiters = []));
+      waiters.push(waiter);
       current.waiting++;
       scope?.signal.addEventListener("abort", leave, { once: true });
       if (current.byHash.size >= tokenLookupBatchMax) send(current);
