@@ -101,9 +101,9 @@ export function createTokenLookup(sql: Db): TokenLookup {
         reject(new RequestEndedError());
         if (--current.waiting === 0) current.scope?.abort(batchEnded);
       }
-      let waiters = current.byHash.get(hash);
-      if (!waiters) current.byHash.set(hash, (waiters = []));
-      waiters.push(waiter);
+      const waiters = current.byHash.get(hash);
+      if (waiters) waiters.push(waiter);
+      else current.byHash.set(hash, [waiter]);
       current.waiting++;
       scope?.signal.addEventListener("abort", leave, { once: true });
       if (current.byHash.size >= tokenLookupBatchMax) send(current);
