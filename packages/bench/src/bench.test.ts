@@ -72,9 +72,10 @@ test("every scenario runs against the real server without errors and the targets
   for (const row of rows) {
     expect(row.errors, `${row.scenario}/${row.protocol}: ${stdout}`).toBe("0");
     expect(Number(row["req/s"]), `${row.scenario}/${row.protocol}`).toBeGreaterThan(0);
-    // Statements are counted for the real server only: every request there reads its token.
+    // Statements are counted for the real server only: every request there reads its token
+    // (batched with the other lookups of its turn, so a call may cost less than one).
     if (row.scenario?.startsWith("baseline-")) expect(row["sql/req"]).toBe("-");
-    else expect(Number(row["sql/req"]), `${row.scenario}/${row.protocol}`).toBeGreaterThanOrEqual(1);
+    else expect(Number(row["sql/req"]), `${row.scenario}/${row.protocol}`).toBeGreaterThan(0);
     // The whole machine's CPU comes from /proc/stat, which only Linux has.
     if (process.platform === "linux") expect(row["all CPU"], `${row.scenario}/${row.protocol}`).toMatch(/^[1-9]\d*%$/);
   }
