@@ -169,14 +169,10 @@ export function createLeanUnary(
 
       const requestHeader = webHeaders(req);
       const timeout = parseGrpcTimeout(requestHeader.get("grpc-timeout"), opt.maxTimeoutMs);
-      const context = handlerContext(spec, "grpc", {
-        signal,
+      const context = handlerContext(spec, "grpc", req, requestHeader, signal, contextValues, {
         timeoutMs: timeout.timeoutMs,
-        requestHeader,
-        url: requestUrl(req),
         responseHeader: new Headers({ "content-type": grpcContentTypeProto }),
         responseTrailer: new Headers({ "grpc-status": grpcStatusOk }),
-        values: contextValues,
       });
       const compression = compressionNegotiate(
         opt.acceptCompression,
@@ -185,7 +181,6 @@ export function createLeanUnary(
         "grpc-accept-encoding",
       ).response;
       if (compression) context.responseHeader.set("grpc-encoding", compression.name);
-      contextValues.set(signalEndsWithAnswerKey, true);
       let answer: Uint8Array | undefined;
       try {
         const out = await invokeUnaryImplementation(spec, context, input.parse(message), opt.interceptors);
@@ -232,14 +227,10 @@ export function createLeanUnary(
       }
       served?.("connect", "parsed");
       const timeout = parseConnectTimeout(requestHeader.get("connect-timeout-ms"), opt.maxTimeoutMs);
-      const context = handlerContext(spec, "connect", {
-        signal,
+      const context = handlerContext(spec, "connect", req, requestHeader, signal, contextValues, {
         timeoutMs: timeout.timeoutMs,
-        requestHeader,
-        url: requestUrl(req),
         responseHeader: new Headers({ "content-type": binary ? contentTypeUnaryProto : contentTypeUnaryJson }),
         responseTrailer: new Headers(),
-        values: contextValues,
       });
       const compression = compressionNegotiate(
         opt.acceptCompression,
@@ -247,7 +238,6 @@ export function createLeanUnary(
         requestHeader.get("accept-encoding"),
         "accept-encoding",
       ).response;
-      contextValues.set(signalEndsWithAnswerKey, true);
       let status = 200;
       let failed: Code | undefined;
       let body: Uint8Array;
@@ -337,29 +327,33 @@ function parseJson(spec: UnarySpec, json: JsonValue | undefined) {
  * the call's one signal. connect-es would add two controllers of its own — one for the
  * client's deadline, which the front door's timer already enforces (at the same time or
  * sooner), and one linking that to the request's signal — and copy the request headers;
- * on every call. `timeoutMs()` is connect-es's: the client's deadline, if it gave one.
+ * on every call. `timeoutMs()` is connect-es's: the client's deadline, if it gave one. The
+ * path aborts that signal once it has the answer, so the request scope ends with it.
  */
 function handlerContext(
   spec: UnarySpec,
   protocolName: LeanUnaryProtocol,
-  init: Pick<HandlerContext, "signal" | "requestHeader" | "url" | "responseHeader" | "responseTrailer" | "values"> & {
-    timeoutMs: number | undefined;
-  },
+  req: NodeRequest,
+  requestHeader: Headers,
+  signal: AbortSignal,
+  values: ContextValues,
+  init: Pick<HandlerContext, "responseHeader" | "responseTrailer"> & { timeoutMs: number | undefined },
 ): HandlerContext {
+  values.set(signalEndsWithAnswerKey, true);
   const deadline = init.timeoutMs === undefined ? undefined : Date.now() + init.timeoutMs;
   // Written out, not spread: one object shape for every call.
   return {
     method: spec.method,
     service: spec.method.parent,
-    signal: init.signal,
+    signal,
     timeoutMs: deadline === undefined ? () => undefined : () => deadline - Date.now(),
     requestMethod: "POST",
-    requestHeader: init.requestHeader,
+    requestHeader,
     responseHeader: init.responseHeader,
     responseTrailer: init.responseTrailer,
     protocolName,
-    values: init.values,
-    url: init.url,
+    values,
+    url: requestUrl(req),
   };
 }
 
