@@ -128,6 +128,19 @@ describe("postgres.js, as patched", () => {
     expect(await within(sql`select 5 as n`)).toEqual([{ n: 5 }]);
   });
 
+  it("gives the next statement its rows from the first, when the one before failed after sending some", async () => {
+    const sql = onePool();
+    // The first row is sent before the second fails (division by zero): a cancel that
+    // lands between a statement's rows and its completion does the same.
+    const failed = sql`select 1 / (2 - x) as n from generate_series(1, 3) x`;
+    expect((await within(failed.catch((e: { code?: string }) => e))) as { code?: string }).toMatchObject({
+      code: "22012",
+    });
+    const next = await within(sql`select 'next' as who`);
+    expect(next.length).toBe(1);
+    expect([...next]).toEqual([{ who: "next" }]);
+  });
+
   it("gives every pipelined statement its own answer when one of them is cancelled before its turn", async () => {
     const sql = onePool();
     await sql`select 1`; // the connection is open: the next three go out on it back to back
