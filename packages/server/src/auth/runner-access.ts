@@ -6,7 +6,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type postgres from "postgres";
-import { type DbRunner, runnerColumns } from "../db/runners.js";
+import { type DbRunner, runnerFrom, runnerRow } from "../db/runners.js";
 import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
@@ -131,15 +131,16 @@ async function loadRunnerAccessFacts(
 ): Promise<{ facts: RunnerAccessFacts; runner: DbRunner } | undefined> {
   // One primary-key read: the org filter is part of the lookup (a runner of another org is
   // never even loaded), and the caller's policy roles come from a correlated subquery.
-  const [row] = await sql<(DbRunner & { policy_roles: string[] })[]>`
-    select ${runnerColumns(sql)},
+  const [row] = await sql<{ runner: unknown[]; policy_roles: string[] }[]>`
+    select ${runnerRow(sql)},
            array(select p.role from runner_policies p
                    join group_members gm on gm.group_id = p.group_id
                   where p.runner_id = r.id and gm.member_id = ${caller.subject.id}) as policy_roles
       from runners r
      where r.id = ${runnerId} and r.organization_id = ${caller.organizationId}`;
   if (!row) return undefined;
-  const { policy_roles, ...runner } = row;
+  const runner = runnerFrom(row.runner);
+  const { policy_roles } = row;
   return {
     runner,
     facts: {
