@@ -116,7 +116,8 @@ const runnerColumnSql: Record<RunnerColumnKind, (column: string) => string> = {
   timestamp: (column) => `floor(extract(epoch from ${column}) * 1000)`,
   bytea: (column) => `encode(${column}, 'hex')`,
 };
-const runnerColumnNames = Object.keys(runnerColumnKinds) as (keyof DbRunner)[];
+/** DbRunner's columns, in the array's order (runners.test.ts holds them to the table's). */
+export const runnerColumnNames: readonly (keyof DbRunner)[] = Object.keys(runnerColumnKinds) as (keyof DbRunner)[];
 const runnerRowSql = `json_build_array(${runnerColumnNames
   .map((name) => runnerColumnSql[runnerColumnKinds[name]](`r.${name}`))
   .join(", ")}) as runner`;
