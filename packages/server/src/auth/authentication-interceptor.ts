@@ -12,9 +12,11 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { IdentityService } from "@runnerplane/api/gitpod/v1/identity_pb";
+import { RunnerInteractionService } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import type { Clock } from "../clock.js";
 import { type TokenKind, tokenKindOf } from "../crypto/tokens.js";
 import { detached } from "../db/request-scope.js";
+import { heartbeatLingerMs } from "../db/runner-status.js";
 import { findSessionForAuth, touchSession } from "../db/sessions.js";
 import type { Sql } from "../db/sql.js";
 import { createTokenLookup, type TokenLookup } from "../db/token-lookup.js";
@@ -43,6 +45,8 @@ const publicMethods: ReadonlySet<DescMethod> = new Set<DescMethod>([
 export function isPublicMethod(method: DescMethod): boolean {
   return publicMethods.has(method);
 }
+
+const heartbeat = RunnerInteractionService.method.updateRunnerStatus;
 
 /** Token kinds that authenticate API calls; exchange and logs tokens serve one purpose only. */
 const apiTokenKinds: ReadonlySet<TokenKind> = new Set(["personal_access", "runner_access"]);
@@ -79,6 +83,9 @@ export type Authenticate = (
 
 export function createAuthenticate({ sql, clock, log, signIn, publicUrl }: AuthenticationDeps): Authenticate {
   const lookup = createTokenLookup(sql);
+  // Nobody waits on a heartbeat's answer: its lookup may wait for others to join it, and
+  // its write then goes out with theirs (db/runner-status.ts).
+  const heartbeatLookup: TokenLookup = (token) => lookup(token, heartbeatLingerMs);
   return async (header, method, info) => {
     const now = clock.now();
     const authorization = header("authorization");
@@ -89,7 +96,7 @@ export function createAuthenticate({ sql, clock, log, signIn, publicUrl }: Authe
     const authenticated =
       session !== undefined
         ? await authenticateSession(sql, now, session, signIn.idleTimeoutMs)
-        : await authenticateToken(lookup, now, authorization);
+        : await authenticateToken(method === heartbeat ? heartbeatLookup : lookup, now, authorization);
     if (!authenticated) throw new ConnectError(unauthenticatedMessage, Code.Unauthenticated);
     const { caller, lastUsedAt, readOnly } = authenticated;
     if (readOnly && method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS) {

@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 /** SQL for runners (docs/runners.md). Rows stay rows here; services/runner-mapper.ts makes messages. */
-import type { Db, Sql } from "./sql.js";
+import type { Db } from "./sql.js";
 
 /** The `kind` and `provider` columns: lowercase names, because SQL reads them (visibility). */
 export type DbRunnerKind = "local" | "remote" | "local_configuration";
@@ -374,84 +374,6 @@ export async function encryptPlaintextMetricsPassword(
 /** postgres.js refuses `undefined`; an absent setting means "leave the column alone". */
 function withoutUndefined<T extends object>(row: T): T {
   return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined)) as T;
-}
-
-export interface StatusReport {
-  version?: string | undefined;
-  system_details?: string | undefined;
-  log_url?: string | undefined;
-  status_message?: string | undefined;
-  status_region?: string | undefined;
-  llm_url?: string | undefined;
-  support_bundle_url?: string | undefined;
-  /** Replaces the stored list when given. */
-  capabilities?: number[] | undefined;
-  gateway_info?: unknown;
-}
-
-/**
- * A runner's heartbeat: stores what it reported (absent = unchanged), merges `additional_info`
- * updates (a key with no value is removed), and renews its registration. False when there
- * is no such runner (any more).
- */
-export async function recordRunnerStatus(
-  sql: Sql,
-  id: string,
-  report: StatusReport,
-  additionalInfo: { key: string; value?: string | undefined }[],
-  now: Date,
-): Promise<boolean> {
-  // The usual heartbeat: one statement, no transaction.
-  if (additionalInfo.length === 0) return (await writeRunnerStatus(sql, id, report, undefined, now)) === 1;
-  return sql.begin(async (tx) => {
-    // One runner renews itself; the row lock orders concurrent heartbeats of the same runner.
-    const [row] = await tx<{ additional_info: { key: string; value: string }[] }[]>`
-      select additional_info from runners where id = ${id} for update`;
-    if (!row) return false;
-    const merged = new Map(row.additional_info.map((f) => [f.key, f.value]));
-    for (const u of additionalInfo) {
-      if (u.value === undefined) merged.delete(u.key);
-      else merged.set(u.key, u.value);
-    }
-    await writeRunnerStatus(
-      tx,
-      id,
-      report,
-      [...merged].map(([key, value]) => ({ key, value })),
-      now,
-    );
-    return true;
-  });
-}
-
-/**
- * One statement text for every heartbeat, whatever it reports: an absent value is a null
- * parameter that leaves its column as it is. Cheaper for the driver than a column list
- * built per call (`sql(set)`), and one prepared statement per connection instead of one
- * per combination of reported fields.
- */
-async function writeRunnerStatus(
-  sql: Db,
-  id: string,
-  r: StatusReport,
-  additionalInfo: { key: string; value: string }[] | undefined,
-  now: Date,
-): Promise<number> {
-  const rows = await sql`
-    update runners
-       set version = coalesce(${r.version ?? null}, version),
-           system_details = coalesce(${r.system_details ?? null}, system_details),
-           log_url = coalesce(${r.log_url ?? null}, log_url),
-           status_message = coalesce(${r.status_message ?? null}, status_message),
-           status_region = coalesce(${r.status_region ?? null}, status_region),
-           llm_url = coalesce(${r.llm_url ?? null}, llm_url),
-           support_bundle_url = coalesce(${r.support_bundle_url ?? null}, support_bundle_url),
-           capabilities = coalesce(${r.capabilities ?? null}::smallint[], capabilities),
-           gateway_info = coalesce(${r.gateway_info === undefined ? null : sql.json(r.gateway_info as never)}::jsonb, gateway_info),
-           additional_info = coalesce(${additionalInfo === undefined ? null : sql.json(additionalInfo)}::jsonb, additional_info),
-           status_updated_at = ${now}
-     where id = ${id}`;
-  return rows.count;
 }
 
 /**

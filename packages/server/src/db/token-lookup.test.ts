@@ -4,10 +4,15 @@
  * its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenancyFixture, createTestDatabase, type TenancyFixture, type TestDatabase } from "../testing/index.js";
+import {
+  countingSql,
+  createTenancyFixture,
+  createTestDatabase,
+  type TenancyFixture,
+  type TestDatabase,
+} from "../testing/index.js";
 import { RequestEndedError } from "./connection-errors.js";
 import { runInRequestScope } from "./request-scope.js";
-import type { Db } from "./sql.js";
 import { createTokenLookup, tokenLookupBatchMax } from "./token-lookup.js";
 import { issueRunnerAccessTokens } from "./tokens.js";
 
@@ -21,15 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-/** The test database's pool, counting the statements it is handed. */
-function counting(): { sql: Db; statements: () => number } {
-  let n = 0;
-  const sql = ((...args: Parameters<Db>) => {
-    n++;
-    return (db.sql as (...a: Parameters<Db>) => ReturnType<Db>)(...args);
-  }) as unknown as Db;
-  return { sql, statements: () => n };
-}
+const counting = () => countingSql(db.sql);
 
 const unknownToken = `rp_runner_${"A".repeat(43)}`;
 const tokenOf = (i: number) => (tokens[i] as { token: string }).token;
@@ -57,6 +54,19 @@ describe("batched token lookups", () => {
     } finally {
       await db.sql`update tokens set revoked_at = null where id = ${tokens[1]?.tokenId ?? ""}`;
     }
+  });
+
+  it("let a lookup that may linger wait for the lookups of the next turns, and go out with the first that cannot", async () => {
+    const { sql, statements } = counting();
+    const lookup = createTokenLookup(sql);
+    const lingering = lookup(tokenOf(0), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const alsoLingering = lookup(tokenOf(1), 60_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(statements()).toBe(0);
+    const [a, b, c] = await Promise.all([lingering, alsoLingering, lookup(unknownToken)]);
+    expect(statements()).toBe(1);
+    expect([a?.id, b?.id, c]).toEqual([tokens[0]?.tokenId, tokens[1]?.tokenId, undefined]);
   });
 
   it("send a full batch at once and the rest in the next statement", async () => {

@@ -20,7 +20,8 @@ import { listRunnerEnvironmentClasses, upsertEnvironmentClass } from "../db/envi
 import { findHostTokenFor } from "../db/host-tokens.js";
 import type { Sql } from "../db/index.js";
 import { findRunnerLlmIntegration, listRunnerLlmIntegrations } from "../db/llm-integrations.js";
-import { markRunnerActive, recordRunnerStatus, signupRunner } from "../db/runners.js";
+import { createRunnerStatusWriter } from "../db/runner-status.js";
+import { markRunnerActive, signupRunner } from "../db/runners.js";
 import { listRunnerScmIntegrations } from "../db/scm-integrations.js";
 import { type PageTokens, paginate } from "../pagination/index.js";
 import type { Relay } from "../relay/index.js";
@@ -47,12 +48,12 @@ export function createRunnerInteractionService({
   pageTokens,
 }: RunnerInteractionServiceDeps): Partial<ServiceImpl<typeof RunnerInteractionService>> {
   const audited = createAuditor({ sql, clock });
+  const recordRunnerStatus = createRunnerStatusWriter(sql);
   return {
     /** A heartbeat: what the runner reports about itself, and the renewal of its registration. */
     async updateRunnerStatus(req, ctx) {
       assertRunnerItself(callerOf(ctx), req.runnerId);
       const found = await recordRunnerStatus(
-        sql,
         req.runnerId,
         {
           version: req.version,

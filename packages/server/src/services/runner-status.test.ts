@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import {
   callError,
+  countingSql,
+  createTestDatabase,
   createTestRunner,
   type ManualClock,
   manualClock,
@@ -332,5 +334,36 @@ describe("what liveness decides", () => {
     expect(await outcome()).toBe(Code.FailedPrecondition);
     await r.clients.interaction.markRunnerActive({ runnerId: r.runnerId });
     expect(await outcome()).toBe(Code.Unavailable);
+  });
+});
+
+describe("a fleet's heartbeats", () => {
+  it("share their statements: each heartbeat's token lookup waits for the others, and their writes go together", async () => {
+    const db = await createTestDatabase();
+    const counted = countingSql(db.sql);
+    const fleet = await startTestServer({ sql: counted.sql });
+    try {
+      const seeded = await seedOrganization(db.sql, "Fleet Inc");
+      const runners = await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          createTestRunner(fleet.baseUrl, seeded.admin.token, { name: `fleet ${i}` }),
+        ),
+      );
+      const before = counted.statements();
+      // A few milliseconds apart, as a fleet's heartbeats come: each in a turn of its own.
+      const answers = [];
+      for (const [i, r] of runners.entries()) {
+        answers.push(report(r, { version: `1.0.${i}` }));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await Promise.all(answers);
+      // Each its own lookup and write: 8. Within one linger: 2 (a slow machine may split them once).
+      expect(counted.statements() - before).toBeLessThanOrEqual(4);
+      const versions = await Promise.all(runners.map(async (r) => (await statusOf(r.runnerId, r.clients)).version));
+      expect(versions).toEqual(runners.map((_, i) => `1.0.${i}`));
+    } finally {
+      await fleet.close();
+      await db.drop();
+    }
   });
 });

@@ -3,6 +3,7 @@ export { clientsFor } from "./access-matrix.js";
 export type { ManualClock } from "./clock.js";
 export { manualClock } from "./clock.js";
 export { callError } from "./connect-error.js";
+export { countingSql } from "./counting-sql.js";
 export type { TestDatabase } from "./database.js";
 export { createEmptyDatabase, createTestDatabase } from "./database.js";
 export { inProcessClients } from "./in-process.js";
