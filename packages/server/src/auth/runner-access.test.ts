@@ -3,24 +3,17 @@
  * Later issues do not add rows here; they add method rows to the RPC access matrix.
  */
 import { Code } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type CallerName,
   callError,
   createTenancyFixture,
   createTestDatabase,
-  type TenancyFixture,
-  type TestDatabase,
+  useTenancyDatabase,
 } from "../testing/index.js";
 import { authorizeRunner, type RunnerRole } from "./runner-access.js";
 
-let db: TestDatabase;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  fx = await createTenancyFixture(db.sql);
-});
-afterAll(() => db.drop());
+const t = useTenancyDatabase();
 
 type Target = "orgRunner" | "userRunner" | "otherOrgRunner" | "unknown";
 type Outcome = RunnerRole | "not_found" | "permission_denied";
@@ -68,8 +61,8 @@ describe("authorizeRunner", () => {
   it.each(table)(
     "%s on %s needing %s (runner itself allowed: %s) → %s",
     async (caller, target, need, self, outcome) => {
-      const runnerId = target === "unknown" ? unknownRunner : fx.runners[target];
-      const call = authorizeRunner(db.sql, fx.callers[caller], runnerId, { need, runnerItself: self });
+      const runnerId = target === "unknown" ? unknownRunner : t.fx.runners[target];
+      const call = authorizeRunner(t.db.sql, t.fx.callers[caller], runnerId, { need, runnerItself: self });
       if (outcome === "not_found" || outcome === "permission_denied") {
         const error = await callError(call);
         expect(error.code).toBe(outcome === "not_found" ? Code.NotFound : Code.PermissionDenied);
@@ -83,11 +76,11 @@ describe("authorizeRunner", () => {
   it("gives the same not_found for an unknown runner, another org's runner and someone else's user runner", async () => {
     const messages = await Promise.all(
       [
-        [fx.callers["A member"], unknownRunner],
-        [fx.callers["A member"], fx.runners.otherOrgRunner],
-        [fx.callers["A member"], fx.runners.userRunner],
+        [t.fx.callers["A member"], unknownRunner],
+        [t.fx.callers["A member"], t.fx.runners.otherOrgRunner],
+        [t.fx.callers["A member"], t.fx.runners.userRunner],
       ].map(async ([caller, id]) => {
-        const e = await callError(authorizeRunner(db.sql, caller as never, id as string, { need: "user" }));
+        const e = await callError(authorizeRunner(t.db.sql, caller as never, id as string, { need: "user" }));
         return [e.code, e.rawMessage.replace(id as string, "<id>")];
       }),
     );

@@ -4,26 +4,14 @@
  * runner's bad report fails nobody else's heartbeat.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  countingSql,
-  createTenancyFixture,
-  createTestDatabase,
-  type TenancyFixture,
-  type TestDatabase,
-} from "../testing/index.js";
+import { describe, expect, it } from "vitest";
+import { countingSql, useTenancyDatabase } from "../testing/index.js";
 import { createRunnerStatusWriter, heartbeatBatchMax } from "./runner-status.js";
 
-let db: TestDatabase;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  fx = await createTenancyFixture(db.sql);
-});
-afterAll(() => db.drop());
+const t = useTenancyDatabase();
 
 const stored = async (id: string) => {
-  const [row] = await db.sql<
+  const [row] = await t.db.sql<
     {
       version: string;
       status_message: string;
@@ -39,28 +27,28 @@ const stored = async (id: string) => {
 
 describe("heartbeats", () => {
   it("write the heartbeats of one turn in one statement, each runner its own report, and answer each", async () => {
-    const { sql, statements } = countingSql(db.sql);
+    const { sql, statements } = countingSql(t.db.sql);
     const record = createRunnerStatusWriter(sql);
     const now = new Date("2026-12-02T04:00:00.123Z");
     const [orgRunner, userRunner, unknown] = await Promise.all([
-      record(fx.runners.orgRunner, { version: "1.0.0", capabilities: [1, 2] }, [], now),
-      record(fx.runners.userRunner.toUpperCase(), { version: "2.0.0", gateway_info: { gatewayId: "g" } }, [], now),
+      record(t.fx.runners.orgRunner, { version: "1.0.0", capabilities: [1, 2] }, [], now),
+      record(t.fx.runners.userRunner.toUpperCase(), { version: "2.0.0", gateway_info: { gatewayId: "g" } }, [], now),
       record(randomUUID(), { version: "3.0.0" }, [], now),
     ]);
     expect(statements()).toBe(1);
     expect([orgRunner, userRunner, unknown]).toEqual([true, true, false]);
-    expect(await stored(fx.runners.orgRunner)).toMatchObject({
+    expect(await stored(t.fx.runners.orgRunner)).toMatchObject({
       version: "1.0.0",
       capabilities: [1, 2],
       status_updated_at: now,
     });
-    expect(await stored(fx.runners.userRunner)).toMatchObject({ version: "2.0.0", gateway_info: { gatewayId: "g" } });
+    expect(await stored(t.fx.runners.userRunner)).toMatchObject({ version: "2.0.0", gateway_info: { gatewayId: "g" } });
   });
 
   it("write a runner's two heartbeats in one batch as if one after the other", async () => {
-    const { sql, statements } = countingSql(db.sql);
+    const { sql, statements } = countingSql(t.db.sql);
     const record = createRunnerStatusWriter(sql);
-    const id = fx.runners.orgRunner;
+    const id = t.fx.runners.orgRunner;
     const t1 = new Date("2026-12-02T04:01:00.000Z");
     const t2 = new Date("2026-12-02T04:01:10.000Z");
     const answers = await Promise.all([
@@ -79,22 +67,22 @@ describe("heartbeats", () => {
   });
 
   it("fail only the heartbeat whose report Postgres refuses, and still write the others", async () => {
-    const record = createRunnerStatusWriter(db.sql);
+    const record = createRunnerStatusWriter(t.db.sql);
     const now = new Date("2026-12-02T04:02:00.000Z");
     const [bad, good] = await Promise.allSettled([
-      record(fx.runners.userRunner, { version: "nul \u0000 inside" }, [], now),
-      record(fx.runners.orgRunner, { version: "1.2.0" }, [], now),
+      record(t.fx.runners.userRunner, { version: "nul \u0000 inside" }, [], now),
+      record(t.fx.runners.orgRunner, { version: "1.2.0" }, [], now),
     ]);
     expect(bad.status).toBe("rejected");
     expect(good).toEqual({ status: "fulfilled", value: true });
-    expect(await stored(fx.runners.orgRunner)).toMatchObject({ version: "1.2.0", status_updated_at: now });
-    expect((await stored(fx.runners.userRunner))?.version).not.toContain("nul");
+    expect(await stored(t.fx.runners.orgRunner)).toMatchObject({ version: "1.2.0", status_updated_at: now });
+    expect((await stored(t.fx.runners.userRunner))?.version).not.toContain("nul");
   });
 
   it("send a full batch at once, without waiting for the turn to end", async () => {
-    const { sql, statements } = countingSql(db.sql);
+    const { sql, statements } = countingSql(t.db.sql);
     const record = createRunnerStatusWriter(sql);
-    const ids = Array.from({ length: heartbeatBatchMax }, (_, i) => (i === 0 ? fx.runners.orgRunner : randomUUID()));
+    const ids = Array.from({ length: heartbeatBatchMax }, (_, i) => (i === 0 ? t.fx.runners.orgRunner : randomUUID()));
     const answers = ids.map((id) => record(id, { version: "1.3.0" }, [], new Date()));
     // Already out, before the turn ends.
     expect(statements()).toBe(1);
@@ -102,8 +90,8 @@ describe("heartbeats", () => {
   });
 
   it("merge additional_info in a transaction of its own, a key without a value removing it", async () => {
-    const record = createRunnerStatusWriter(db.sql);
-    const id = fx.runners.orgRunner;
+    const record = createRunnerStatusWriter(t.db.sql);
+    const id = t.fx.runners.orgRunner;
     const now = new Date("2026-12-02T04:03:00.000Z");
     await record(
       id,

@@ -1,25 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTenancyFixture, createTestDatabase, type TenancyFixture, type TestDatabase } from "../testing/index.js";
+import { describe, expect, it } from "vitest";
+import { useTenancyDatabase } from "../testing/index.js";
 import { findRunner, runnerColumnNames, runnerFrom, runnerRow } from "./runners.js";
 
-let db: TestDatabase;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  fx = await createTenancyFixture(db.sql);
-});
-afterAll(() => db.drop());
+const t = useTenancyDatabase();
 
 /** The runner's columns as postgres.js reads them one by one: what runnerRow must equal. */
 async function columnByColumn(id: string): Promise<Record<string, unknown> | undefined> {
-  const [row] = await db.sql`select ${db.sql([...runnerColumnNames])} from runners where id = ${id}`;
+  const [row] = await t.db.sql`select ${t.db.sql([...runnerColumnNames])} from runners where id = ${id}`;
   return row;
 }
 
 describe("runnerRow", () => {
   it("reads a runner with every column set exactly as the columns read one by one", async () => {
-    const id = fx.runners.userRunner;
-    await db.sql`
+    const id = t.fx.runners.userRunner;
+    await t.db.sql`
       update runners
          set runner_manager_id = gen_random_uuid(), update_window_start = 2, update_window_end = 5,
              encrypted_honeycomb_api_key = '\\x00ff10'::bytea, metrics_password_ciphertext = '\\x0102'::bytea,
@@ -30,7 +24,9 @@ describe("runnerRow", () => {
              status_message = 'line one
 line "two"', name = 'runner ✓'
        where id = ${id}`;
-    const [row] = await db.sql<{ runner: unknown[] }[]>`select ${runnerRow(db.sql)} from runners r where r.id = ${id}`;
+    const [row] = await t.db.sql<
+      { runner: unknown[] }[]
+    >`select ${runnerRow(t.db.sql)} from runners r where r.id = ${id}`;
     const read = runnerFrom(row?.runner ?? []);
     expect(read).toEqual(await columnByColumn(id));
     expect(read.public_key).toBeInstanceOf(Buffer);
@@ -38,17 +34,17 @@ line "two"', name = 'runner ✓'
   });
 
   it("reads a runner with every nullable column null exactly as the columns read one by one", async () => {
-    const id = fx.runners.orgRunner;
-    expect(await findRunner(db.sql, fx.organizations.A, id)).toEqual(await columnByColumn(id));
+    const id = t.fx.runners.orgRunner;
+    expect(await findRunner(t.db.sql, t.fx.organizations.A, id)).toEqual(await columnByColumn(id));
   });
 
   it("reads exactly DbRunner's columns: none missing, and not the plaintext metrics password", async () => {
-    const row = await findRunner(db.sql, fx.organizations.A, fx.runners.orgRunner);
+    const row = await findRunner(t.db.sql, t.fx.organizations.A, t.fx.runners.orgRunner);
     expect(Object.keys(row ?? {}).sort()).toEqual([...runnerColumnNames].sort());
   });
 
   it("leaves out only the plaintext metrics password of what the table holds", async () => {
-    const columns = await db.sql<{ column_name: string }[]>`
+    const columns = await t.db.sql<{ column_name: string }[]>`
       select column_name from information_schema.columns where table_name = 'runners'`;
     expect(columns.map((c) => c.column_name).sort()).toEqual([...runnerColumnNames, "metrics_password"].sort());
   });

@@ -3,30 +3,23 @@
  * turn of the event loop asks for goes out as one statement, and each call still ends on
  * its own.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  countingSql,
-  createTenancyFixture,
-  createTestDatabase,
-  type TenancyFixture,
-  type TestDatabase,
-} from "../testing/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { countingSql, useTenancyDatabase } from "../testing/index.js";
 import { RequestEndedError } from "./connection-errors.js";
 import { runInRequestScope } from "./request-scope.js";
 import { createTokenLookup, tokenLookupBatchMax } from "./token-lookup.js";
 import { issueRunnerAccessTokens } from "./tokens.js";
 
-let db: TestDatabase;
-let fx: TenancyFixture;
+const t = useTenancyDatabase();
 let tokens: { runnerId: string; token: string; tokenId: string }[];
 beforeAll(async () => {
-  db = await createTestDatabase();
-  fx = await createTenancyFixture(db.sql);
-  tokens = await issueRunnerAccessTokens(db.sql, fx.organizations.A, [fx.runners.orgRunner, fx.runners.userRunner]);
+  tokens = await issueRunnerAccessTokens(t.db.sql, t.fx.organizations.A, [
+    t.fx.runners.orgRunner,
+    t.fx.runners.userRunner,
+  ]);
 });
-afterAll(() => db.drop());
 
-const counting = () => countingSql(db.sql);
+const counting = () => countingSql(t.db.sql);
 
 const unknownToken = `rp_runner_${"A".repeat(43)}`;
 const tokenOf = (i: number) => (tokens[i] as { token: string }).token;
@@ -42,17 +35,17 @@ describe("batched token lookups", () => {
       lookup(unknownToken),
     ]);
     expect(statements()).toBe(1);
-    expect(a).toMatchObject({ id: tokens[0]?.tokenId, subject_id: fx.runners.orgRunner, subject_exists: true });
-    expect(b).toMatchObject({ id: tokens[1]?.tokenId, subject_id: fx.runners.userRunner });
+    expect(a).toMatchObject({ id: tokens[0]?.tokenId, subject_id: t.fx.runners.orgRunner, subject_exists: true });
+    expect(b).toMatchObject({ id: tokens[1]?.tokenId, subject_id: t.fx.runners.userRunner });
     expect(again).toEqual(a);
     expect(unknown).toBeUndefined();
     // The next turn is the next statement: a revocation in between is seen.
-    await db.sql`update tokens set revoked_at = now() where id = ${tokens[1]?.tokenId ?? ""}`;
+    await t.db.sql`update tokens set revoked_at = now() where id = ${tokens[1]?.tokenId ?? ""}`;
     try {
       expect((await lookup(tokenOf(1)))?.revoked_at).toBeInstanceOf(Date);
       expect(statements()).toBe(2);
     } finally {
-      await db.sql`update tokens set revoked_at = null where id = ${tokens[1]?.tokenId ?? ""}`;
+      await t.db.sql`update tokens set revoked_at = null where id = ${tokens[1]?.tokenId ?? ""}`;
     }
   });
 
@@ -75,7 +68,7 @@ describe("batched token lookups", () => {
     const many = Array.from({ length: tokenLookupBatchMax + 1 }, (_, i) =>
       i === 0 ? tokenOf(0) : `rp_runner_${String(i).padStart(43, "x")}`,
     );
-    const rows = await Promise.all(many.map((t) => lookup(t)));
+    const rows = await Promise.all(many.map((token) => lookup(token)));
     expect(statements()).toBe(2);
     expect(rows[0]?.id).toBe(tokens[0]?.tokenId);
     expect(rows.slice(1).every((r) => r === undefined)).toBe(true);

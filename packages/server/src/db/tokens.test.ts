@@ -1,11 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTenancyFixture,
-  createTestDatabase,
-  manualClock,
-  type TenancyFixture,
-  type TestDatabase,
-} from "../testing/index.js";
+import { describe, expect, it } from "vitest";
+import { manualClock, useTenancyDatabase } from "../testing/index.js";
 import {
   consumeExchangeToken,
   findTokenForAuth,
@@ -15,36 +9,30 @@ import {
   revokeToken,
 } from "./tokens.js";
 
-let db: TestDatabase;
-let fx: TenancyFixture;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  fx = await createTenancyFixture(db.sql);
-});
-afterAll(() => db.drop());
+const t = useTenancyDatabase();
 
 const day = 24 * 60 * 60_000;
 
 describe("issueExchangeToken", () => {
   it("issues a token that can be exchanged for 24 hours, once", async () => {
     const clock = manualClock();
-    const runner = { organizationId: fx.organizations.A, runnerId: fx.runners.orgRunner };
-    const early = await issueExchangeToken(db.sql, runner, clock.now());
-    const late = await issueExchangeToken(db.sql, runner, clock.now());
+    const runner = { organizationId: t.fx.organizations.A, runnerId: t.fx.runners.orgRunner };
+    const early = await issueExchangeToken(t.db.sql, runner, clock.now());
+    const late = await issueExchangeToken(t.db.sql, runner, clock.now());
     expect(early.token).toMatch(/^rp_exchange_/);
     expect(early.row.expires_at?.getTime()).toBe(clock.now().getTime() + 24 * 60 * 60_000);
     clock.advance(24 * 60 * 60_000 - 1);
-    expect((await consumeExchangeToken(db.sql, early.token, clock.now()))?.subject_id).toBe(fx.runners.orgRunner);
+    expect((await consumeExchangeToken(t.db.sql, early.token, clock.now()))?.subject_id).toBe(t.fx.runners.orgRunner);
     clock.advance(1);
-    expect(await consumeExchangeToken(db.sql, late.token, clock.now())).toBeUndefined();
+    expect(await consumeExchangeToken(t.db.sql, late.token, clock.now())).toBeUndefined();
   });
 });
 
 function exchangeToken(expiresAt: Date | null) {
-  return issueToken(db.sql, {
+  return issueToken(t.db.sql, {
     kind: "runner_exchange",
-    organizationId: fx.organizations.A,
-    subjectId: fx.runners.orgRunner,
+    organizationId: t.fx.organizations.A,
+    subjectId: t.fx.runners.orgRunner,
     principal: "runner",
     expiresAt,
   });
@@ -53,7 +41,7 @@ function exchangeToken(expiresAt: Date | null) {
 describe("issueToken", () => {
   it("stores only a hash: no column of the row holds the token", async () => {
     const { row, token } = await exchangeToken(null);
-    const [stored] = await db.sql`select * from tokens where id = ${row.id}`;
+    const [stored] = await t.db.sql`select * from tokens where id = ${row.id}`;
     const text = JSON.stringify(stored, (_k, v) => (v?.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v));
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.slice(12));
@@ -62,16 +50,16 @@ describe("issueToken", () => {
 
 describe("issueRunnerAccessTokens", () => {
   it("gives each runner its own access token that authenticates as that runner, storing only hashes", async () => {
-    const runners = [fx.runners.orgRunner, fx.runners.userRunner];
-    const issued = await issueRunnerAccessTokens(db.sql, fx.organizations.A, runners);
+    const runners = [t.fx.runners.orgRunner, t.fx.runners.userRunner];
+    const issued = await issueRunnerAccessTokens(t.db.sql, t.fx.organizations.A, runners);
     expect(issued.map((i) => i.runnerId)).toEqual(runners);
     expect(new Set(issued.map((i) => i.token)).size).toBe(2);
     for (const { runnerId, token, tokenId } of issued) {
       expect(token).toMatch(/^rp_runner_/);
-      const found = await findTokenForAuth(db.sql, token);
+      const found = await findTokenForAuth(t.db.sql, token);
       expect(found).toMatchObject({ id: tokenId, kind: "runner_access", principal: "runner", subject_id: runnerId });
       expect(found?.subject_exists).toBe(true);
-      const [stored] = await db.sql`select * from tokens where id = ${tokenId}`;
+      const [stored] = await t.db.sql`select * from tokens where id = ${tokenId}`;
       expect(JSON.stringify(stored)).not.toContain(token.slice(10));
     }
   });
@@ -81,32 +69,34 @@ describe("consumeExchangeToken", () => {
   it("works once, then never again", async () => {
     const clock = manualClock();
     const { row, token } = await exchangeToken(new Date(clock.now().getTime() + day));
-    expect((await consumeExchangeToken(db.sql, token, clock.now()))?.id).toBe(row.id);
-    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+    expect((await consumeExchangeToken(t.db.sql, token, clock.now()))?.id).toBe(row.id);
+    expect(await consumeExchangeToken(t.db.sql, token, clock.now())).toBeUndefined();
   });
 
   it("refuses a token after its 24 hours", async () => {
     const clock = manualClock();
     const { token } = await exchangeToken(new Date(clock.now().getTime() + day));
     clock.advance(day);
-    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+    expect(await consumeExchangeToken(t.db.sql, token, clock.now())).toBeUndefined();
   });
 
   it("refuses a revoked token", async () => {
     const clock = manualClock();
     const { row, token } = await exchangeToken(new Date(clock.now().getTime() + day));
-    await revokeToken(db.sql, fx.organizations.A, row.id, clock.now());
-    expect(await consumeExchangeToken(db.sql, token, clock.now())).toBeUndefined();
+    await revokeToken(t.db.sql, t.fx.organizations.A, row.id, clock.now());
+    expect(await consumeExchangeToken(t.db.sql, token, clock.now())).toBeUndefined();
   });
 
   it("refuses tokens of other kinds", async () => {
-    expect(await consumeExchangeToken(db.sql, fx.tokens["A org runner itself"], new Date())).toBeUndefined();
-    expect(await consumeExchangeToken(db.sql, fx.tokens["A admin"], new Date())).toBeUndefined();
+    expect(await consumeExchangeToken(t.db.sql, t.fx.tokens["A org runner itself"], new Date())).toBeUndefined();
+    expect(await consumeExchangeToken(t.db.sql, t.fx.tokens["A admin"], new Date())).toBeUndefined();
   });
 
   it("lets exactly one of many concurrent exchanges of the same token succeed", async () => {
     const { token } = await exchangeToken(null);
-    const results = await Promise.all(Array.from({ length: 8 }, () => consumeExchangeToken(db.sql, token, new Date())));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => consumeExchangeToken(t.db.sql, token, new Date())),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 });
@@ -114,8 +104,8 @@ describe("consumeExchangeToken", () => {
 describe("revokeToken", () => {
   it("only revokes tokens of the given org", async () => {
     const { row } = await exchangeToken(null);
-    expect(await revokeToken(db.sql, fx.organizations.B, row.id, new Date())).toBe(false);
-    expect(await revokeToken(db.sql, fx.organizations.A, row.id, new Date())).toBe(true);
-    expect(await revokeToken(db.sql, fx.organizations.A, row.id, new Date())).toBe(false);
+    expect(await revokeToken(t.db.sql, t.fx.organizations.B, row.id, new Date())).toBe(false);
+    expect(await revokeToken(t.db.sql, t.fx.organizations.A, row.id, new Date())).toBe(true);
+    expect(await revokeToken(t.db.sql, t.fx.organizations.A, row.id, new Date())).toBe(false);
   });
 });

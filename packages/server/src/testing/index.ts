@@ -21,5 +21,5 @@ export { bearer, seedGroup, seedMember, seedOrganization } from "./seed.js";
 export type { TestServer } from "./server.js";
 export { startTestServer, testKeyRing, testServerConfig } from "./server.js";
 export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
-export { createTenancyFixture } from "./tenancy-fixture.js";
+export { createTenancyFixture, useTenancyDatabase } from "./tenancy-fixture.js";
 export { subjectMapHolder } from "./test-messages.js";

@@ -6,8 +6,10 @@
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import { RunnerProvider } from "@runnerplane/api/gitpod/v1/runner_configuration_pb";
 import { RunnerRole } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { afterAll, beforeAll } from "vitest";
 import type { Caller } from "../auth/index.js";
 import type { Sql } from "../db/index.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
 import { inProcessClients } from "./in-process.js";
 import { seedGroup, seedMember, seedOrganization } from "./seed.js";
 
@@ -110,4 +112,18 @@ export async function createTenancyFixture(sql: Sql): Promise<TenancyFixture> {
       "B member": member(b.member, orgB),
     },
   };
+}
+
+/**
+ * A fresh database with the tenancy fixture, for the test file that calls this at its top:
+ * made before its tests, dropped after them. Read `db` and `fx` in tests and hooks.
+ */
+export function useTenancyDatabase(): { readonly db: TestDatabase; readonly fx: TenancyFixture } {
+  const held = {} as { db: TestDatabase; fx: TenancyFixture };
+  beforeAll(async () => {
+    held.db = await createTestDatabase();
+    held.fx = await createTenancyFixture(held.db.sql);
+  });
+  afterAll(() => held.db.drop());
+  return held;
 }
