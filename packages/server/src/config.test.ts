@@ -205,6 +205,7 @@ describe("sign-in settings", () => {
   it("take their variables, and stop start-up on nonsense naming the variable", () => {
     const signIn = loadConfig(
       {
+        RUNNERPLANE_PUBLIC_URL: "https://rp.example.com",
         RUNNERPLANE_SESSION_COOKIE: "__Host-rp",
         RUNNERPLANE_SESSION_IDLE_TIMEOUT_MS: "3600000",
         RUNNERPLANE_SESSION_MAX_AGE_MS: "86400000",
@@ -229,6 +230,25 @@ describe("sign-in settings", () => {
       ["RUNNERPLANE_OIDC_ALLOW_INSECURE_ISSUERS", "yes"],
     ] as const) {
       expect(() => loadConfig({ [name]: value }, "/srv"), `${name}=${value}`).toThrow(new RegExp(name));
+    }
+  });
+});
+
+describe("the session cookie's name", () => {
+  it("is __Host-rp_session by default when the public URL is https, rp_session when it is http", () => {
+    const https = { RUNNERPLANE_PUBLIC_URL: "https://rp.example.com" };
+    expect(loadConfig(https, "/srv").signIn.cookieName).toBe("__Host-rp_session");
+    expect(loadConfig({ RUNNERPLANE_PUBLIC_URL: "http://rp.internal:8080" }, "/srv").signIn.cookieName).toBe(
+      "rp_session",
+    );
+    expect(loadConfig({ ...https, RUNNERPLANE_SESSION_COOKIE: "rp" }, "/srv").signIn.cookieName).toBe("rp");
+  });
+
+  it("stops start-up on a __Host- or __Secure- name with an http public URL, which browsers would drop", () => {
+    for (const name of ["__Host-rp", "__Secure-rp", "__host-rp"]) {
+      expect(() => loadConfig({ RUNNERPLANE_SESSION_COOKIE: name }, "/srv"), name).toThrow(
+        /RUNNERPLANE_SESSION_COOKIE .* needs an https RUNNERPLANE_PUBLIC_URL/,
+      );
     }
   });
 });

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { parseSecretKeys, type SecretKey } from "./crypto/index.js";
 import { isLogLevel, type LogLevel } from "./logging/index.js";
-import { type SignInSettings, signInDefaults } from "./sign-in/settings.js";
+import { hasSecurePrefix, httpsSessionCookieName, type SignInSettings, signInDefaults } from "./sign-in/settings.js";
 
 export interface Config {
   /** TCP port for every protocol (PORT, default 8080). */
@@ -149,15 +149,21 @@ export function loadConfig(env: Env, cwd: string): Config {
     metricsToken: metricsToken(env.RUNNERPLANE_METRICS_TOKEN),
     otlpTracesUrl: otlpTracesUrl(env),
     consoleDir: env.RUNNERPLANE_CONSOLE_DIR ? path.resolve(cwd, env.RUNNERPLANE_CONSOLE_DIR) : undefined,
-    signIn: signInSettings(env),
+    signIn: signInSettings(env, publicUrl),
   };
 }
 
-function signInSettings(env: Env): SignInSettings {
-  const cookieName = env.RUNNERPLANE_SESSION_COOKIE || signInDefaults.cookieName;
+function signInSettings(env: Env, publicUrl: string): SignInSettings {
+  const https = new URL(publicUrl).protocol === "https:";
+  const cookieName = env.RUNNERPLANE_SESSION_COOKIE || (https ? httpsSessionCookieName : signInDefaults.cookieName);
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) {
     throw new ConfigError(
       `RUNNERPLANE_SESSION_COOKIE must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got "${cookieName}"`,
+    );
+  }
+  if (hasSecurePrefix(cookieName) && !https) {
+    throw new ConfigError(
+      `RUNNERPLANE_SESSION_COOKIE "${cookieName}" needs an https RUNNERPLANE_PUBLIC_URL: browsers keep __Host- and __Secure- cookies only from secure origins`,
     );
   }
   const returnPaths = list(env.RUNNERPLANE_SIGN_IN_RETURN_PATHS);

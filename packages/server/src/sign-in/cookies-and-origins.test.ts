@@ -1,5 +1,6 @@
 /** The pure rules of sign-in: cookie attributes, the own-origin check, safe return paths. */
 import { describe, expect, it } from "vitest";
+import { bindingCookie, bindingCookieName } from "./oidc-start.js";
 import { safeReturnPath } from "./return-path.js";
 import { fromOwnOrigin } from "./same-origin.js";
 import { clearSessionCookie, sessionCookieValue, setSessionCookie } from "./session-cookie.js";
@@ -12,6 +13,20 @@ describe("setSessionCookie", () => {
     expect(https).toBe(`rp_session=${session}; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`);
     expect(setSessionCookie("rp_session", session, "http://localhost:8080", 3_600_000)).not.toMatch(/Secure/);
     expect(clearSessionCookie("rp_session", "https://rp.example.com")).toMatch(/^rp_session=; Max-Age=0; Path=\/;/);
+  });
+});
+
+describe("the cookies of a __Host- session cookie", () => {
+  it("keep what browsers demand of their prefixes: the session cookie host-wide, the login's binding __Secure-", () => {
+    // __Host-: Secure, Path=/, no Domain. __Secure-: Secure (its path may be narrower).
+    expect(setSessionCookie("__Host-rp_session", session, "https://rp.example.com", 3_600_000)).toBe(
+      `__Host-rp_session=${session}; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`,
+    );
+    expect(bindingCookieName("__Host-rp_session")).toBe("__Secure-rp_session_oidc");
+    expect(bindingCookieName("rp_session")).toBe("rp_session_oidc");
+    const binding = bindingCookie("__Secure-rp_session_oidc", "v", "https://rp.example.com", 600_000);
+    expect(binding).toMatch(/^__Secure-rp_session_oidc=v;.*; Path=\/auth\/oidc;.*; Secure/);
+    expect(binding).not.toMatch(/Domain/i);
   });
 });
 

@@ -24,9 +24,13 @@ import { oidcLoginLifetimeMs } from "./settings.js";
 
 export const callbackPath = "/auth/oidc/callback";
 
-/** The cookie binding a login to the browser that started it; sent only to /auth/oidc/. */
+/**
+ * The cookie binding a login to the browser that started it; sent only to /auth/oidc/. A
+ * `__Host-` cookie must have Path=/, so the binding cookie of a `__Host-` session cookie is
+ * `__Secure-` instead (still Secure-only).
+ */
 export function bindingCookieName(sessionCookieName: string): string {
-  return `${sessionCookieName}_oidc`;
+  return `${sessionCookieName.replace(/^__host-/i, "__Secure-")}_oidc`;
 }
 
 export function bindingCookie(name: string, value: string, publicUrl: string, maxAgeMs: number): string {

@@ -23,5 +23,17 @@ export const signInDefaults: SignInSettings = {
   allowInsecureIssuers: false,
 };
 
+/**
+ * The session cookie's default name when the public URL is https. The `__Host-` prefix makes
+ * browsers keep the cookie only as it is set (Secure, Path=/, no Domain): no subdomain and no
+ * plain-http page of the same host can plant or overwrite it.
+ */
+export const httpsSessionCookieName = "__Host-rp_session";
+
+/** Whether browsers keep a cookie of this name only from a secure origin (`__Host-`, `__Secure-`). */
+export function hasSecurePrefix(cookieName: string): boolean {
+  return /^__(host|secure)-/i.test(cookieName);
+}
+
 /** How long an OIDC login may take from start to callback. */
 export const oidcLoginLifetimeMs = 10 * 60_000;
