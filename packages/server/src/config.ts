@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { parseSecretKeys, type SecretKey } from "./crypto/index.js";
+import { cookiesAreSecure } from "./http/binding-cookie.js";
 import { isLogLevel, type LogLevel } from "./logging/index.js";
 import { hasSecurePrefix, httpsSessionCookieName, type SignInSettings, signInDefaults } from "./sign-in/settings.js";
 
@@ -154,14 +155,14 @@ export function loadConfig(env: Env, cwd: string): Config {
 }
 
 function signInSettings(env: Env, publicUrl: string): SignInSettings {
-  const https = new URL(publicUrl).protocol === "https:";
-  const cookieName = env.RUNNERPLANE_SESSION_COOKIE || (https ? httpsSessionCookieName : signInDefaults.cookieName);
+  const secure = cookiesAreSecure(publicUrl);
+  const cookieName = env.RUNNERPLANE_SESSION_COOKIE || (secure ? httpsSessionCookieName : signInDefaults.cookieName);
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(cookieName)) {
     throw new ConfigError(
       `RUNNERPLANE_SESSION_COOKIE must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got "${cookieName}"`,
     );
   }
-  if (hasSecurePrefix(cookieName) && !https) {
+  if (hasSecurePrefix(cookieName) && !secure) {
     throw new ConfigError(
       `RUNNERPLANE_SESSION_COOKIE "${cookieName}" needs an https RUNNERPLANE_PUBLIC_URL: browsers keep __Host- and __Secure- cookies only from secure origins`,
     );

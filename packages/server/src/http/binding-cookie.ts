@@ -5,6 +5,11 @@
  */
 import { stringifySetCookie } from "cookie";
 
+/** Whether the server's cookies are Secure: when its public URL is https. */
+export function cookiesAreSecure(publicUrl: string): boolean {
+  return new URL(publicUrl).protocol === "https:";
+}
+
 export function bindingCookie(
   name: string,
   value: string,
@@ -13,7 +18,7 @@ export function bindingCookie(
   return stringifySetCookie(name, value, {
     httpOnly: true,
     sameSite: "lax",
-    secure: new URL(options.publicUrl).protocol === "https:",
+    secure: cookiesAreSecure(options.publicUrl),
     path: options.path,
     maxAge: Math.max(0, Math.floor(options.maxAgeSeconds)),
   });

@@ -4,6 +4,7 @@
  */
 import { parseCookie, stringifySetCookie } from "cookie";
 import { isSessionSecret } from "../crypto/tokens.js";
+import { cookiesAreSecure } from "../http/binding-cookie.js";
 
 /** The session id the request carries, when shaped like one. */
 export function sessionCookieValue(cookieHeader: string | null | undefined, name: string): string | undefined {
@@ -16,18 +17,13 @@ export function setSessionCookie(name: string, secret: string, publicUrl: string
   return stringifySetCookie(name, secret, {
     httpOnly: true,
     sameSite: "lax",
-    secure: new URL(publicUrl).protocol === "https:",
+    secure: cookiesAreSecure(publicUrl),
     path: "/",
     maxAge: Math.floor(maxAgeMs / 1000),
   });
 }
 
+/** The same cookie, empty and expired: what logout sends. */
 export function clearSessionCookie(name: string, publicUrl: string): string {
-  return stringifySetCookie(name, "", {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: new URL(publicUrl).protocol === "https:",
-    path: "/",
-    maxAge: 0,
-  });
+  return setSessionCookie(name, "", publicUrl, 0);
 }
