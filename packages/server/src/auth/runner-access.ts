@@ -6,7 +6,8 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Principal } from "@runnerplane/api/gitpod/v1/identity_pb";
 import type postgres from "postgres";
-import { type DbRunner, runnerFrom, runnerRow } from "../db/runners.js";
+import { readRunnerForAccess } from "../db/runner-access.js";
+import type { DbRunner } from "../db/runners.js";
 import type { Db } from "../db/sql.js";
 import type { Caller } from "./caller.js";
 
@@ -129,18 +130,15 @@ async function loadRunnerAccessFacts(
   caller: Caller,
   runnerId: string,
 ): Promise<{ facts: RunnerAccessFacts; runner: DbRunner } | undefined> {
-  // One primary-key read: the org filter is part of the lookup (a runner of another org is
-  // never even loaded), and the caller's policy roles come from a correlated subquery.
-  const [row] = await sql<{ runner: unknown[]; policy_roles: string[] }[]>`
-    select ${runnerRow(sql)},
-           array(select p.role from runner_policies p
-                   join group_members gm on gm.group_id = p.group_id
-                  where p.runner_id = r.id and gm.member_id = ${caller.subject.id}) as policy_roles
-      from runners r
-     where r.id = ${runnerId} and r.organization_id = ${caller.organizationId}`;
+  // One primary-key read, batched with the others of its turn (db/runner-access.ts): the
+  // org filter is part of the lookup (a runner of another org is never even loaded).
+  const row = await readRunnerForAccess(sql, {
+    runnerId,
+    organizationId: caller.organizationId,
+    memberId: caller.subject.id,
+  });
   if (!row) return undefined;
-  const runner = runnerFrom(row.runner);
-  const { policy_roles } = row;
+  const { runner, policyRoles } = row;
   return {
     runner,
     facts: {
@@ -148,7 +146,7 @@ async function loadRunnerAccessFacts(
       organizationId: runner.organization_id,
       kind: runner.kind,
       creatorId: runner.creator_id,
-      policyRoles: policy_roles as RunnerAccessFacts["policyRoles"],
+      policyRoles: policyRoles as RunnerAccessFacts["policyRoles"],
     },
   };
 }
