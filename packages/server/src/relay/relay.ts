@@ -29,6 +29,7 @@ import type { Clock } from "../clock.js";
 import { heldRandomUuid } from "../crypto/held-id.js";
 import { detached, type Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
+import { createBatchedRelayRows } from "./batched-rows.js";
 import { AsyncQueue } from "./queue.js";
 
 /** How often a process says it still holds its streams, and when silence means it does not. */
@@ -156,6 +157,8 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
   type Call = MessageShape<CallSchema>;
   const { channel } = lane;
   const serverId = randomUUID();
+  /** The statements of calls this process both sends and answers, batched per turn. */
+  const rows = createBatchedRelayRows(sql, lane.name);
   /**
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
    * answer is then in the row), or with it when the answer arrived at this very process.
@@ -267,8 +270,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
           // This process holds a stream of the runner: the call is delivered here, so it is
           // stored already claimed and nobody else is told. The row is still needed: the
           // runner's SendResponse may reach another process.
-          await sql`insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, lane)
-                    values (${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${now}, ${lane.name})`;
+          await rows.storeClaimed({ id, runnerId, request: encoded, deadline, at: now });
           local.queue.push(message);
         } else {
           // One statement: store the call only if some process holds a live stream of the
@@ -333,12 +335,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
       if (waiter) {
         // The caller waits in this process: hand the answer over in memory. Removing the row
         // is what makes the answer count (the call is still open) and ends the call.
-        const ended = await sql`
-          delete from relay_calls
-           where id = ${response.requestId} and runner_id = ${runnerId} and response is null
-             and deadline > ${clock.now()}
-          returning id`;
-        if (ended.length === 0) return false;
+        if (!(await rows.endAnswered(response.requestId, runnerId, clock.now()))) return false;
         waiter(response);
         return true;
       }
