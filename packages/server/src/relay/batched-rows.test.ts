@@ -1,13 +1,14 @@
 /**
- * The relay's batched statements (relay/batched-rows.ts) against real Postgres: one turn's
- * calls stored, and one turn's answers ending their calls, each as one statement, and one
- * call's bad data failing only that call.
+ * The relay's batched statements (relay/batched-rows.ts) against real Postgres: what one
+ * turn stores, claims, answers or ends goes out as one statement, each call with its own
+ * outcome, and one call's bad data fails only that call.
  */
 import { describe, expect, it } from "vitest";
 import { countingSql, useTenancyDatabase } from "../testing/index.js";
 import { createBatchedRelayRows } from "./batched-rows.js";
 
 const t = useTenancyDatabase();
+const channel = "batched_rows_test";
 const at = new Date("2026-12-02T06:00:00Z");
 const inAMinute = new Date(at.getTime() + 60_000);
 
@@ -26,7 +27,7 @@ const stored = async (ids: string[]) =>
 describe("batched relay rows", () => {
   it("store one turn's calls, claimed, with one statement", async () => {
     const { sql, statements } = countingSql(t.db.sql);
-    const rows = createBatchedRelayRows(sql, "gitpod");
+    const rows = createBatchedRelayRows(sql, "gitpod", channel);
     const calls = [call(t.fx.runners.orgRunner), call(t.fx.runners.userRunner), call(t.fx.runners.orgRunner)];
     await Promise.all(calls.map((c) => rows.storeClaimed(c)));
     expect(statements()).toBe(1);
@@ -40,7 +41,7 @@ describe("batched relay rows", () => {
 
   it("fail only the call whose runner is gone, and store the others", async () => {
     const { sql } = countingSql(t.db.sql);
-    const rows = createBatchedRelayRows(sql, "gitpod");
+    const rows = createBatchedRelayRows(sql, "gitpod", channel);
     const good = call(t.fx.runners.orgRunner);
     const orphan = call(crypto.randomUUID());
     const [a, b] = await Promise.allSettled([rows.storeClaimed(good), rows.storeClaimed(orphan)]);
@@ -51,7 +52,7 @@ describe("batched relay rows", () => {
 
   it("end one turn's answered calls with one statement, each only for its own runner and in time", async () => {
     const { sql, statements } = countingSql(t.db.sql);
-    const rows = createBatchedRelayRows(sql, "gitpod");
+    const rows = createBatchedRelayRows(sql, "gitpod", channel);
     const { orgRunner, userRunner } = t.fx.runners;
     const open = call(orgRunner);
     const someoneElses = call(userRunner);
@@ -76,7 +77,7 @@ describe("batched relay rows", () => {
   });
 
   it("fail only the answer whose request id is no UUID", async () => {
-    const rows = createBatchedRelayRows(t.db.sql, "gitpod");
+    const rows = createBatchedRelayRows(t.db.sql, "gitpod", channel);
     const open = call(t.fx.runners.orgRunner);
     await rows.storeClaimed(open);
     const [a, b] = await Promise.allSettled([
@@ -85,5 +86,89 @@ describe("batched relay rows", () => {
     ]);
     expect(a).toMatchObject({ status: "fulfilled", value: true });
     expect(b).toMatchObject({ status: "rejected", reason: { code: "22P02" } });
+  });
+
+  it("store one turn's calls for other processes' streams with one statement, only where a live stream is, and tell them", async () => {
+    const { orgRunner, userRunner } = t.fx.runners;
+    const seenSince = new Date(at.getTime() - 30_000);
+    // org runner: a stream that named oauth-v1, seen just now; user runner: one silent too long.
+    await t.db
+      .sql`insert into runner_connections (stream_id, runner_id, server_id, connected_at, last_seen, lane, extensions) values
+      (${crypto.randomUUID()}, ${orgRunner}, ${crypto.randomUUID()}, ${at}, ${at}, 'gitpod', ${["oauth-v1"]}),
+      (${crypto.randomUUID()}, ${userRunner}, ${crypto.randomUUID()}, ${seenSince}, ${seenSince}, 'gitpod', ${[]})`;
+    const told: string[] = [];
+    const listening = await t.db.sql.listen(channel, (payload) => told.push(payload));
+    try {
+      const { sql, statements } = countingSql(t.db.sql);
+      const rows = createBatchedRelayRows(sql, "gitpod", channel);
+      const remote = (runnerId: string, extension: string) => {
+        const c = call(runnerId);
+        return { ...c, seenSince, extension, notification: `call:${runnerId}:${c.id}:${extension}` };
+      };
+      const calls = [
+        remote(orgRunner, ""),
+        remote(orgRunner, "oauth-v1"),
+        remote(orgRunner, "other"),
+        remote(userRunner, ""),
+      ];
+      const sent = await Promise.all(calls.map((c) => rows.storeAndNotify(c)));
+      expect(statements()).toBe(1);
+      expect(sent).toEqual([true, true, false, false]);
+      const stored = await t.db.sql<{ id: string; delivered_at: Date | null }[]>`
+        select id, delivered_at from relay_calls where id = any(${calls.map((c) => c.id)}::uuid[])`;
+      expect(stored.map((r) => r.id).sort()).toEqual([calls[0]?.id, calls[1]?.id].sort());
+      expect(stored.every((r) => r.delivered_at === null)).toBe(true);
+      await expect.poll(() => told.sort()).toEqual([calls[0]?.notification, calls[1]?.notification].sort());
+
+      // Claimed once, by one turn's notifications together; a claimed call is not claimed again.
+      const claimedBefore = statements();
+      const [first, again, unknown] = await Promise.all([
+        rows.claim(calls[0]?.id as string, at),
+        rows.claim(calls[0]?.id as string, at),
+        rows.claim(crypto.randomUUID(), at),
+      ]);
+      expect(statements() - claimedBefore).toBe(1);
+      expect([...(first ?? [])]).toEqual([1, 2, 3, 0xff]);
+      expect(again).toEqual(first);
+      expect(unknown).toBeUndefined();
+      expect(await rows.claim(calls[0]?.id as string, at)).toBeUndefined();
+    } finally {
+      await listening.unlisten();
+    }
+  });
+
+  it("store one turn's answers for callers in other processes with one statement, tell them, and let each take its own", async () => {
+    const { orgRunner, userRunner } = t.fx.runners;
+    const [a, b, c] = [call(orgRunner), call(orgRunner), call(userRunner)];
+    await Promise.all([a, b, c].map((x) => createBatchedRelayRows(t.db.sql, "gitpod", channel).storeClaimed(x)));
+    const told: string[] = [];
+    const listening = await t.db.sql.listen(channel, (payload) => told.push(payload));
+    try {
+      const { sql, statements } = countingSql(t.db.sql);
+      const rows = createBatchedRelayRows(sql, "gitpod", channel);
+      const stored = await Promise.all([
+        rows.storeAnswer(a.id, orgRunner, new Uint8Array([7]), at),
+        rows.storeAnswer(a.id, orgRunner, new Uint8Array([8]), at),
+        rows.storeAnswer(b.id, orgRunner, new Uint8Array([9]), new Date(inAMinute.getTime() + 1)),
+        rows.storeAnswer(c.id, orgRunner, new Uint8Array([10]), at),
+      ]);
+      expect(statements()).toBe(1);
+      // The first of a runner's two answers; none past the deadline; none for another runner's call.
+      expect(stored).toEqual([true, true, false, false]);
+      await expect.poll(() => told).toEqual([`answer:${a.id}`]);
+      const takenBefore = statements();
+      const [takenA, takenB, none] = await Promise.all([
+        rows.takeAnswer(a.id),
+        rows.takeAnswer(b.id),
+        rows.takeAnswer(crypto.randomUUID()),
+      ]);
+      expect(statements() - takenBefore).toBe(1);
+      expect([...(takenA?.response ?? [])]).toEqual([7]);
+      expect(takenB).toEqual({ response: null });
+      expect(none).toBeUndefined();
+      expect(await rows.takeAnswer(a.id)).toBeUndefined();
+    } finally {
+      await listening.unlisten();
+    }
   });
 });

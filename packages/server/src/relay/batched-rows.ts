@@ -1,12 +1,13 @@
 /**
- * The two statements of a call that a process both sends and answers itself (docs/relay.md,
- * "Batched rows"): storing the call, already claimed for one of its streams, and ending it
- * when the runner's answer arrives. Every relayed call of a one-process deployment makes
- * both, so they are batched per turn of the event loop as authentication's lookups are
- * (db/batcher.ts): the calls authorized together are stored together, and the answers a
- * runner sends together end their calls together. A statement Postgres refuses for one
- * call's data (a request id that is no UUID, a runner deleted meanwhile) is retried call
- * by call, so it fails only that call.
+ * The relay's statements, batched per turn of the event loop as authentication's lookups
+ * are (db/batcher.ts; docs/relay.md, "Batched statements"). Every relayed call makes a few
+ * of them: storing the call (claimed already when this process holds the runner's stream,
+ * or for another process, which is told), claiming it there, and ending it with its
+ * answer, in memory or through the row. Callers that were authenticated and authorized
+ * together store their calls together, the notifications that arrive together are claimed
+ * together, and the answers a runner sends together end their calls together. A statement
+ * Postgres refuses for one call's data (a request id that is no UUID, a runner deleted
+ * meanwhile) is retried call by call, so it fails only that call.
  */
 import { createBatcher } from "../db/batcher.js";
 import { errorCode } from "../db/connection-errors.js";
@@ -22,14 +23,34 @@ export interface ClaimedCall {
   at: Date;
 }
 
+export interface RemoteCall extends ClaimedCall {
+  /** When a stream that said it was alive since then counts as connected. */
+  seenSince: Date;
+  /** The extension a stream must have named ("" for none). */
+  extension: string;
+  /** What the processes holding a stream are told. */
+  notification: string;
+}
+
 export interface BatchedRelayRows {
   /** Stores a call this process delivers to its own stream of the runner. */
   storeClaimed(call: ClaimedCall): Promise<void>;
+  /**
+   * Stores a call only when some process holds a live stream of the runner (that named the
+   * extension), and tells them all when it commits: false when none does.
+   */
+  storeAndNotify(call: RemoteCall): Promise<boolean>;
+  /** Claims a stored call for a stream of this process: its request, unless taken or past its deadline (as of `at`). */
+  claim(id: string, at: Date): Promise<Buffer | undefined>;
   /**
    * Ends an open call of the runner with its answer, before its deadline (as of `at`):
    * false when there is none (answered already, timed out, unknown, someone else's).
    */
   endAnswered(id: string, runnerId: string, at: Date): Promise<boolean>;
+  /** As endAnswered, for a caller waiting in another process: stores the answer and tells it. */
+  storeAnswer(id: string, runnerId: string, response: Uint8Array, at: Date): Promise<boolean>;
+  /** Ends a call whose caller was told its answer is stored: the row's answer, undefined without a row. */
+  takeAnswer(id: string): Promise<{ response: Buffer | null } | undefined>;
 }
 
 /** The most calls one statement stores or ends. */
@@ -41,7 +62,11 @@ const isolates = (error: unknown) => /^2[23]/.test(errorCode(error) ?? "");
 /** An answer's place in the statement: its call and the runner that sends it, as Postgres spells them. */
 const answerKey = (id: string, runnerId: string) => `${id.toLowerCase()} ${runnerId.toLowerCase()}`;
 
-export function createBatchedRelayRows(sql: Sql, lane: string): BatchedRelayRows {
+const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+const iso = (at: Date) => at.toISOString();
+
+/** `channel`: where the lane's notifications go. */
+export function createBatchedRelayRows(sql: Sql, lane: string, channel: string): BatchedRelayRows {
   const store = createBatcher<string, ClaimedCall, true>({
     run: async (items) => {
       const calls = [...items.values()];
@@ -49,9 +74,9 @@ export function createBatchedRelayRows(sql: Sql, lane: string): BatchedRelayRows
         insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, lane)
         select k.id, k.runner_id, decode(k.request, 'hex'), k.deadline, k.at, k.at, ${lane}
           from unnest(${calls.map((c) => c.id)}::uuid[], ${calls.map((c) => c.runnerId)}::uuid[],
-                      ${calls.map((c) => Buffer.from(c.request.buffer, c.request.byteOffset, c.request.byteLength).toString("hex"))}::text[],
-                      ${calls.map((c) => c.deadline.toISOString())}::timestamptz[],
-                      ${calls.map((c) => c.at.toISOString())}::timestamptz[]) as k(id, runner_id, request, deadline, at)`;
+                      ${calls.map((c) => hex(c.request))}::text[],
+                      ${calls.map((c) => iso(c.deadline))}::timestamptz[],
+                      ${calls.map((c) => iso(c.at))}::timestamptz[]) as k(id, runner_id, request, deadline, at)`;
       return new Map(calls.map((c) => [c.id, true]));
     },
     // Ids are fresh UUIDs: never two calls for one.
@@ -66,7 +91,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string): BatchedRelayRows
       const ended = await sql<{ id: string; runner_id: string }[]>`
         delete from relay_calls c
          using unnest(${answers.map((a) => a.id)}::uuid[], ${answers.map((a) => a.runnerId)}::uuid[],
-                      ${answers.map((a) => a.at.toISOString())}::timestamptz[]) as k(id, runner_id, at)
+                      ${answers.map((a) => iso(a.at))}::timestamptz[]) as k(id, runner_id, at)
          where c.id = k.id and c.runner_id = k.runner_id and c.response is null and c.deadline > k.at
         returning c.id, c.runner_id`;
       return new Map(ended.map((row) => [answerKey(row.id, row.runner_id), true]));
@@ -77,10 +102,89 @@ export function createBatchedRelayRows(sql: Sql, lane: string): BatchedRelayRows
     isolates,
   });
 
+  const storeRemote = createBatcher<string, RemoteCall, true>({
+    run: async (items) => {
+      const calls = [...items.values()];
+      const sent = await sql<{ id: string }[]>`
+        with k as (
+          select * from unnest(${calls.map((c) => c.id)}::uuid[], ${calls.map((c) => c.runnerId)}::uuid[],
+                               ${calls.map((c) => hex(c.request))}::text[],
+                               ${calls.map((c) => iso(c.deadline))}::timestamptz[],
+                               ${calls.map((c) => iso(c.at))}::timestamptz[],
+                               ${calls.map((c) => iso(c.seenSince))}::timestamptz[],
+                               ${calls.map((c) => c.extension)}::text[], ${calls.map((c) => c.notification)}::text[])
+                   as k(id, runner_id, request, deadline, at, seen_since, extension, notification)),
+        stored as (
+          insert into relay_calls (id, runner_id, request, deadline, created_at, lane)
+          select k.id, k.runner_id, decode(k.request, 'hex'), k.deadline, k.at, ${lane} from k
+           where exists (select 1 from runner_connections c
+                          where c.runner_id = k.runner_id and c.lane = ${lane}
+                            and (k.extension = '' or k.extension = any(c.extensions))
+                            and c.last_seen > k.seen_since)
+          returning id)
+        select k.id, pg_notify(${channel}, k.notification) from stored join k on k.id = stored.id`;
+      return new Map(sent.map((row) => [row.id, true]));
+    },
+    merge: (earlier) => earlier,
+    maxKeys: relayRowsBatchMax,
+    isolates,
+  });
+
+  const claims = createBatcher<string, Date, Buffer>({
+    run: async (items) => {
+      const claimed = await sql<{ id: string; request: Buffer }[]>`
+        update relay_calls c set delivered_at = k.at
+          from unnest(${[...items.keys()]}::uuid[], ${[...items.values()].map(iso)}::timestamptz[]) as k(id, at)
+         where c.id = k.id and c.delivered_at is null and c.deadline > k.at
+        returning c.id, c.request`;
+      return new Map(claimed.map((row) => [row.id, row.request]));
+    },
+    // Two notifications of one call: it is claimed once.
+    merge: (earlier) => earlier,
+    maxKeys: relayRowsBatchMax,
+    isolates,
+  });
+
+  const answers = createBatcher<string, { id: string; runnerId: string; response: Uint8Array; at: Date }, true>({
+    run: async (items) => {
+      const given = [...items.values()];
+      const told = await sql<{ id: string; runner_id: string }[]>`
+        with answered as (
+          update relay_calls c set response = decode(k.response, 'hex')
+            from unnest(${given.map((a) => a.id)}::uuid[], ${given.map((a) => a.runnerId)}::uuid[],
+                        ${given.map((a) => hex(a.response))}::text[],
+                        ${given.map((a) => iso(a.at))}::timestamptz[]) as k(id, runner_id, response, at)
+           where c.id = k.id and c.runner_id = k.runner_id and c.response is null and c.deadline > k.at
+          returning c.id, c.runner_id)
+        select id, runner_id, pg_notify(${channel}, 'answer:' || id) from answered`;
+      return new Map(told.map((row) => [answerKey(row.id, row.runner_id), true]));
+    },
+    // The same runner's answer twice in one turn: the first is the one stored.
+    merge: (earlier) => earlier,
+    maxKeys: relayRowsBatchMax,
+    isolates,
+  });
+
+  const takes = createBatcher<string, undefined, { response: Buffer | null }>({
+    run: async (items) => {
+      const taken = await sql<{ id: string; response: Buffer | null }[]>`
+        delete from relay_calls where id = any(${[...items.keys()]}::uuid[]) returning id, response`;
+      return new Map(taken.map((row) => [row.id, { response: row.response }]));
+    },
+    merge: () => undefined,
+    maxKeys: relayRowsBatchMax,
+    isolates,
+  });
+
   return {
     storeClaimed: async (call) => {
       await store(call.id, call);
     },
+    storeAndNotify: async (call) => (await storeRemote(call.id, call)) === true,
+    claim: (id, at) => claims(id, at),
     endAnswered: async (id, runnerId, at) => (await end(answerKey(id, runnerId), { id, runnerId, at })) === true,
+    storeAnswer: async (id, runnerId, response, at) =>
+      (await answers(answerKey(id, runnerId), { id, runnerId, response, at })) === true,
+    takeAnswer: (id) => takes(id, undefined),
   };
 }

@@ -158,7 +158,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
   const { channel } = lane;
   const serverId = randomUUID();
   /** The statements of calls this process both sends and answers, batched per turn. */
-  const rows = createBatchedRelayRows(sql, lane.name);
+  const rows = createBatchedRelayRows(sql, lane.name, channel);
   /**
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
    * answer is then in the row), or with it when the answer arrived at this very process.
@@ -211,11 +211,8 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     const target = firstLocalStream(runnerId, extension);
     if (!target) return;
     try {
-      const [row] = await sql<{ request: Buffer }[]>`
-        update relay_calls set delivered_at = ${clock.now()}
-         where id = ${callId} and delivered_at is null and deadline > ${clock.now()}
-        returning request`;
-      if (row) target.queue.push(fromBinary(lane.callSchema, row.request));
+      const request = await rows.claim(callId, clock.now());
+      if (request) target.queue.push(fromBinary(lane.callSchema, request));
     } catch (error) {
       log.warn("could not deliver a call to a runner", { runner_id: runnerId, error });
     }
@@ -275,14 +272,17 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
         } else {
           // One statement: store the call only if some process holds a live stream of the
           // runner, and tell them all (the notification goes out when it commits).
-          const sent = await sql`
-            with stored as (
-              insert into relay_calls (id, runner_id, request, deadline, created_at, lane)
-              select ${id}, ${runnerId}, ${encoded}, ${deadline}, ${now}, ${lane.name}
-               where ${connected(runnerId, now, extension)}
-              returning id)
-            select pg_notify(${channel}, ${`call:${runnerId}:${id}:${extension}`}) from stored`;
-          if (sent.length === 0) {
+          const sent = await rows.storeAndNotify({
+            id,
+            runnerId,
+            request: encoded,
+            deadline,
+            at: now,
+            seenSince: new Date(now.getTime() - presenceTimeoutMs),
+            extension,
+            notification: `call:${runnerId}:${id}:${extension}`,
+          });
+          if (!sent) {
             finished = true;
             throw new ConnectError(
               extension ? `runner is not connected for ${extension}` : "runner is not connected",
@@ -313,8 +313,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
           return inMemory;
         }
         // Reading the answer ends the call: a late second answer finds no row.
-        const [row] = await sql<{ response: Buffer | null }[]>`
-          delete from relay_calls where id = ${id} returning response`;
+        const row = await rows.takeAnswer(id);
         finished = true;
         if (!row?.response) throw new ConnectError("the runner's answer was lost", Code.Internal);
         return fromBinary(lane.answerSchema, row.response) as unknown as AnyAnswer;
@@ -339,14 +338,8 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
         waiter(response);
         return true;
       }
-      const notified = await sql`
-        with answered as (
-          update relay_calls set response = ${Buffer.from(toBinary(lane.answerSchema, response as unknown as MessageShape<AnswerSchema>))}
-           where id = ${response.requestId} and runner_id = ${runnerId} and response is null
-             and deadline > ${clock.now()}
-          returning id)
-        select pg_notify(${channel}, ${`answer:${response.requestId}`}) from answered`;
-      return notified.length === 1;
+      const encoded = toBinary(lane.answerSchema, response as unknown as MessageShape<AnswerSchema>);
+      return rows.storeAnswer(response.requestId, runnerId, encoded, clock.now());
     },
 
     async event(runnerId, request) {
