@@ -12,6 +12,8 @@ import { silentLogger } from "../logging/index.js";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import {
   callError,
+  countingSql,
+  createTestDatabase,
   type ManualClock,
   manualClock,
   type SeededOrganization,
@@ -687,5 +689,33 @@ describe("ListRunners", () => {
     const { res } = await newRunner(c, { provider: RunnerProvider.DEV_AGENT });
     expect(res.runner?.creator?.principal).toBe(5 /* PRINCIPAL_SERVICE_ACCOUNT */);
     expect(await all(c, { kinds: [RunnerKind.LOCAL] })).toEqual([res.runner?.runnerId]);
+  });
+});
+
+describe("GetRunner under load", () => {
+  it("shares statements: calls that arrive together are authenticated by one lookup and authorized by one read", async () => {
+    const db = await createTestDatabase();
+    const counted = countingSql(db.sql);
+    const busy = await startTestServer({ sql: counted.sql });
+    try {
+      const seeded = await seedOrganization(db.sql, "Busy Inc");
+      const clients = clientsFor(busy.baseUrl, seeded.admin.token, { http2: true });
+      const ids = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const res = await clients.runners.createRunner({ name: `busy ${i}`, provider: RunnerProvider.AWS_EC2 });
+          return res.runner?.runnerId as string;
+        }),
+      );
+      await clients.runners.getRunner({ runnerId: ids[0] as string });
+      const before = counted.statements();
+      // Eight calls on one HTTP/2 connection: their frames reach the server together.
+      const got = await Promise.all(ids.map((runnerId) => clients.runners.getRunner({ runnerId })));
+      expect(got.map((r) => r.runner?.runnerId)).toEqual(ids);
+      // Each its own lookup and read: 16. Together: 2 (a slow machine may split them once or twice).
+      expect(counted.statements() - before).toBeLessThanOrEqual(6);
+    } finally {
+      await busy.close();
+      await db.drop();
+    }
   });
 });
