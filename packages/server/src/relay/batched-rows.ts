@@ -9,6 +9,7 @@
  * Postgres refuses for one call's data (a request id that is no UUID, a runner deleted
  * meanwhile) is retried call by call, so it fails only that call.
  */
+import type postgres from "postgres";
 import { createBatcher } from "../db/batcher.js";
 import { errorCode } from "../db/connection-errors.js";
 import type { Sql } from "../db/index.js";
@@ -65,6 +66,23 @@ const answerKey = (id: string, runnerId: string) => `${id.toLowerCase()} ${runne
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 const iso = (at: Date) => at.toISOString();
 
+/**
+ * SQL: some process holds a stream of the runner on the lane (one that named the extension,
+ * if it is not "") and said so since `seenSince`. The relay's one rule of "connected".
+ */
+export function liveStream(
+  sql: Sql,
+  lane: string,
+  runnerId: postgres.Fragment,
+  extension: postgres.Fragment,
+  seenSince: postgres.Fragment,
+): postgres.Fragment {
+  return sql`exists (select 1 from runner_connections c
+                      where c.runner_id = ${runnerId} and c.lane = ${lane}
+                        and (${extension} = '' or ${extension} = any(c.extensions))
+                        and c.last_seen > ${seenSince})`;
+}
+
 /** `channel`: where the lane's notifications go. */
 export function createBatchedRelayRows(sql: Sql, lane: string, channel: string): BatchedRelayRows {
   const store = createBatcher<string, ClaimedCall, true>({
@@ -117,10 +135,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
         stored as (
           insert into relay_calls (id, runner_id, request, deadline, created_at, lane)
           select k.id, k.runner_id, decode(k.request, 'hex'), k.deadline, k.at, ${lane} from k
-           where exists (select 1 from runner_connections c
-                          where c.runner_id = k.runner_id and c.lane = ${lane}
-                            and (k.extension = '' or k.extension = any(c.extensions))
-                            and c.last_seen > k.seen_since)
+           where ${liveStream(sql, lane, sql`k.runner_id`, sql`k.extension`, sql`k.seen_since`)}
           returning id)
         select k.id, pg_notify(${channel}, k.notification) from stored join k on k.id = stored.id`;
       return new Map(sent.map((row) => [row.id, true]));

@@ -29,7 +29,7 @@ import type { Clock } from "../clock.js";
 import { heldRandomUuid } from "../crypto/held-id.js";
 import { detached, type Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
-import { createBatchedRelayRows } from "./batched-rows.js";
+import { createBatchedRelayRows, liveStream } from "./batched-rows.js";
 import { AsyncQueue } from "./queue.js";
 
 /** How often a process says it still holds its streams, and when silence means it does not. */
@@ -157,7 +157,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
   type Call = MessageShape<CallSchema>;
   const { channel } = lane;
   const serverId = randomUUID();
-  /** The statements of calls this process both sends and answers, batched per turn. */
+  /** The calls' statements, batched per turn (relay/batched-rows.ts). */
   const rows = createBatchedRelayRows(sql, lane.name, channel);
   /**
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
@@ -190,16 +190,6 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     });
     return listening;
   };
-
-  /**
-   * SQL: some process holds a stream of the runner on this lane (naming the extension, if one
-   * is needed) and said so within the presence timeout.
-   */
-  const connected = (runnerId: string, now: Date, extension = "") =>
-    sql`exists (select 1 from runner_connections
-                 where runner_id = ${runnerId} and lane = ${lane.name}
-                   and (${extension} = '' or ${extension} = any(extensions))
-                   and last_seen > ${new Date(now.getTime() - presenceTimeoutMs)})`;
 
   const firstLocalStream = (runnerId: string, extension = ""): LocalStream<Call> | undefined => {
     for (const s of streams.get(runnerId) ?? []) if (extension === "" || s.extensions.includes(extension)) return s;
@@ -242,8 +232,9 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
 
   return {
     async isConnected(runnerId, extension) {
+      const since = new Date(clock.now().getTime() - presenceTimeoutMs);
       const [row] = await sql<{ connected: boolean }[]>`
-        select ${connected(runnerId, clock.now(), extension)} as connected`;
+        select ${liveStream(sql, lane.name, sql`${runnerId}::uuid`, sql`${extension ?? ""}::text`, sql`${since}`)} as connected`;
       return row?.connected === true;
     },
 
