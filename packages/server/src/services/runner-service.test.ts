@@ -12,13 +12,12 @@ import { silentLogger } from "../logging/index.js";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import {
   callError,
-  countingSql,
-  createTestDatabase,
   type ManualClock,
   manualClock,
   type SeededOrganization,
   seedMember,
   seedOrganization,
+  startCountingServer,
   startTestServer,
   type TestServer,
 } from "../testing/index.js";
@@ -694,11 +693,9 @@ describe("ListRunners", () => {
 
 describe("GetRunner under load", () => {
   it("shares statements: calls that arrive together are authenticated by one lookup and authorized by one read", async () => {
-    const db = await createTestDatabase();
-    const counted = countingSql(db.sql);
-    const busy = await startTestServer({ sql: counted.sql });
+    const busy = await startCountingServer();
     try {
-      const seeded = await seedOrganization(db.sql, "Busy Inc");
+      const seeded = await seedOrganization(busy.sql, "Busy Inc");
       const clients = clientsFor(busy.baseUrl, seeded.admin.token, { http2: true });
       const ids = await Promise.all(
         Array.from({ length: 8 }, async (_, i) => {
@@ -707,15 +704,14 @@ describe("GetRunner under load", () => {
         }),
       );
       await clients.runners.getRunner({ runnerId: ids[0] as string });
-      const before = counted.statements();
+      const before = busy.statements();
       // Eight calls on one HTTP/2 connection: their frames reach the server together.
       const got = await Promise.all(ids.map((runnerId) => clients.runners.getRunner({ runnerId })));
       expect(got.map((r) => r.runner?.runnerId)).toEqual(ids);
       // Each its own lookup and read: 16. Together: 2 (a slow machine may split them once or twice).
-      expect(counted.statements() - before).toBeLessThanOrEqual(6);
+      expect(busy.statements() - before).toBeLessThanOrEqual(6);
     } finally {
       await busy.close();
-      await db.drop();
     }
   });
 });

@@ -12,13 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Clients, clientsFor } from "../testing/access-matrix.js";
 import {
   callError,
-  countingSql,
-  createTestDatabase,
   createTestRunner,
   type ManualClock,
   manualClock,
   type SeededOrganization,
   seedOrganization,
+  startCountingServer,
   startTestServer,
   type TestRunner,
   type TestServer,
@@ -339,17 +338,15 @@ describe("what liveness decides", () => {
 
 describe("a fleet's heartbeats", () => {
   it("share their statements: each heartbeat's token lookup waits for the others, and their writes go together", async () => {
-    const db = await createTestDatabase();
-    const counted = countingSql(db.sql);
-    const fleet = await startTestServer({ sql: counted.sql });
+    const fleet = await startCountingServer();
     try {
-      const seeded = await seedOrganization(db.sql, "Fleet Inc");
+      const seeded = await seedOrganization(fleet.sql, "Fleet Inc");
       const runners = await Promise.all(
         Array.from({ length: 4 }, (_, i) =>
           createTestRunner(fleet.baseUrl, seeded.admin.token, { name: `fleet ${i}` }),
         ),
       );
-      const before = counted.statements();
+      const before = fleet.statements();
       // A few milliseconds apart, as a fleet's heartbeats come: each in a turn of its own.
       const answers = [];
       for (const [i, r] of runners.entries()) {
@@ -358,12 +355,11 @@ describe("a fleet's heartbeats", () => {
       }
       await Promise.all(answers);
       // Each its own lookup and write: 8. Within one linger: 2 (a slow machine may split them once).
-      expect(counted.statements() - before).toBeLessThanOrEqual(4);
+      expect(fleet.statements() - before).toBeLessThanOrEqual(4);
       const versions = await Promise.all(runners.map(async (r) => (await statusOf(r.runnerId, r.clients)).version));
       expect(versions).toEqual(runners.map((_, i) => `1.0.${i}`));
     } finally {
       await fleet.close();
-      await db.drop();
     }
   });
 });

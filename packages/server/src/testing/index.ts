@@ -19,7 +19,7 @@ export { createTestRunner, openSealed } from "./runners.js";
 export type { SeededMember, SeededOrganization } from "./seed.js";
 export { bearer, seedGroup, seedMember, seedOrganization } from "./seed.js";
 export type { TestServer } from "./server.js";
-export { startTestServer, testKeyRing, testServerConfig } from "./server.js";
+export { startCountingServer, startTestServer, testKeyRing, testServerConfig } from "./server.js";
 export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
 export { createTenancyFixture, useTenancyDatabase } from "./tenancy-fixture.js";
 export { subjectMapHolder } from "./test-messages.js";

@@ -10,6 +10,7 @@ import type { DatabaseHealth, Sql } from "../db/index.js";
 import { createLogger } from "../logging/index.js";
 import type { Metrics, RpcTracer } from "../observability/index.js";
 import { build, type ServerConfig, type ServerDeps } from "../server.js";
+import { countingSql } from "./counting-sql.js";
 import { createTestDatabase } from "./database.js";
 
 export interface TestServer {
@@ -86,6 +87,26 @@ export async function startTestServer(
     close: async () => {
       await server.close();
       await db?.drop();
+    },
+  };
+}
+
+/**
+ * A real server on a fresh database whose pool counts the statements it sends, for tests of
+ * what a burst of calls costs. `sql` is the same database uncounted, for seeding; closing
+ * the server drops the database.
+ */
+export async function startCountingServer(): Promise<TestServer & { statements(): number }> {
+  const db = await createTestDatabase();
+  const counted = countingSql(db.sql);
+  const server = await startTestServer({ sql: counted.sql });
+  return {
+    ...server,
+    sql: db.sql,
+    statements: counted.statements,
+    close: async () => {
+      await server.close();
+      await db.drop();
     },
   };
 }
