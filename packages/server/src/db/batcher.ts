@@ -1,6 +1,7 @@
 /**
  * Calls gathered into one statement (docs/database-faults.md, "Batched statements"): the
- * token lookups of authentication, its runner reads, and the heartbeats' status writes.
+ * token lookups of authentication, its runner reads, the heartbeats' status writes and the
+ * relay's statements (relay/batched-rows.ts).
  *
  * A batch opens with its first call and goes out at the end of that turn of the event
  * loop, or — when every call in it may wait (`lingerMs`, heartbeats) — once the earliest of
