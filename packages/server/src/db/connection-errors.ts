@@ -34,6 +34,16 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
+/**
+ * Postgres refused a statement for the data it carried: a data exception (SQLSTATE class
+ * 22, e.g. a NUL character, a malformed UUID) or an integrity violation (class 23, e.g. a
+ * row that refers to one deleted meanwhile). A batched statement that fails so is one
+ * call's doing, and is run again call by call (db/batcher.ts, `isolates`).
+ */
+export function refusedForItsData(error: unknown): boolean {
+  return /^2[23]/.test(errorCode(error) ?? "");
+}
+
 export function errorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { code?: unknown }).code;

@@ -11,7 +11,7 @@
  * by itself, on the transaction's connection.
  */
 import { type Batched, createBatcher } from "./batcher.js";
-import { errorCode } from "./connection-errors.js";
+import { refusedForItsData } from "./connection-errors.js";
 import { type DbRunner, runnerFrom, runnerRow } from "./runners.js";
 import type { Db, Sql } from "./sql.js";
 
@@ -46,7 +46,7 @@ export function readRunnerForAccess(sql: Db, read: RunnerAccessRead): Promise<Ru
       },
       merge: (earlier) => earlier,
       maxKeys: runnerAccessBatchMax,
-      isolates: (error) => errorCode(error)?.startsWith("22") === true,
+      isolates: refusedForItsData,
     });
     batchers.set(sql, batched);
   }

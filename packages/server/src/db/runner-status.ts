@@ -14,7 +14,7 @@
  * transaction of its own.
  */
 import { createBatcher } from "./batcher.js";
-import { errorCode } from "./connection-errors.js";
+import { refusedForItsData } from "./connection-errors.js";
 import type { Db, Sql } from "./sql.js";
 
 export interface StatusReport {
@@ -73,8 +73,7 @@ export function createRunnerStatusWriter(sql: Sql): RecordRunnerStatus {
     },
     merge: combined,
     maxKeys: heartbeatBatchMax,
-    // A value Postgres refuses (a data exception, class 22) is one runner's doing.
-    isolates: (error) => errorCode(error)?.startsWith("22") === true,
+    isolates: refusedForItsData,
   });
 
   return async (id, report, additionalInfo, now) => {

@@ -11,7 +11,7 @@
  */
 import type postgres from "postgres";
 import { createBatcher } from "../db/batcher.js";
-import { errorCode } from "../db/connection-errors.js";
+import { refusedForItsData } from "../db/connection-errors.js";
 import type { Sql } from "../db/index.js";
 
 export interface ClaimedCall {
@@ -57,9 +57,6 @@ export interface BatchedRelayRows {
 /** The most calls one statement stores or ends. */
 export const relayRowsBatchMax = 100;
 
-/** Data (class 22) and integrity (class 23) errors are one call's doing. */
-const isolates = (error: unknown) => /^2[23]/.test(errorCode(error) ?? "");
-
 /** An answer's place in the statement: its call and the runner that sends it, as Postgres spells them. */
 const answerKey = (id: string, runnerId: string) => `${id.toLowerCase()} ${runnerId.toLowerCase()}`;
 
@@ -100,7 +97,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     // Ids are fresh UUIDs: never two calls for one.
     merge: (earlier) => earlier,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   const end = createBatcher<string, { id: string; runnerId: string; at: Date }, true>({
@@ -117,7 +114,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     // The same runner's answer twice in one turn: both were in time, and the call takes the first.
     merge: (earlier) => earlier,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   const storeRemote = createBatcher<string, RemoteCall, true>({
@@ -142,7 +139,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     },
     merge: (earlier) => earlier,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   const claims = createBatcher<string, Date, Buffer>({
@@ -157,7 +154,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     // Two notifications of one call: it is claimed once.
     merge: (earlier) => earlier,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   const answers = createBatcher<string, { id: string; runnerId: string; response: Uint8Array; at: Date }, true>({
@@ -177,7 +174,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     // The same runner's answer twice in one turn: the first is the one stored.
     merge: (earlier) => earlier,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   const takes = createBatcher<string, undefined, { response: Buffer | null }>({
@@ -188,7 +185,7 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     },
     merge: () => undefined,
     maxKeys: relayRowsBatchMax,
-    isolates,
+    isolates: refusedForItsData,
   });
 
   return {
