@@ -148,6 +148,27 @@ describe("postgres.js, as patched", () => {
     }
   });
 
+  it("fails the statements waiting in a transaction's own queue when its connection dies", async () => {
+    const sql = onePool();
+    let queued!: Promise<unknown>;
+    const failure = await within(
+      sql
+        .begin(async (tx) => {
+          const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+          // Described first, so the connection takes nothing more until it is answered:
+          // the next statement waits in the transaction's own queue.
+          const running = tx`select ${1}::int as n, pg_sleep(1)`.execute();
+          queued = tx`select 2 as n`.catch((error: unknown) => error);
+          await sleep(50);
+          await db.sql`select pg_terminate_backend(${row?.pid ?? 0})`;
+          await running;
+        })
+        .catch((error: unknown) => error),
+    );
+    expect(isConnectionError(failure)).toBe(true);
+    expect(isConnectionError(await within(queued))).toBe(true);
+  });
+
   it("never runs a transaction's statement in a new session once the transaction's connection died", async () => {
     const sql = onePool();
     await db.sql`create table if not exists driver_lost (n int)`;
