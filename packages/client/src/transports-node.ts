@@ -1,6 +1,10 @@
-/** Transports for Node.js: Connect (JSON or binary), gRPC and gRPC-Web, over HTTP/1.1 or HTTP/2. */
+/**
+ * Transports for Node.js: Connect (JSON or binary; unary calls over node:http, see
+ * node-connect-unary.ts), gRPC and gRPC-Web, over HTTP/1.1 or HTTP/2.
+ */
 import type { Interceptor, Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createNodeConnectTransport } from "./node-connect-unary.js";
 import type { Protocol } from "./options.js";
 
 export const userAgentHeader = "user-agent";
@@ -22,10 +26,9 @@ export function createProtocolTransport(o: {
         interceptors: o.interceptors,
       });
     case "connect":
-      return createConnectTransport({
+      return createNodeConnectTransport({
         baseUrl: o.baseUrl,
-        httpVersion: "1.1",
-        useBinaryFormat: o.binary ?? false,
+        binary: o.binary ?? false,
         interceptors: o.interceptors,
       });
   }
