@@ -5,8 +5,7 @@
  * cancellation, a refused connection, compressed answers, and what interceptors see.
  */
 import { createServer } from "node:net";
-import { type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
-import { ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
+import { type Client, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { createRunnerplaneTransport, headersInterceptor } from "@runnerplane/client";
 import { IdentityService } from "@runnerplane/client/gitpod/v1/identity_pb";
@@ -55,7 +54,7 @@ function entries(headers: Headers): [string, string][] {
 }
 
 type Outcome =
-  | { ok: true; bytes: Uint8Array }
+  | { ok: true; message: unknown }
   | {
       ok: false;
       code: number;
@@ -66,9 +65,9 @@ type Outcome =
       isConnectError: boolean;
     };
 
-async function outcomeOf<O extends DescMessage>(schema: O, call: Promise<MessageShape<O>>): Promise<Outcome> {
+async function outcomeOf(call: Promise<unknown>): Promise<Outcome> {
   try {
-    return { ok: true, bytes: toBinary(schema, await call) };
+    return { ok: true, message: await call };
   } catch (error) {
     const e = ConnectError.from(error);
     return {
@@ -83,27 +82,43 @@ async function outcomeOf<O extends DescMessage>(schema: O, call: Promise<Message
   }
 }
 
-/** Both transports, each with the client's auth header and a recorder. */
-function pair(binary: boolean, options: { baseUrl?: string; token?: string } = {}) {
+interface Side {
+  seen: Seen[];
+  runners: Client<typeof RunnerService>;
+  identity: Client<typeof IdentityService>;
+}
+
+function sideOf(transport: (recorder: Interceptor) => Transport): Side {
+  const seen: Seen[] = [];
+  const t = transport(recorder(seen));
+  return { seen, runners: createClient(RunnerService, t), identity: createClient(IdentityService, t) };
+}
+
+/**
+ * This client's transport and connect-node's, each with the client's auth header (unless
+ * `token` is "") and a recorder; `both` makes the same call through each.
+ */
+function sides(binary: boolean, options: { baseUrl?: string; token?: string } = {}) {
   const baseUrl = options.baseUrl ?? server.baseUrl;
-  const auth = headersInterceptor({ token: options.token ?? token });
-  const ours = { seen: [] as Seen[] } as { seen: Seen[]; transport: Transport };
-  ours.transport = createRunnerplaneTransport({
-    baseUrl,
-    ...(options.token === "" ? {} : { token: options.token ?? token }),
-    protocol: "connect",
-    binary,
-    retry: false,
-    interceptors: [recorder(ours.seen)],
-  });
-  const theirs = { seen: [] as Seen[] } as { seen: Seen[]; transport: Transport };
-  theirs.transport = createConnectTransport({
-    baseUrl,
-    httpVersion: "1.1",
-    useBinaryFormat: binary,
-    interceptors: options.token === "" ? [recorder(theirs.seen)] : [auth, recorder(theirs.seen)],
-  });
-  return { ours, theirs };
+  const auth = options.token === "" ? [] : [headersInterceptor({ token: options.token ?? token })];
+  const ours = sideOf((record) =>
+    createRunnerplaneTransport({
+      baseUrl,
+      ...(options.token === "" ? {} : { token: options.token ?? token }),
+      protocol: "connect",
+      binary,
+      retry: false,
+      interceptors: [record],
+    }),
+  );
+  const theirs = sideOf((record) =>
+    createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: binary, interceptors: [...auth, record] }),
+  );
+  return {
+    ours,
+    theirs,
+    both: (call: (side: Side) => Promise<unknown>) => Promise.all([outcomeOf(call(ours)), outcomeOf(call(theirs))]),
+  };
 }
 
 describe.each([
@@ -111,127 +126,65 @@ describe.each([
   ["JSON", false],
 ])("Connect %s unary calls on Node, against connect-node's transport", (_name, binary) => {
   it("answers the same, and interceptors see the same request and response headers", async () => {
-    const { ours, theirs } = pair(binary);
-    const [a, b] = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          RunnerService.method.createRunner.output,
-          createClient(RunnerService, side.transport).createRunner({ name: "twin", provider: RunnerProvider.GCP }),
-        ),
-      ),
-    );
+    const { ours, theirs, both } = sides(binary);
+    const [a, b] = await both((side) => side.runners.createRunner({ name: "twin", provider: RunnerProvider.GCP }));
     expect(a.ok && b.ok).toBe(true);
     // Two new runners differ (ids, times), and so do their answers' lengths: compare what
     // the interceptors see of the next call, the same for both.
     ours.seen.length = theirs.seen.length = 0;
-    const [x, y] = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          IdentityService.method.getAuthenticatedIdentity.output,
-          createClient(IdentityService, side.transport).getAuthenticatedIdentity({}),
-        ),
-      ),
-    );
+    const [x, y] = await both((side) => side.identity.getAuthenticatedIdentity({}));
     expect(x).toEqual(y);
     expect(ours.seen).toEqual(theirs.seen);
     expect(ours.seen[0]?.request.header.map(([k]) => k)).toContain("connect-protocol-version");
   });
 
   it("reports an invalid request with the same code, message, details and metadata", async () => {
-    const { ours, theirs } = pair(binary);
-    const [a, b] = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          RunnerService.method.createRunner.output,
-          createClient(RunnerService, side.transport).createRunner({ name: "x".repeat(300) }),
-        ),
-      ),
-    );
+    const { both } = sides(binary);
+    const [a, b] = await both((side) => side.runners.createRunner({ name: "x".repeat(300) }));
     expect(a).toMatchObject({ ok: false, code: 3 });
     expect(a).toEqual(b);
     expect((a as { details: unknown[] }).details.length).toBeGreaterThan(0);
   });
 
   it("reports not found and unauthenticated alike", async () => {
-    const { ours, theirs } = pair(binary);
-    const missing = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          RunnerService.method.getRunner.output,
-          createClient(RunnerService, side.transport).getRunner({ runnerId: "00000000-0000-4000-8000-000000000000" }),
-        ),
-      ),
-    );
+    const { both } = sides(binary);
+    const missing = await both((side) => side.runners.getRunner({ runnerId: "00000000-0000-4000-8000-000000000000" }));
     expect(missing[0]).toMatchObject({ ok: false, code: 5 });
     expect(missing[0]).toEqual(missing[1]);
-    const anonymous = pair(binary, { token: "" });
-    const [c, d] = await Promise.all(
-      [anonymous.ours, anonymous.theirs].map((side) =>
-        outcomeOf(
-          IdentityService.method.getAuthenticatedIdentity.output,
-          createClient(IdentityService, side.transport).getAuthenticatedIdentity({}),
-        ),
-      ),
-    );
+    const anonymous = sides(binary, { token: "" });
+    const [c, d] = await anonymous.both((side) => side.identity.getAuthenticatedIdentity({}));
     expect(c).toMatchObject({ ok: false, code: 16 });
     expect(c).toEqual(d);
   });
 
   it("ends a call at its deadline, and one whose signal aborted, with the same errors", async () => {
-    const { ours, theirs } = pair(binary);
-    const late = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          IdentityService.method.getAuthenticatedIdentity.output,
-          createClient(IdentityService, side.transport).getAuthenticatedIdentity({}, { timeoutMs: 1 }),
-        ),
-      ),
-    );
+    const { both } = sides(binary);
+    const late = await both((side) => side.identity.getAuthenticatedIdentity({}, { timeoutMs: 1 }));
     expect(late[0]).toMatchObject({ ok: false, code: 4 });
     expect(late[0]).toEqual(late[1]);
     for (const reason of [undefined, new Error("not wanted")]) {
-      const cancelled = await Promise.all(
-        [ours, theirs].map((side) => {
-          const controller = new AbortController();
-          controller.abort(reason);
-          return outcomeOf(
-            IdentityService.method.getAuthenticatedIdentity.output,
-            createClient(IdentityService, side.transport).getAuthenticatedIdentity({}, { signal: controller.signal }),
-          );
-        }),
-      );
+      const cancelled = await both((side) => {
+        const controller = new AbortController();
+        controller.abort(reason);
+        return side.identity.getAuthenticatedIdentity({}, { signal: controller.signal });
+      });
       expect(cancelled[0]).toMatchObject({ ok: false });
       expect(cancelled[0]).toEqual(cancelled[1]);
     }
   });
 
   it("reports a server that refuses the connection as unavailable", async () => {
-    const { ours, theirs } = pair(binary, { baseUrl: refusedUrl });
-    const [a, b] = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          IdentityService.method.getAuthenticatedIdentity.output,
-          createClient(IdentityService, side.transport).getAuthenticatedIdentity({}),
-        ),
-      ),
-    );
+    const { both } = sides(binary, { baseUrl: refusedUrl });
+    const [a, b] = await both((side) => side.identity.getAuthenticatedIdentity({}));
     expect(a).toMatchObject({ ok: false, code: 14 });
     expect({ ...a, rawMessage: "" }).toEqual({ ...b, rawMessage: "" });
   });
 
   it("reads a compressed answer", async () => {
-    const { ours, theirs } = pair(binary);
-    const runners = createClient(RunnerService, ours.transport);
-    for (let i = 0; i < 30; i++) await runners.createRunner({ name: `many ${i}`, provider: RunnerProvider.GCP });
+    const { ours, theirs, both } = sides(binary);
+    for (let i = 0; i < 30; i++) await ours.runners.createRunner({ name: `many ${i}`, provider: RunnerProvider.GCP });
     ours.seen.length = 0;
-    const [a, b] = await Promise.all(
-      [ours, theirs].map((side) =>
-        outcomeOf(
-          RunnerService.method.listRunners.output,
-          createClient(RunnerService, side.transport).listRunners({ pagination: { pageSize: 100 } }),
-        ),
-      ),
-    );
+    const [a, b] = await both((side) => side.runners.listRunners({ pagination: { pageSize: 100 } }));
     expect(a.ok).toBe(true);
     expect(a).toEqual(b);
     expect(ours.seen[0]?.response?.header).toContainEqual(["content-encoding", "gzip"]);
