@@ -73,7 +73,7 @@ export function createNodeConnectTransport(o: {
     const serialization = serializationOf(method as DescMethodUnary);
     const timeout = timeoutMs !== undefined && timeoutMs <= 0 ? undefined : timeoutMs;
     const call = callSignal(signal, timeout);
-    const fetch: UnaryNext = async (req) => {
+    const innermost: UnaryNext = async (req) => {
       const body = serialization.getI(o.binary).serialize(req.message);
       const res = await exchange(send, agent, req, body);
       const { compression, isUnaryError, unaryError } = validateResponseWithCompression(
@@ -97,7 +97,7 @@ export function createNodeConnectTransport(o: {
         trailer,
       };
     };
-    let next = fetch;
+    let next = innermost;
     // An interceptor takes any call; this chain only ever carries unary ones (runUnaryCall's cast).
     for (const interceptor of outermostLast) next = interceptor(next as unknown as AnyNext) as unknown as UnaryNext;
     try {
