@@ -8,9 +8,8 @@
  * To make the race deterministic, the pools here reach Postgres through a TCP proxy that
  * holds every cancel request until the test lets it through.
  */
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../testing/index.js";
+import { createTestDatabase, startPostgresProxy, type TestDatabase } from "../testing/index.js";
 import { createSql, type Sql } from "./sql.js";
 
 /** The first bytes of a CancelRequest: its length (16) and its code. */
@@ -28,50 +27,22 @@ interface CancelHoldingProxy {
 }
 
 async function startCancelHoldingProxy(databaseUrl: string): Promise<CancelHoldingProxy> {
-  const target = new URL(databaseUrl);
   const held: Array<() => void> = [];
   const arrivals: Array<{ n: number; resolve: () => void }> = [];
-  const sockets = new Set<net.Socket>();
   let cancelsSeen = 0;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", () => {});
-      socket.on("close", () => sockets.delete(socket));
-    }
-    upstream.on("close", () => client.destroy());
-    client.on("close", () => upstream.destroy());
-    upstream.on("data", (chunk) => client.write(chunk));
-    let first: Buffer | null = Buffer.alloc(0);
-    client.on("data", (chunk: Buffer) => {
-      if (first === null) {
-        upstream.write(chunk);
-        return;
-      }
-      first = Buffer.concat([first, chunk]);
-      if (first.length < 8) return;
-      const bytes = first;
-      first = null;
-      if (bytes.readInt32BE(0) !== 16 || bytes.readInt32BE(4) !== cancelRequestCode) {
-        upstream.write(bytes);
-        return;
-      }
+  const proxy = await startPostgresProxy(databaseUrl, {
+    first: (bytes, pass) => {
+      if (bytes.readInt32BE(0) !== 16 || bytes.readInt32BE(4) !== cancelRequestCode) return pass();
       cancelsSeen += 1;
-      held.push(() => upstream.write(bytes));
+      held.push(pass);
       for (const arrival of arrivals.filter((a) => a.n <= cancelsSeen)) {
         arrivals.splice(arrivals.indexOf(arrival), 1);
         arrival.resolve();
       }
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const url = new URL(databaseUrl);
-  url.hostname = "127.0.0.1";
-  url.port = String(port);
   return {
-    url: url.toString(),
+    url: proxy.url,
     get cancelsSeen() {
       return cancelsSeen;
     },
@@ -80,10 +51,7 @@ async function startCancelHoldingProxy(databaseUrl: string): Promise<CancelHoldi
     releaseCancels: () => {
       for (const release of held.splice(0)) release();
     },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => proxy.close(),
   };
 }
 

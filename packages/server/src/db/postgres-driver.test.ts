@@ -4,66 +4,36 @@
  * process alive and the pool usable. Each case hung or crashed the process unpatched.
  * The pool-queue changes have their own test (pool-queue.test.ts).
  */
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../testing/index.js";
+import { createTestDatabase, type PostgresProxy, startPostgresProxy, type TestDatabase } from "../testing/index.js";
 import { isConnectionError } from "./connection-errors.js";
 import { createSql, type Sql } from "./sql.js";
 
 let db: TestDatabase;
 const pools: Sql[] = [];
+const proxies: PostgresProxy[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
   for (const pool of pools) await pool.end({ timeout: 1 });
+  for (const proxy of proxies) await proxy.close();
   await db?.drop();
 });
 
 /** A pool of one connection, so the tests know which connection a statement waits for. */
-function onePool(): Sql {
-  const pool = createSql(db.url, { max: 1 });
+function onePool(url = db.url): Sql {
+  const pool = createSql(url, { max: 1 });
   pools.push(pool);
   return pool;
 }
 
-/**
- * A TCP proxy in front of the test database that can reset its client connections, as a
- * crashing Postgres or a broken network does: the driver sees ECONNRESET, a socket error,
- * where pg_terminate_backend() gives it an orderly close.
- */
-async function resettingProxy(): Promise<{ url: string; reset(): void; close(): Promise<void> }> {
-  const target = new URL(db.url);
-  const clients = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    clients.add(client);
-    const upstream = tcpConnect(Number(target.port), target.hostname);
-    client.pipe(upstream).pipe(client);
-    const gone = () => {
-      clients.delete(client);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", gone).on("close", gone);
-    upstream.on("error", gone).on("close", gone);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const url = new URL(db.url);
-  url.hostname = "127.0.0.1";
-  url.port = String(typeof address === "object" && address ? address.port : 0);
-  return {
-    url: url.toString(),
-    reset: () => {
-      for (const client of clients) client.resetAndDestroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of clients) client.destroy();
-        server.close(() => resolve());
-      }),
-  };
+/** A proxy in front of the test database whose connections the test can reset. */
+async function resettingProxy(): Promise<PostgresProxy> {
+  const proxy = await startPostgresProxy(db.url);
+  proxies.push(proxy);
+  return proxy;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -99,53 +69,43 @@ describe("postgres.js, as patched", () => {
 
   it("leaves nothing queued on a connection whose socket failed under a transaction, so the reopened session answers the right statements", async () => {
     const proxy = await resettingProxy();
-    const sql = createSql(proxy.url, { max: 1 });
-    pools.push(sql);
-    try {
-      const failure = await within(
-        sql
-          .begin(async (tx) => {
-            await tx`select 1`;
-            const running = tx`select pg_sleep(0.5)`;
-            setTimeout(() => proxy.reset(), 100);
-            // Failing, it makes begin() send its rollback between the socket's error and
-            // its close. Unpatched, the closing connection kept that rollback queued as
-            // sent, and the reopened session gave the rollback the next statement's
-            // answers: a parameterised statement (described first) then waited for good.
-            await running;
-          })
-          .catch((error: unknown) => error),
-      );
-      expect(isConnectionError(failure)).toBe(true);
-      expect(await within(sql`select 1 as one`)).toEqual([{ one: 1 }]);
-      expect(await within(sql`select ${2}::int as two`)).toEqual([{ two: 2 }]);
-      expect(await within(sql`select ${3}::int as three`)).toEqual([{ three: 3 }]);
-    } finally {
-      await proxy.close();
-    }
+    const sql = onePool(proxy.url);
+    const failure = await within(
+      sql
+        .begin(async (tx) => {
+          await tx`select 1`;
+          const running = tx`select pg_sleep(0.5)`;
+          setTimeout(() => proxy.reset(), 100);
+          // Failing, it makes begin() send its rollback between the socket's error and
+          // its close. Unpatched, the closing connection kept that rollback queued as
+          // sent, and the reopened session gave the rollback the next statement's
+          // answers: a parameterised statement (described first) then waited for good.
+          await running;
+        })
+        .catch((error: unknown) => error),
+    );
+    expect(isConnectionError(failure)).toBe(true);
+    expect(await within(sql`select 1 as one`)).toEqual([{ one: 1 }]);
+    expect(await within(sql`select ${2}::int as two`)).toEqual([{ two: 2 }]);
+    expect(await within(sql`select ${3}::int as three`)).toEqual([{ three: 3 }]);
   });
 
   it("fails a statement handed to the pool as its connection's socket failed, instead of answering it with another statement's rows", async () => {
     const proxy = await resettingProxy();
-    const sql = createSql(proxy.url, { max: 1 });
-    pools.push(sql);
-    try {
-      await sql`select 1`;
-      let late!: Promise<unknown>;
-      const running = sql`select pg_sleep(0.5)`.catch((error: unknown) => {
-        // The socket has failed and not closed yet: the pool still hands the connection
-        // statements. Unpatched, this one stayed queued as sent through the reconnect.
-        late = sql`select ${"late"}::text as who`.catch((e: unknown) => e);
-        return error;
-      });
-      setTimeout(() => proxy.reset(), 100);
-      expect(isConnectionError(await within(running))).toBe(true);
-      expect(isConnectionError(await within(late))).toBe(true);
-      expect(await within(sql`select ${"next"}::text as who`)).toEqual([{ who: "next" }]);
-      expect(await within(sql`select ${"after"}::text as who`)).toEqual([{ who: "after" }]);
-    } finally {
-      await proxy.close();
-    }
+    const sql = onePool(proxy.url);
+    await sql`select 1`;
+    let late!: Promise<unknown>;
+    const running = sql`select pg_sleep(0.5)`.catch((error: unknown) => {
+      // The socket has failed and not closed yet: the pool still hands the connection
+      // statements. Unpatched, this one stayed queued as sent through the reconnect.
+      late = sql`select ${"late"}::text as who`.catch((e: unknown) => e);
+      return error;
+    });
+    setTimeout(() => proxy.reset(), 100);
+    expect(isConnectionError(await within(running))).toBe(true);
+    expect(isConnectionError(await within(late))).toBe(true);
+    expect(await within(sql`select ${"next"}::text as who`)).toEqual([{ who: "next" }]);
+    expect(await within(sql`select ${"after"}::text as who`)).toEqual([{ who: "after" }]);
   });
 
   it("fails the statements waiting in a transaction's own queue when its connection dies", async () => {

@@ -12,6 +12,8 @@ export { mainJs, startMain } from "./main-process.js";
 export type { AttributeValue, OtlpReceiver, ReceivedSpan } from "./otlp-receiver.js";
 export { startOtlpReceiver } from "./otlp-receiver.js";
 export { expectNoPlaintext } from "./plaintext-scan.js";
+export type { PostgresProxy, PostgresProxyOptions } from "./postgres-proxy.js";
+export { startPostgresProxy } from "./postgres-proxy.js";
 export type { Sample } from "./prometheus.js";
 export { parseExposition, samplesOf, sampleValue } from "./prometheus.js";
 export type { TestRunner } from "./runners.js";
