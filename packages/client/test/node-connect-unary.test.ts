@@ -95,24 +95,22 @@ function sideOf(transport: (recorder: Interceptor) => Transport): Side {
 }
 
 /**
- * This client's transport and connect-node's, each with the client's auth header (unless
- * `token` is "") and a recorder; `both` makes the same call through each.
+ * This client's transport and connect-node's, each with the client's headers (the bearer
+ * token unless `anonymous`) and a recorder; `both` makes the same call through each.
  */
-function sides(binary: boolean, options: { baseUrl?: string; token?: string } = {}) {
+function sides(binary: boolean, options: { baseUrl?: string; anonymous?: boolean } = {}) {
   const baseUrl = options.baseUrl ?? server.baseUrl;
-  const auth = options.token === "" ? [] : [headersInterceptor({ token: options.token ?? token })];
+  const auth = options.anonymous ? {} : { token };
   const ours = sideOf((record) =>
-    createRunnerplaneTransport({
-      baseUrl,
-      ...(options.token === "" ? {} : { token: options.token ?? token }),
-      protocol: "connect",
-      binary,
-      retry: false,
-      interceptors: [record],
-    }),
+    createRunnerplaneTransport({ baseUrl, ...auth, protocol: "connect", binary, retry: false, interceptors: [record] }),
   );
   const theirs = sideOf((record) =>
-    createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: binary, interceptors: [...auth, record] }),
+    createConnectTransport({
+      baseUrl,
+      httpVersion: "1.1",
+      useBinaryFormat: binary,
+      interceptors: [headersInterceptor(auth), record],
+    }),
   );
   return {
     ours,
@@ -151,7 +149,7 @@ describe.each([
     const missing = await both((side) => side.runners.getRunner({ runnerId: "00000000-0000-4000-8000-000000000000" }));
     expect(missing[0]).toMatchObject({ ok: false, code: 5 });
     expect(missing[0]).toEqual(missing[1]);
-    const anonymous = sides(binary, { token: "" });
+    const anonymous = sides(binary, { anonymous: true });
     const [c, d] = await anonymous.both((side) => side.identity.getAuthenticatedIdentity({}));
     expect(c).toMatchObject({ ok: false, code: 16 });
     expect(c).toEqual(d);
