@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateToken, hashToken, type TokenKind, tokenKindOf } from "./tokens.js";
+import { generateToken, hashToken, type TokenKind, tokenKindOf, tokenLookupHash } from "./tokens.js";
 
 describe("generateToken", () => {
   it.each([
@@ -39,5 +39,14 @@ describe("tokenKindOf", () => {
 describe("hashToken", () => {
   it("is SHA-256 of the whole token string", () => {
     expect(hashToken("abc").toString("hex")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+});
+
+describe("tokenLookupHash", () => {
+  it("is the stored hash in hex, for a non-ASCII string too (UTF-8, as the stored hash)", () => {
+    for (const token of ["abc", generateToken("runner_access").token, "rp_é_☃"]) {
+      expect(tokenLookupHash(token)).toBe(hashToken(token).toString("hex"));
+    }
+    expect(tokenLookupHash("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

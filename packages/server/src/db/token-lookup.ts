@@ -4,9 +4,11 @@
  * as one statement when it ends, the same token once; a heartbeat's lookup may wait a
  * little longer for others to join it.
  */
+
+import { tokenLookupHash } from "../crypto/tokens.js";
 import { createBatcher } from "./batcher.js";
 import type { Db } from "./sql.js";
-import { type DbTokenForAuth, findTokensForAuth, tokenLookupHash } from "./tokens.js";
+import { type DbTokenForAuth, findTokensForAuth } from "./tokens.js";
 
 /** A token's row for authentication; `lingerMs`: how long this lookup may wait for others to join it. */
 export type TokenLookup = (token: string, lingerMs?: number) => Promise<DbTokenForAuth | undefined>;

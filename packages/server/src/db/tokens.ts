@@ -1,5 +1,5 @@
 /** SQL for bearer tokens. The secret is never stored: rows hold its SHA-256 (docs/identity.md). */
-import { generateToken, hashToken, type TokenKind } from "../crypto/tokens.js";
+import { generateToken, hashToken, type TokenKind, tokenLookupHash } from "../crypto/tokens.js";
 import type { Db } from "./sql.js";
 
 /** Who a token (or a group membership) belongs to, as stored. */
@@ -136,11 +136,6 @@ export type DbTokenForAuthOf = DbTokenForAuth & { lookup_hash: string };
 export async function findTokenForAuth(sql: Db, token: string): Promise<DbTokenForAuth | undefined> {
   const [row] = await findTokensForAuth(sql, [tokenLookupHash(token)]);
   return row;
-}
-
-/** The hex SHA-256 a token is looked up by. */
-export function tokenLookupHash(token: string): string {
-  return hashToken(token).toString("hex");
 }
 
 /**
