@@ -8,8 +8,10 @@
  * To make the race deterministic, the pools here reach Postgres through a TCP proxy that
  * holds every cancel request until the test lets it through.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, startPostgresProxy, type TestDatabase } from "../testing/index.js";
+import { createTestDatabase, startPostgresProxy, type TestDatabase, within } from "../testing/index.js";
 import { createSql, type Sql } from "./sql.js";
 
 /** The first bytes of a CancelRequest: its length (16) and its code. */
@@ -75,18 +77,6 @@ function onePool(url = proxy.url): Sql {
   const pool = createSql(url, { max: 1 });
   pools.push(pool);
   return pool;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Settles within `ms`, or says it hung. */
-function within<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`still pending after ${ms} ms`);
-    }),
-  ]);
 }
 
 /** A statement's `who` column, or the error it failed with. */

@@ -4,8 +4,16 @@
  * process alive and the pool usable. Each case hung or crashed the process unpatched.
  * The pool-queue changes have their own test (pool-queue.test.ts).
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type PostgresProxy, startPostgresProxy, type TestDatabase } from "../testing/index.js";
+import {
+  createTestDatabase,
+  type PostgresProxy,
+  startPostgresProxy,
+  type TestDatabase,
+  within,
+} from "../testing/index.js";
 import { isConnectionError } from "./connection-errors.js";
 import { createSql, type Sql } from "./sql.js";
 
@@ -34,18 +42,6 @@ async function resettingProxy(): Promise<PostgresProxy> {
   const proxy = await startPostgresProxy(db.url);
   proxies.push(proxy);
   return proxy;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Settles within `ms`, or says it hung. */
-function within<T>(promise: Promise<T>, ms = 3_000): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`still pending after ${ms} ms`);
-    }),
-  ]);
 }
 
 describe("postgres.js, as patched", () => {

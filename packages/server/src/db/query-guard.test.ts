@@ -3,6 +3,7 @@
  * request is answered nothing of it reaches Postgres, and a write that lost its
  * connection after it was sent marks the outcome unknown. Real Postgres, real pools.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/index.js";
 import { DatabaseUnavailableError, RequestEndedError } from "./connection-errors.js";
@@ -28,7 +29,6 @@ function pool(options: { health?: DatabaseHealth } = {}): Sql {
   return sql;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const labels = async () => (await db.sql<{ label: string }[]>`select label from guard_probe`).map((r) => r.label);
 
 /** Runs `fn` as a request whose answer (the controller) the test decides. */

@@ -25,3 +25,4 @@ export { startCountingServer, startTestServer, testKeyRing, testServerConfig } f
 export type { CallerName, TenancyFixture } from "./tenancy-fixture.js";
 export { createTenancyFixture, useTenancyDatabase } from "./tenancy-fixture.js";
 export { subjectMapHolder } from "./test-messages.js";
+export { within } from "./within.js";
