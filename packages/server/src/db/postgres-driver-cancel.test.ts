@@ -8,7 +8,6 @@
  * To make the race deterministic, the pools here reach Postgres through a TCP proxy that
  * holds every cancel request until the test lets it through.
  */
-
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, startPostgresProxy, type TestDatabase, within } from "../testing/index.js";

@@ -4,7 +4,6 @@
  * process alive and the pool usable. Each case hung or crashed the process unpatched.
  * The pool-queue changes have their own test (pool-queue.test.ts).
  */
-
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

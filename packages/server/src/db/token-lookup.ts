@@ -4,7 +4,6 @@
  * as one statement when it ends, the same token once; a heartbeat's lookup may wait a
  * little longer for others to join it.
  */
-
 import { tokenLookupHash } from "../crypto/tokens.js";
 import { createBatcher } from "./batcher.js";
 import type { Db } from "./sql.js";

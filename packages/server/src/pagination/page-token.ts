@@ -2,7 +2,7 @@
  * Opaque keyset page tokens, bound to the method and filter that produced them and signed
  * so that a tampered token is refused (docs/runners.md#pagination).
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
@@ -95,7 +95,7 @@ function invalidToken(): ConnectError {
 
 /** Filters compare by content: arrays as sets, object keys in any order. */
 function filterHash(filter: unknown): string {
-  return createHash("sha256").update(canonical(filter)).digest("base64url").slice(0, 22);
+  return hash("sha256", canonical(filter), "base64url").slice(0, 22);
 }
 
 function canonical(value: unknown): string {
