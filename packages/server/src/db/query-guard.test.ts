@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../testing/index.js";
+import { createTestDatabase, type TestDatabase, within } from "../testing/index.js";
 import { DatabaseUnavailableError, RequestEndedError } from "./connection-errors.js";
 import type { DatabaseHealth } from "./health.js";
 import { currentRequestScope, detached, type RequestScope, runInRequestScope } from "./request-scope.js";
@@ -90,6 +90,22 @@ describe("the query guard", () => {
     expect(await result).toBeInstanceOf(RequestEndedError);
     expect(await labels()).not.toContain("half a transaction");
     expect(await sql`select 2 as two`).toEqual([{ two: 2 }]);
+  });
+
+  it("rolls back a transaction whose request is answered after its last statement, before its commit", async () => {
+    const sql = pool();
+    const { answered, result } = request(() =>
+      sql.begin(async (tx) => {
+        await tx`insert into guard_probe values ('all but the commit')`;
+        // The deadline passes here: the guard refuses the COMMIT that comes next.
+        answered.abort();
+      }),
+    );
+    expect(await result).toBeInstanceOf(RequestEndedError);
+    // Neither committed nor left open: the pool's only connection answers, and not from inside
+    // the transaction that wrote (which has a transaction id).
+    expect(await within(sql`select txid_current_if_assigned() as writer`)).toEqual([{ writer: null }]);
+    expect(await labels()).not.toContain("all but the commit");
   });
 
   it("marks the outcome unknown when a write loses its connection after it was sent, and not for a read", async () => {
