@@ -63,8 +63,13 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 afterEach((ctx) => {
-  // The browser's side of a failure: its console and the RPCs it made.
-  if (ctx.task.result?.state === "fail") console.error(`browser log:\n${log.join("\n")}`);
+  // Both sides of a failure: the browser's console and the RPCs it made (with the runner's
+  // log), and what the server warned of.
+  if (ctx.task.result?.state === "fail") {
+    console.error(`browser log:\n${log.join("\n")}`);
+    const warnings = fx.server.logs.filter((l) => l.level === "warn" || l.level === "error");
+    console.error(`server warnings:\n${warnings.map((l) => JSON.stringify(l)).join("\n")}`);
+  }
   log.length = 0;
 });
 

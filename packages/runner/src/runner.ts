@@ -1,8 +1,10 @@
 /**
  * The reference runner (behaviour.md §8): signs up with its key, renews its registration,
  * reports its schema, keeps a WatchRequests stream open (reconnecting with backoff, so it
- * survives server restarts) and answers every call with SendResponse.
+ * survives server restarts), answers every call with SendResponse, and when the server asks it
+ * to go (desired phase DELETED) deletes itself and stops.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, createRunnerplaneClient, errorCode, listAll, type RunnerplaneClient } from "@runnerplane/client";
 import type { WatchRequestsResponse } from "@runnerplane/client/gitpod/v1/runner_interaction_pb";
 import { RunnerPhase } from "@runnerplane/client/gitpod/v1/runner_pb";
@@ -123,6 +125,24 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
     tokenFor: (principalId, host) => usableToken(oauth, principalId, host),
   };
 
+  /**
+   * Deletes this runner, as the server asked: tried again (the streams' backoff) until it
+   * is done, or the runner is gone already (its token with it), or the runner stops.
+   */
+  const acknowledgeDeletion = async () => {
+    for (let backoff = 250; !stopping.signal.aborted; backoff = Math.min(backoff * 2, 30_000)) {
+      try {
+        await client.runners.deleteRunner({ runnerId }, { signal: stopping.signal });
+        return;
+      } catch (e) {
+        const code = errorCode(e);
+        if (code === Code.NotFound || code === Code.Unauthenticated) return;
+        log("could not acknowledge the deletion; trying again", { error: String(e), in_ms: backoff });
+      }
+      await sleep(backoff, undefined, { signal: stopping.signal }).catch(() => {});
+    }
+  };
+
   const handle = async (message: WatchRequestsResponse) => {
     const request = message.request;
     if (request.case === "eventScmIntegrationChange") {
@@ -142,7 +162,7 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
       const { runner } = await client.runners.getRunner({ runnerId });
       if (runner?.spec?.desiredPhase === RunnerPhase.DELETED) {
         log("the server asks this runner to go; acknowledging", { runnerId });
-        await client.runners.deleteRunner({ runnerId });
+        await acknowledgeDeletion();
         stopping.abort();
       }
       return;
@@ -178,7 +198,7 @@ export async function startRunner(options: RunnerOptions): Promise<RunningRunner
         log(`${stream.name} stream lost; reconnecting`, { error: String(e), in_ms: backoff });
       }
       if (stopping.signal.aborted) break;
-      await new Promise((r) => setTimeout(r, backoff));
+      await sleep(backoff);
       backoff = Math.min(backoff * 2, 30_000);
       await stream.beforeReconnect?.();
     }
