@@ -143,7 +143,10 @@ export function createListener(getHandler: () => RequestHandler, options: Listen
     if (closing) session.once("stream", () => session.close());
   }
 
-  const tcp = net.createServer((socket) => {
+  // No Nagle delay, as Node's own HTTP servers set it (HTTP/2 sessions set it themselves): a
+  // small write (a stream's message, a response's last chunk) goes out at once instead of
+  // waiting for the peer to acknowledge the one before, which a delayed ACK holds back.
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
     const connection: Connection = { headersTimer: undefined, session: undefined };
     connection.headersTimer = setTimeout(() => headersTimedOut(socket, connection), options.headersTimeoutMs);
     connections.set(socket, connection);
