@@ -16,7 +16,7 @@ import { createListener } from "./http/listener.js";
 import type { Logger } from "./logging/index.js";
 import { createMetricsEndpoint, createRequestObserver, type Metrics, type RpcTracer } from "./observability/index.js";
 import { pages } from "./pages.js";
-import { createRelay, createWatchHandler, type LeanProtocol } from "./relay/index.js";
+import { createRelay, createWatchHandler, type LeanProtocol, startRelayLeftoverSweeper } from "./relay/index.js";
 import { interceptors, routes, serviceDeps } from "./routes.js";
 import { createLeanUnary, type LeanUnaryProtocol } from "./rpc/lean-unary.js";
 import { defaultAuditLogRetentionDays, startAuditLogPruner } from "./services/audit-log-pruner.js";
@@ -119,6 +119,7 @@ export function build({
     { sql, clock, log, graceMs: config.runnerDeleteGraceMs },
     Math.min(30_000, config.runnerDeleteGraceMs),
   );
+  const leftovers = startRelayLeftoverSweeper({ sql, clock, log });
   const pruner = startAuditLogPruner({
     sql,
     clock,
@@ -155,6 +156,7 @@ export function build({
       // Health says NOT_SERVING from here on, and its Watch streams end.
       shuttingDown.abort();
       sweeper.stop();
+      leftovers.stop();
       pruner.stop();
       // Runner streams never end on their own: end them first, then wait for the rest.
       await relay.close();
