@@ -1,5 +1,5 @@
 export { askRunner, runnerAnswerTimeoutMs } from "./ask-runner.js";
-export { startRelayLeftoverSweeper, sweepRelayLeftovers } from "./leftover-sweeper.js";
+export { startRelayLeftoverSweeper } from "./leftover-sweeper.js";
 export type { RunnerNotifier } from "./notify-runner.js";
 export { createRunnerNotifier } from "./notify-runner.js";
 export type {
