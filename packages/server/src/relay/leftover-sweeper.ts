@@ -8,8 +8,9 @@
  * both bounds for clocks that differ between replicas; deleting what another replica just
  * deleted is harmless.
  */
+import { type BackgroundJob, startBackgroundJob } from "../background-job.js";
 import type { Clock } from "../clock.js";
-import { detached, type Sql } from "../db/index.js";
+import type { Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
 
 /** A stream row not renewed for this long belongs to a process that is gone (renewals: every 10 s). */
@@ -35,13 +36,11 @@ export async function sweepRelayLeftovers({ sql, clock, log }: LeftoverSweeperDe
   return removed;
 }
 
-/** Sweeps every minute until stopped. Failures (database down) are logged and retried. */
-export function startRelayLeftoverSweeper(deps: LeftoverSweeperDeps, intervalMs = sweepIntervalMs): { stop(): void } {
-  const timer = setInterval(() => {
-    detached(() => sweepRelayLeftovers(deps)).catch((error: unknown) =>
-      deps.log.warn("relay leftover sweep failed; will retry", { error }),
-    );
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/** Sweeps every minute until stopped. */
+export function startRelayLeftoverSweeper(deps: LeftoverSweeperDeps): BackgroundJob {
+  return startBackgroundJob(
+    deps.log,
+    { intervalMs: sweepIntervalMs, failed: "relay leftover sweep failed; will retry" },
+    () => sweepRelayLeftovers(deps),
+  );
 }

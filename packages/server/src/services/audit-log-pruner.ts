@@ -4,9 +4,10 @@
  * scope; batches are small transactions that skip rows another replica is deleting, so
  * pruning never holds long locks or makes replicas wait on each other.
  */
+import { type BackgroundJob, startBackgroundJob } from "../background-job.js";
 import type { Clock } from "../clock.js";
 import { pruneAuditEntries } from "../db/audit-log.js";
-import { detached, type Sql } from "../db/index.js";
+import type { Sql } from "../db/index.js";
 import type { Logger } from "../logging/index.js";
 
 export const defaultAuditLogRetentionDays = 365;
@@ -38,13 +39,9 @@ export async function pruneAuditLog({ sql, clock, log, retentionDays, batch = ba
   return removed;
 }
 
-/** Prunes every 10 minutes until stopped. Failures (database down) are logged and retried. */
-export function startAuditLogPruner(deps: AuditLogPrunerDeps, intervalMs = pruneIntervalMs): { stop(): void } {
-  const run = () =>
-    detached(() => pruneAuditLog(deps)).catch((error: unknown) =>
-      deps.log.warn("audit log pruning failed; will retry", { error }),
-    );
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/** Prunes every 10 minutes until stopped. */
+export function startAuditLogPruner(deps: AuditLogPrunerDeps, intervalMs = pruneIntervalMs): BackgroundJob {
+  return startBackgroundJob(deps.log, { intervalMs, failed: "audit log pruning failed; will retry" }, () =>
+    pruneAuditLog(deps),
+  );
 }

@@ -3,6 +3,7 @@
  * (behaviour.md §4). Runs on an interval in every replica; removal is idempotent, so
  * replicas sweeping at once do no harm.
  */
+import { type BackgroundJob, startBackgroundJob } from "../background-job.js";
 import type { Clock } from "../clock.js";
 import type { Sql } from "../db/index.js";
 import { expiredDeletions, removeRunner } from "../db/runners.js";
@@ -28,13 +29,9 @@ export async function sweepExpiredRunnerDeletions({ sql, clock, log, graceMs }: 
   return removed;
 }
 
-/** Sweeps every `intervalMs` until stopped. Failures (database down) are logged and retried. */
-export function startRunnerDeletionSweeper(deps: SweeperDeps, intervalMs: number): { stop(): void } {
-  const timer = setInterval(() => {
-    sweepExpiredRunnerDeletions(deps).catch((error: unknown) =>
-      deps.log.warn("runner deletion sweep failed; will retry", { error }),
-    );
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+/** Sweeps every `intervalMs` until stopped. */
+export function startRunnerDeletionSweeper(deps: SweeperDeps, intervalMs: number): BackgroundJob {
+  return startBackgroundJob(deps.log, { intervalMs, failed: "runner deletion sweep failed; will retry" }, () =>
+    sweepExpiredRunnerDeletions(deps),
+  );
 }
