@@ -52,6 +52,7 @@ test("every scenario runs against the real server without errors and the targets
     "baseline-noop/connect",
     "baseline-noop/grpc",
     "baseline-noop-fleet/connect",
+    "baseline-noop-connected-fleet/mixed",
     "baseline-postgres/sql",
     "GetAuthenticatedIdentity/connect",
     "GetRunner/connect",
@@ -85,13 +86,20 @@ test("every scenario runs against the real server without errors and the targets
   expect(stdout).toMatch(
     /connected-fleet: 40 runners \(36 streams on 1 HTTP\/2 sessions, 4 over HTTP\/1\.1 at the end; the server held 40\), .*errors: 0 relayed calls, 0 heartbeats, 0 answers, 0 streams lost/,
   );
+  // Its baseline: the same fleet and load on the bare framework, which held every stream too.
+  expect(rows.find((r) => r.scenario === "baseline-noop-connected-fleet")?.conc).toBe("40");
+  expect(stdout).toMatch(
+    /baseline-noop-connected-fleet: 40 runners \(36 streams on 1 HTTP\/2 sessions, 4 over HTTP\/1\.1 at the end; the server held 40\), .*errors: 0 relayed calls, 0 heartbeats, 0 answers, 0 streams lost/,
+  );
   // The heartbeat fleet is every seeded runner when there are fewer than 1 000.
   expect(rows.find((r) => r.scenario === "UpdateRunnerStatus-fleet")?.conc).toBe("300");
   expect(rows.find((r) => r.scenario === "baseline-noop-fleet")?.conc).toBe("300");
   expect(stdout).toMatch(/^Targets \(issue 23/m);
   expect(stdout).toMatch(/met|MISSED/);
   expect(stdout).toMatch(/peak server RSS ≤ 300 MB during the full run \(the connected fleet aside\): \d+ MB/);
-  expect(stdout).toMatch(/10,000 connected runners: .*with 40 runners: a smaller fleet/);
+  expect(stdout).toMatch(
+    /10,000 connected runners: .*: \d+% \(the bare framework under the same load: \d+%, .*with 40 runners: a smaller fleet/,
+  );
   expect(stdout).not.toMatch(/did not run/);
 }, 360_000); // every scenario once, on a machine that may be busy: minutes, not a timing
 

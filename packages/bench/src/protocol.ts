@@ -67,9 +67,16 @@ export interface LoadResult {
 
 /** The connected fleet (fleet.ts): runners holding WatchRequests streams, heartbeating and asked. */
 export interface FleetJob {
+  /** The server: Connect over HTTP/1.1 and, without `http2Url`, HTTP/2. */
   baseUrl: string;
-  /** For reading which streams the server has registered (runner_connections). */
-  databaseUrl: string;
+  /** Where the HTTP/2 sessions go when that is another port (the no-op baseline's). */
+  http2Url?: string;
+  /**
+   * For reading which streams the server has registered (runner_connections). Without it
+   * (the no-op baseline, which sends every stream an empty first message), a stream counts
+   * as held once its first message arrives.
+   */
+  databaseUrl?: string;
   runners: { runnerId: string; token: string }[];
   /** Of the runners, this share uses Connect over HTTP/1.1; the others share HTTP/2 sessions. */
   http1Share: number;
@@ -121,20 +128,25 @@ export type FromLoad =
 
 /**
  * A server in a child process (the no-op baseline, the second replica) answers
- * `{ type: "cpu" }` with its CPU time so far, and the replica with the statements it sent.
+ * `{ type: "cpu" }` with its CPU time so far, the replica with the statements it sent, and
+ * the no-op baseline with the runner streams it holds.
  */
-export type ServerSpent = { type: "cpu"; micros: number; statements?: number };
+export type ServerSpent = { type: "cpu"; micros: number; statements?: number; streams?: number };
 
 /**
- * The child side of that: answers `cpu` with the process's CPU time (and `statements()` if
+ * The child side of that: answers `cpu` with the process's CPU time (and the counts it is
  * given); on `exit`, closes and disconnects, and the process exits with the channel.
  */
-export function answerOrchestrator(close: () => unknown, statements?: () => number): void {
+export function answerOrchestrator(
+  close: () => unknown,
+  counts: { statements?: () => number; streams?: () => number } = {},
+): void {
   process.on("message", (message: { type?: string }) => {
     if (message.type === "cpu") {
       const { user, system } = process.cpuUsage();
       const reply: ServerSpent = { type: "cpu", micros: user + system };
-      if (statements) reply.statements = statements();
+      if (counts.statements) reply.statements = counts.statements();
+      if (counts.streams) reply.streams = counts.streams();
       process.send?.(reply);
     }
     if (message.type === "exit") void Promise.resolve(close()).finally(() => process.disconnect());

@@ -35,7 +35,4 @@ const server = build({
 });
 const address = await server.listen(0, "127.0.0.1");
 process.send?.({ type: "ready", port: address.port });
-answerOrchestrator(
-  () => server.close().then(() => sql.end({ timeout: 5 })),
-  () => statements,
-);
+answerOrchestrator(() => server.close().then(() => sql.end({ timeout: 5 })), { statements: () => statements });

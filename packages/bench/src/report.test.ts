@@ -126,6 +126,16 @@ describe("judging the targets", () => {
       expect(judged(fleet({}, { streamsRegistered: 9_999 }))).toBe(false);
     });
 
+    test("reports the bare framework's CPU under the same load beside it, without judging by it", () => {
+      const floor = row("baseline-noop-connected-fleet", "mixed", { concurrency: 10_000, serverCpuPercent: 40 });
+      const withFloor = (r: Row) => verdict([get, floor, r], "10,000 connected runners");
+      expect(withFloor(fleet({ serverCpuPercent: 60 }))).toMatchObject({
+        ok: false,
+        text: expect.stringContaining("60% (the bare framework under the same load: 40%, 1.50× of it)"),
+      });
+      expect(withFloor(fleet())?.ok).toBe(true);
+    });
+
     test("is not judged with fewer than 10 000 runners", () => {
       expect(judged(fleet({ concurrency: 1_000 }))).toBeUndefined();
     });

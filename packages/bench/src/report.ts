@@ -255,11 +255,18 @@ export function judgeTargets(rows: readonly Row[], facts: RunFacts): Verdict[] {
     });
   const fleet = find("connected-fleet", "mixed");
   const getConnect = find("GetRunner", "connect");
+  const fleetFloor = find("baseline-noop-connected-fleet", "mixed");
   const fleetWhat = `${connectedFleetTarget.toLocaleString("en")} connected runners: server CPU ≤ 50% of one core, RSS ≤ 1 GB, relayed calls p50 ≤ 3 × GetRunner/connect p50, no errors`;
   if (!fleet || !getConnect) notJudged(fleetWhat, "needs connected-fleet and GetRunner/connect");
   else {
+    // Not part of the target: what the bare framework spends under the same load.
+    const floorText = fleetFloor
+      ? ` (the bare framework under the same load: ${percent(fleetFloor.serverCpuPercent)}, ${x(
+          fleet.serverCpuPercent / fleetFloor.serverCpuPercent,
+        )} of it)`
+      : "";
     const text =
-      `${fleetWhat}: ${percent(fleet.serverCpuPercent)}, ${mb(fleet.serverPeakRss)}, ` +
+      `${fleetWhat}: ${percent(fleet.serverCpuPercent)}${floorText}, ${mb(fleet.serverPeakRss)}, ` +
       `${x(fleet.p50 / getConnect.p50)}, ${fleet.errors} errors, with ${fleet.concurrency} runners`;
     if (fleet.concurrency < connectedFleetTarget) notJudged(text, "a smaller fleet (use the full run)");
     else
