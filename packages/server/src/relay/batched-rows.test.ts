@@ -24,32 +24,13 @@ const stored = async (ids: string[]) =>
   t.db.sql<{ id: string; request: Buffer; delivered_at: Date; created_at: Date; lane: string }[]>`
     select id, request, delivered_at, created_at, lane from relay_calls where id = any(${ids}::uuid[]) order by id`;
 
+/** A call delivered to a stream and waiting for its answer, as storeAndNotify and claim leave it. */
+const storeDelivered = async (c: ReturnType<typeof call>) => {
+  await t.db.sql`insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, lane)
+                 values (${c.id}, ${c.runnerId}, ${Buffer.from(c.request)}, ${c.deadline}, ${c.at}, ${c.at}, 'gitpod')`;
+};
+
 describe("batched relay rows", () => {
-  it("store one turn's calls, claimed, with one statement", async () => {
-    const { sql, statements } = countingSql(t.db.sql);
-    const rows = createBatchedRelayRows(sql, "gitpod", channel);
-    const calls = [call(t.fx.runners.orgRunner), call(t.fx.runners.userRunner), call(t.fx.runners.orgRunner)];
-    await Promise.all(calls.map((c) => rows.storeClaimed(c)));
-    expect(statements()).toBe(1);
-    const found = await stored(calls.map((c) => c.id));
-    expect(found.map((r) => r.id)).toEqual(calls.map((c) => c.id).sort());
-    for (const row of found) {
-      expect(row).toMatchObject({ delivered_at: at, created_at: at, lane: "gitpod" });
-      expect([...row.request]).toEqual([1, 2, 3, 0xff]);
-    }
-  });
-
-  it("fail only the call whose runner is gone, and store the others", async () => {
-    const { sql } = countingSql(t.db.sql);
-    const rows = createBatchedRelayRows(sql, "gitpod", channel);
-    const good = call(t.fx.runners.orgRunner);
-    const orphan = call(crypto.randomUUID());
-    const [a, b] = await Promise.allSettled([rows.storeClaimed(good), rows.storeClaimed(orphan)]);
-    expect(a.status).toBe("fulfilled");
-    expect(b).toMatchObject({ status: "rejected", reason: { code: "23503" } });
-    expect((await stored([good.id, orphan.id])).map((r) => r.id)).toEqual([good.id]);
-  });
-
   it("end one turn's answered calls with one statement, each only for its own runner and in time", async () => {
     const { sql, statements } = countingSql(t.db.sql);
     const rows = createBatchedRelayRows(sql, "gitpod", channel);
@@ -57,7 +38,7 @@ describe("batched relay rows", () => {
     const open = call(orgRunner);
     const someoneElses = call(userRunner);
     const expired = call(orgRunner, new Date(at.getTime() - 1));
-    await Promise.all([open, someoneElses, expired].map((c) => rows.storeClaimed(c)));
+    await Promise.all([open, someoneElses, expired].map(storeDelivered));
     const before = statements();
     const ended = await Promise.all([
       rows.endAnswered(open.id, orgRunner, at),
@@ -79,7 +60,7 @@ describe("batched relay rows", () => {
   it("fail only the answer whose request id is no UUID", async () => {
     const rows = createBatchedRelayRows(t.db.sql, "gitpod", channel);
     const open = call(t.fx.runners.orgRunner);
-    await rows.storeClaimed(open);
+    await storeDelivered(open);
     const [a, b] = await Promise.allSettled([
       rows.endAnswered(open.id, t.fx.runners.orgRunner, at),
       rows.endAnswered("not-a-call", t.fx.runners.orgRunner, at),
@@ -140,7 +121,7 @@ describe("batched relay rows", () => {
   it("store one turn's answers for callers in other processes with one statement, tell them, and let each take its own", async () => {
     const { orgRunner, userRunner } = t.fx.runners;
     const [a, b, c] = [call(orgRunner), call(orgRunner), call(userRunner)];
-    await Promise.all([a, b, c].map((x) => createBatchedRelayRows(t.db.sql, "gitpod", channel).storeClaimed(x)));
+    await Promise.all([a, b, c].map(storeDelivered));
     const told: string[] = [];
     const listening = await t.db.sql.listen(channel, (payload) => told.push(payload));
     try {
@@ -167,6 +148,48 @@ describe("batched relay rows", () => {
       expect(takenB).toEqual({ response: null });
       expect(none).toBeUndefined();
       expect(await rows.takeAnswer(a.id)).toBeUndefined();
+    } finally {
+      await listening.unlisten();
+    }
+  });
+
+  it("store an answer that finds no row as a row of its own only when its call is held in memory, in the same statement", async () => {
+    const { orgRunner, userRunner } = t.fx.runners;
+    const open = call(orgRunner);
+    await storeDelivered(open);
+    const [held, again, unvouched, goneRunner] = [
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+      crypto.randomUUID(),
+    ];
+    const told: string[] = [];
+    const listening = await t.db.sql.listen(channel, (payload) => told.push(payload));
+    try {
+      const { sql, statements } = countingSql(t.db.sql);
+      const rows = createBatchedRelayRows(sql, "gitpod", channel);
+      const results = await Promise.all([
+        rows.storeAnswer(open.id, orgRunner, new Uint8Array([1]), at, inAMinute),
+        rows.storeAnswer(held, userRunner, new Uint8Array([2]), at, inAMinute),
+        rows.storeAnswer(unvouched, orgRunner, new Uint8Array([3]), at),
+        rows.storeAnswer(goneRunner, crypto.randomUUID(), new Uint8Array([4]), at, inAMinute),
+      ]);
+      expect(statements()).toBe(1);
+      // The stored call takes its answer as before; the held call's answer gets a row; an
+      // answer nobody vouches for, or from a runner that is gone, gets none.
+      expect(results).toEqual([true, true, false, false]);
+      await expect.poll(() => told.sort()).toEqual([`answer:${open.id}`, `answer:${held}`].sort());
+      const [row] = await t.db.sql<{ runner_id: string; deadline: Date; delivered_at: Date; response: Buffer }[]>`
+        select runner_id, deadline, delivered_at, response from relay_calls where id = ${held}`;
+      expect(row).toMatchObject({ runner_id: userRunner, deadline: inAMinute, delivered_at: at });
+      expect([...(row?.response ?? [])]).toEqual([2]);
+      expect((await stored([unvouched, goneRunner])).map((r) => r.id)).toEqual([]);
+
+      // A second answer to the held call finds its row answered, and stores nothing more.
+      expect(await rows.storeAnswer(held, userRunner, new Uint8Array([5]), at, inAMinute)).toBe(false);
+      expect(await rows.storeAnswer(again, userRunner, new Uint8Array([6]), at, inAMinute)).toBe(true);
+      expect([...((await rows.takeAnswer(held))?.response ?? [])]).toEqual([2]);
+      expect([...((await rows.takeAnswer(again))?.response ?? [])]).toEqual([6]);
     } finally {
       await listening.unlisten();
     }

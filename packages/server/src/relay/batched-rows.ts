@@ -1,9 +1,9 @@
 /**
  * The relay's statements, batched per turn of the event loop as authentication's lookups
- * are (db/batcher.ts; docs/relay.md, "Batched statements"). Every relayed call makes a few
- * of them: storing the call (claimed already when this process holds the runner's stream,
- * or for another process, which is told), claiming it there, and ending it with its
- * answer, in memory or through the row. Callers that were authenticated and authorized
+ * are (db/batcher.ts; docs/relay.md, "Batched statements"). A call for another process's
+ * stream makes a few of them: storing it (that process is told), claiming it there, and
+ * ending it with its answer, in memory or through the row; a call held in memory makes
+ * none unless its answer reaches another process, which stores it. Callers that were authenticated and authorized
  * together store their calls together, the notifications that arrive together are claimed
  * together, and the answers a runner sends together end their calls together. A statement
  * Postgres refuses for one call's data (a request id that is no UUID, a runner deleted
@@ -14,17 +14,14 @@ import { createBatcher } from "../db/batcher.js";
 import { refusedForItsData } from "../db/connection-errors.js";
 import type { Sql } from "../db/index.js";
 
-export interface ClaimedCall {
+export interface RemoteCall {
   id: string;
   runnerId: string;
   /** The encoded call message. */
   request: Uint8Array;
   deadline: Date;
-  /** When it was made, and so delivered. */
+  /** When it was made. */
   at: Date;
-}
-
-export interface RemoteCall extends ClaimedCall {
   /** When a stream that said it was alive since then counts as connected. */
   seenSince: Date;
   /** The extension a stream must have named ("" for none). */
@@ -34,8 +31,6 @@ export interface RemoteCall extends ClaimedCall {
 }
 
 export interface BatchedRelayRows {
-  /** Stores a call this process delivers to its own stream of the runner. */
-  storeClaimed(call: ClaimedCall): Promise<void>;
   /**
    * Stores a call only when some process holds a live stream of the runner (that named the
    * extension), and tells them all when it commits: false when none does.
@@ -48,8 +43,12 @@ export interface BatchedRelayRows {
    * false when there is none (answered already, timed out, unknown, someone else's).
    */
   endAnswered(id: string, runnerId: string, at: Date): Promise<boolean>;
-  /** As endAnswered, for a caller waiting in another process: stores the answer and tells it. */
-  storeAnswer(id: string, runnerId: string, response: Uint8Array, at: Date): Promise<boolean>;
+  /**
+   * As endAnswered, for a caller waiting in another process: stores the answer and tells it.
+   * With `heldUntil` (the id vouches for a call held in some process's memory, until then),
+   * an answer that finds no row at all is stored as a row of its own, answered already.
+   */
+  storeAnswer(id: string, runnerId: string, response: Uint8Array, at: Date, heldUntil?: Date): Promise<boolean>;
   /** Ends a call whose caller was told its answer is stored: the row's answer, undefined without a row. */
   takeAnswer(id: string): Promise<{ response: Buffer | null } | undefined>;
 }
@@ -82,24 +81,6 @@ export function liveStream(
 
 /** `channel`: where the lane's notifications go. */
 export function createBatchedRelayRows(sql: Sql, lane: string, channel: string): BatchedRelayRows {
-  const store = createBatcher<string, ClaimedCall, true>({
-    run: async (items) => {
-      const calls = [...items.values()];
-      await sql`
-        insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, lane)
-        select k.id, k.runner_id, decode(k.request, 'hex'), k.deadline, k.at, k.at, ${lane}
-          from unnest(${calls.map((c) => c.id)}::uuid[], ${calls.map((c) => c.runnerId)}::uuid[],
-                      ${calls.map((c) => hex(c.request))}::text[],
-                      ${calls.map((c) => iso(c.deadline))}::timestamptz[],
-                      ${calls.map((c) => iso(c.at))}::timestamptz[]) as k(id, runner_id, request, deadline, at)`;
-      return new Map(calls.map((c) => [c.id, true]));
-    },
-    // Ids are fresh UUIDs: never two calls for one.
-    merge: (earlier) => earlier,
-    maxKeys: relayRowsBatchMax,
-    isolates: refusedForItsData,
-  });
-
   const end = createBatcher<string, { id: string; runnerId: string; at: Date }, true>({
     run: async (items) => {
       const answers = [...items.values()];
@@ -157,18 +138,35 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
     isolates: refusedForItsData,
   });
 
-  const answers = createBatcher<string, { id: string; runnerId: string; response: Uint8Array; at: Date }, true>({
+  const answers = createBatcher<
+    string,
+    { id: string; runnerId: string; response: Uint8Array; at: Date; heldUntil: Date | undefined },
+    true
+  >({
     run: async (items) => {
       const given = [...items.values()];
+      // An answer updates its open call's row; one whose id vouches for a call held in memory,
+      // and that finds no row of any kind, becomes a row of its own (docs/relay.md).
       const told = await sql<{ id: string; runner_id: string }[]>`
-        with answered as (
-          update relay_calls c set response = decode(k.response, 'hex')
-            from unnest(${given.map((a) => a.id)}::uuid[], ${given.map((a) => a.runnerId)}::uuid[],
-                        ${given.map((a) => hex(a.response))}::text[],
-                        ${given.map((a) => iso(a.at))}::timestamptz[]) as k(id, runner_id, response, at)
+        with k as (
+          select * from unnest(${given.map((a) => a.id)}::uuid[], ${given.map((a) => a.runnerId)}::uuid[],
+                               ${given.map((a) => hex(a.response))}::text[],
+                               ${given.map((a) => iso(a.at))}::timestamptz[],
+                               ${given.map((a) => (a.heldUntil ? iso(a.heldUntil) : null))}::timestamptz[])
+                   as k(id, runner_id, response, at, held_until)),
+        answered as (
+          update relay_calls c set response = decode(k.response, 'hex') from k
            where c.id = k.id and c.runner_id = k.runner_id and c.response is null and c.deadline > k.at
-          returning c.id, c.runner_id)
-        select id, runner_id, pg_notify(${channel}, 'answer:' || id) from answered`;
+          returning c.id, c.runner_id),
+        held as (
+          insert into relay_calls (id, runner_id, request, deadline, created_at, delivered_at, response, lane)
+          select k.id, k.runner_id, '', k.held_until, k.at, k.at, decode(k.response, 'hex'), ${lane} from k
+           where k.held_until is not null and not exists (select 1 from relay_calls c where c.id = k.id)
+             and exists (select 1 from runners r where r.id = k.runner_id)
+          on conflict (id) do nothing
+          returning id, runner_id)
+        select id, runner_id, pg_notify(${channel}, 'answer:' || id)
+          from (select * from answered union all select * from held) as stored`;
       return new Map(told.map((row) => [answerKey(row.id, row.runner_id), true]));
     },
     // The same runner's answer twice in one turn: the first is the one stored.
@@ -189,14 +187,11 @@ export function createBatchedRelayRows(sql: Sql, lane: string, channel: string):
   });
 
   return {
-    storeClaimed: async (call) => {
-      await store(call.id, call);
-    },
     storeAndNotify: async (call) => (await storeRemote(call.id, call)) === true,
     claim: (id, at) => claims(id, at),
     endAnswered: async (id, runnerId, at) => (await end(answerKey(id, runnerId), { id, runnerId, at })) === true,
-    storeAnswer: async (id, runnerId, response, at) =>
-      (await answers(answerKey(id, runnerId), { id, runnerId, response, at })) === true,
+    storeAnswer: async (id, runnerId, response, at, heldUntil) =>
+      (await answers(answerKey(id, runnerId), { id, runnerId, response, at, heldUntil })) === true,
     takeAnswer: (id) => takes(id, undefined),
   };
 }

@@ -547,6 +547,17 @@ describe("a runner streaming to the caller's own server (delivered and answered 
     expect(await callRows()).toBe(0);
   });
 
+  it("holds the call in memory alone: no row while the runner has it", async () => {
+    let rowsWhileAsked: number | undefined;
+    onA.answer = async (call) => {
+      rowsWhileAsked = await callRows();
+      return cannedAnswer(call);
+    };
+    const got = await member.runners.parseContextURL({ runnerId: local.runnerId, contextUrl: "https://x.example/m" });
+    expect(got.originalContextUrl).toBe("https://x.example/m");
+    expect(rowsWhileAsked).toBe(0);
+  });
+
   it("gets the answer when the runner sends it to another server", async () => {
     const answers = clientsFor(serverB.baseUrl, local.token).interaction;
     onA.answer = (call) => {
@@ -563,6 +574,62 @@ describe("a runner streaming to the caller's own server (delivered and answered 
     });
     expect(got.errorMessage).toBe("via B");
     expect(await callRows()).toBe(0);
+  });
+
+  it("is answered at another server only with an id a replica made for this runner", async () => {
+    const viaB = clientsFor(serverB.baseUrl, local.token).interaction;
+    const intruder = await createTestRunner(serverA.baseUrl, org.admin.token, { name: "intruder via B" });
+    const intruderViaB = clientsFor(serverB.baseUrl, intruder.token).interaction;
+    const forged = (runnerId: string, requestId: string) => ({
+      runnerId,
+      requestId,
+      response: {
+        case: "callCheckRepositoryAccess" as const,
+        value: { resp: { hasAccess: true, errorMessage: "FORGED" } },
+      },
+    });
+    let rowsAfterForgeries: number | undefined;
+    onA.answer = async (call) => {
+      // A made-up id, and the call's own id from another runner: neither is stored.
+      await viaB.sendResponse(forged(local.runnerId, randomUUID()));
+      await intruderViaB.sendResponse(forged(intruder.runnerId, call.requestId));
+      rowsAfterForgeries = await callRows();
+      return cannedAnswer(call);
+    };
+    const got = await member.runners.checkRepositoryAccess({
+      runnerId: local.runnerId,
+      repositoryUrl: "https://github.com/acme/forged-via-b",
+    });
+    expect(got.errorMessage).not.toBe("FORGED");
+    expect(rowsAfterForgeries).toBe(0);
+  });
+
+  it("keeps only the first of two answers, the second sent to another server", async () => {
+    const viaA = clientsFor(serverA.baseUrl, local.token).interaction;
+    const viaB = clientsFor(serverB.baseUrl, local.token).interaction;
+    const second = vi.fn();
+    onA.answer = (call) => {
+      const send = (via: typeof viaA, errorMessage: string) =>
+        via.sendResponse({
+          runnerId: local.runnerId,
+          requestId: call.requestId,
+          response: { case: "callCheckRepositoryAccess", value: { resp: { hasAccess: true, errorMessage } } },
+        });
+      void send(viaB, "first").then(() => send(viaB, "second").then(() => send(viaA, "third").then(second)));
+      return undefined;
+    };
+    const got = await member.runners.checkRepositoryAccess({
+      runnerId: local.runnerId,
+      repositoryUrl: "https://github.com/acme/twice-via-b",
+    });
+    expect(got.errorMessage).toBe("first");
+    await vi.waitFor(() => expect(second).toHaveBeenCalled());
+    // The second reached B after A had taken the first: B stored it for nobody, and the
+    // leftover sweep removes it a minute after the deadline (docs/relay.md). The third
+    // reached A, which knows the call is over, and was dropped there.
+    const left = await db.sql<{ response: Buffer }[]>`select response from relay_calls`;
+    expect(left).toHaveLength(1);
+    await db.sql`delete from relay_calls`;
   });
 
   it("keeps only the first of two answers", async () => {
@@ -584,6 +651,7 @@ describe("a runner streaming to the caller's own server (delivered and answered 
     });
     expect(got.errorMessage).toBe("first");
     await vi.waitFor(() => expect(second).toHaveBeenCalled());
+    expect(await callRows()).toBe(0);
   });
 
   it("drops an answer that comes after the deadline", async () => {
@@ -607,6 +675,8 @@ describe("a runner streaming to the caller's own server (delivered and answered 
       requestId: late.requestId,
       response: { case: "callParseContext", value: { resp: { originalContextUrl: "LATE" } } },
     });
+    // Dropped at the process that held the call: nothing stored for it.
+    expect(await callRows()).toBe(0);
     onA.answer = cannedAnswer;
     const next = await member.runners.parseContextURL({ runnerId: local.runnerId, contextUrl: "https://x.example/n" });
     expect(next.originalContextUrl).toBe("https://x.example/n");

@@ -28,13 +28,20 @@ import {
 import type { Clock } from "../clock.js";
 import { heldRandomUuid } from "../crypto/held-id.js";
 import { detached, type Sql } from "../db/index.js";
+import { serverSecret } from "../db/server-secrets.js";
 import type { Logger } from "../logging/index.js";
 import { createBatchedRelayRows, liveStream } from "./batched-rows.js";
+import { type CallIds, createCallIds } from "./call-ids.js";
 import { AsyncQueue } from "./queue.js";
 
 /** How often a process says it still holds its streams, and when silence means it does not. */
 const heartbeatMs = 10_000;
 const presenceTimeoutMs = 30_000;
+/**
+ * How long past its deadline another process still stores an answer to a call held in
+ * memory (docs/relay.md, "Same process"): replicas' clocks differ a little.
+ */
+const clockGraceMs = 5_000;
 
 export type RunnerRequest = NonNullable<MessageInitShape<typeof WatchRequestsResponseSchema>["request"]>;
 export type ExtensionRequest = NonNullable<MessageInitShape<typeof WatchExtensionRequestsResponseSchema>["request"]>;
@@ -110,6 +117,16 @@ export interface RelayObserver {
   callEnded(outcome: RelayCallOutcome, seconds: number): void;
 }
 
+/** A call this process waits on. */
+interface Waiter {
+  /** The runner asked: only its answer counts. */
+  runnerId: string;
+  /** Held in memory alone (delivered to a stream of this process): no row unless another process stores the answer. */
+  inMemory: boolean;
+  /** With the answer when it arrived at this process; without, when a notification says it is in the row. */
+  wake(response?: AnyAnswer): void;
+}
+
 interface LocalStream<Call> {
   id: string;
   runnerId: string;
@@ -163,14 +180,28 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
    * Calls this process is waiting on, by id. Woken without an answer by a notification (the
    * answer is then in the row), or with it when the answer arrived at this very process.
    */
-  const waiters = new Map<string, (response?: AnyAnswer) => void>();
+  const waiters = new Map<string, Waiter>();
+  /**
+   * Calls held in memory that have ended, until their ids stop vouching (deadline and
+   * grace, ms): a second or late answer that reaches this process is dropped here instead
+   * of being stored for nobody. In the order they ended, pruned from the front.
+   */
+  const endedInMemory = new Map<string, number>();
+  const rememberEnded = (id: string, deadline: Date) => {
+    const now = clock.now().getTime();
+    for (const [old, until] of endedInMemory) {
+      if (until > now) break;
+      endedInMemory.delete(old);
+    }
+    endedInMemory.set(id, Math.ceil(deadline.getTime() / 1000) * 1000 + clockGraceMs);
+  };
   const streams = new Map<string, Set<LocalStream<Call>>>();
   let listening: Promise<{ unlisten(): Promise<void> }> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
   const onNotify = (payload: string) => {
     const [kind, a, b, c] = payload.split(":");
-    if (kind === "answer" && a) waiters.get(a)?.();
+    if (kind === "answer" && a) waiters.get(a)?.wake();
     else if (kind === "call" && a && b) void deliver(a, b, c ?? "");
     else if (kind === "event" && a && b) {
       const message = fromBinary(lane.callSchema, Buffer.from(b, "base64"));
@@ -189,6 +220,21 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
       throw error;
     });
     return listening;
+  };
+
+  /**
+   * The lane's call ids (relay/call-ids.ts), keyed by a secret every replica shares: read
+   * once, detached like the LISTEN; a failure is retried by the next caller.
+   */
+  let callIdsLoading: Promise<CallIds> | undefined;
+  const callIds = () => {
+    callIdsLoading ??= detached(() => serverSecret(sql, "relay-call-key"))
+      .then(createCallIds)
+      .catch((error: unknown) => {
+        callIdsLoading = undefined;
+        throw error;
+      });
+    return callIdsLoading;
   };
 
   const firstLocalStream = (runnerId: string, extension = ""): LocalStream<Call> | undefined => {
@@ -239,26 +285,27 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     },
 
     call: observeCalls(observer, async (runnerId, request, timeoutMs, signal) => {
-      await listen();
-      const id = randomUUID();
-      const message = create(lane.callSchema, { requestId: id, request } as unknown as MessageInitShape<CallSchema>);
+      const [ids] = await Promise.all([callIds(), listen()]);
+      const now = clock.now();
+      const deadline = new Date(now.getTime() + timeoutMs);
+      const message = create(lane.callSchema, { request } as unknown as MessageInitShape<CallSchema>);
       const extension = lane.requires(message);
-      let answered!: (response?: AnyAnswer) => void;
+      const local = firstLocalStream(runnerId, extension);
+      let id = ids.mint(lane.name, runnerId, deadline, local !== undefined);
+      // Two calls of one deadline second share 41 random bits: a clash is unlikely, and caught here.
+      while (waiters.has(id)) id = ids.mint(lane.name, runnerId, deadline, local !== undefined);
+      (message as unknown as { requestId: string }).requestId = id;
+      let wake!: (response?: AnyAnswer) => void;
       const answer = new Promise<AnyAnswer | undefined>((resolve) => {
-        answered = resolve;
+        wake = resolve;
       });
-      waiters.set(id, answered);
+      waiters.set(id, { runnerId, inMemory: local !== undefined, wake });
       let finished = false;
       try {
-        const now = clock.now();
-        const deadline = new Date(now.getTime() + timeoutMs);
-        const encoded = Buffer.from(toBinary(lane.callSchema, message));
-        const local = firstLocalStream(runnerId, extension);
         if (local) {
-          // This process holds a stream of the runner: the call is delivered here, so it is
-          // stored already claimed and nobody else is told. The row is still needed: the
-          // runner's SendResponse may reach another process.
-          await rows.storeClaimed({ id, runnerId, request: encoded, deadline, at: now });
+          // This process holds a stream of the runner: the call lives here alone (no row, no
+          // notification). An answer that reaches another process is stored there, in a
+          // row of its own, because the id vouches for the call (docs/relay.md).
           local.queue.push(message);
         } else {
           // One statement: store the call only if some process holds a live stream of the
@@ -266,7 +313,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
           const sent = await rows.storeAndNotify({
             id,
             runnerId,
-            request: encoded,
+            request: Buffer.from(toBinary(lane.callSchema, message)),
             deadline,
             at: now,
             seenSince: new Date(now.getTime() - presenceTimeoutMs),
@@ -299,7 +346,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
           if (onAbort) signal.removeEventListener("abort", onAbort);
         }
         if (inMemory) {
-          // Answered at this process, which already removed the row.
+          // Answered at this process, which ended the call (and removed its row, if it had one).
           finished = true;
           return inMemory;
         }
@@ -310,6 +357,7 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
         return fromBinary(lane.answerSchema, row.response) as unknown as AnyAnswer;
       } finally {
         waiters.delete(id);
+        if (local) rememberEnded(id, deadline);
         // Whatever happened, the call is over: a late answer finds no row and is dropped.
         // Cleanup, also after the caller was answered (deadline): detached from the request.
         if (!finished) {
@@ -321,16 +369,29 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
     }),
 
     async answer(runnerId, response) {
-      const waiter = waiters.get(response.requestId);
+      const id = response.requestId;
+      const waiter = waiters.get(id);
+      if (waiter?.inMemory) {
+        // The call lives in this process alone: only the runner asked may end it, once.
+        if (waiter.runnerId !== runnerId) return false;
+        waiters.delete(id);
+        waiter.wake(response);
+        return true;
+      }
       if (waiter) {
         // The caller waits in this process: hand the answer over in memory. Removing the row
         // is what makes the answer count (the call is still open) and ends the call.
-        if (!(await rows.endAnswered(response.requestId, runnerId, clock.now()))) return false;
-        waiter(response);
+        if (!(await rows.endAnswered(id, runnerId, clock.now()))) return false;
+        waiter.wake(response);
         return true;
       }
+      if (endedInMemory.has(id)) return false;
+      const now = clock.now();
       const encoded = toBinary(lane.answerSchema, response as unknown as MessageShape<AnswerSchema>);
-      return rows.storeAnswer(response.requestId, runnerId, encoded, clock.now());
+      // Without a row, the answer is stored only for a call a replica made of this runner
+      // and whose deadline has not passed: it is then held in that replica's memory.
+      const heldUntil = (await callIds()).heldUntil(lane.name, runnerId, id, now, clockGraceMs);
+      return rows.storeAnswer(id, runnerId, encoded, now, heldUntil);
     },
 
     async event(runnerId, request) {
