@@ -372,9 +372,10 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
       const id = response.requestId;
       const waiter = waiters.get(id);
       if (waiter?.inMemory) {
-        // The call lives in this process alone: only the runner asked may end it, once.
+        // The call lives in this process alone: only the runner asked may end it, and only
+        // its first answer does (waking it again changes nothing; the call forgets its
+        // waiter and remembers it ended in the same turn).
         if (waiter.runnerId !== runnerId) return false;
-        waiters.delete(id);
         waiter.wake(response);
         return true;
       }
