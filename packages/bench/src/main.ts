@@ -309,11 +309,16 @@ const ownMeter =
 const childMeter =
   (proc: ChildProcess): Meter =>
   async () => {
-    const reply = nextMessage<ServerSpent>(proc);
-    proc.send({ type: "cpu" });
-    const { micros, statements } = await reply;
+    const { micros, statements } = await askSpent(proc);
     return { cpuMicros: micros, statements: statements ?? Number.NaN };
   };
+
+/** What a server in a child process has spent (and holds) so far. */
+function askSpent(proc: ChildProcess): Promise<ServerSpent> {
+  const reply = nextMessage<ServerSpent>(proc);
+  proc.send({ type: "cpu" });
+  return reply;
+}
 
 /**
  * Waits until the no-op baseline holds no runner stream: the fleet closes its streams when
@@ -323,9 +328,7 @@ const childMeter =
 async function untilNoopLetGo(proc: ChildProcess): Promise<void> {
   const deadline = performance.now() + 60_000;
   for (;;) {
-    const reply = nextMessage<ServerSpent>(proc);
-    proc.send({ type: "cpu" });
-    if (((await reply).streams ?? 0) === 0) return;
+    if (((await askSpent(proc)).streams ?? 0) === 0) return;
     if (performance.now() > deadline) throw new Error("the no-op baseline did not let go of its streams");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -28,6 +28,7 @@ import {
   WatchRequestsResponseSchema,
 } from "@runnerplane/api/gitpod/v1/runner_interaction_pb";
 import { type ParseContextURLResponse, RunnerService } from "@runnerplane/api/gitpod/v1/runner_pb";
+import { AsyncQueue } from "@runnerplane/server/harness";
 import { answerOrchestrator } from "./protocol.js";
 
 /** A held stream: what ParseContextURL pushes to it. */
@@ -43,26 +44,13 @@ const routes = (router: ConnectRouter) => {
   router.service(RunnerInteractionService, {
     updateRunnerStatus: () => ({}),
     async *watchRequests(req, ctx) {
-      const queue: WatchRequestsResponse[] = [create(WatchRequestsResponseSchema)];
-      let wake: (() => void) | undefined;
-      const push: Push = (message) => {
-        queue.push(message);
-        wake?.();
-      };
+      const queue = new AsyncQueue<WatchRequestsResponse>();
+      queue.push(create(WatchRequestsResponseSchema));
+      const push: Push = (message) => queue.push(message);
       streams.set(req.runnerId, push);
-      const ended = new Promise<void>((resolve) =>
-        ctx.signal.addEventListener("abort", () => resolve(), { once: true }),
-      );
+      ctx.signal.addEventListener("abort", () => queue.close(), { once: true });
       try {
-        while (!ctx.signal.aborted) {
-          const next = queue.shift();
-          if (next) {
-            yield next;
-            continue;
-          }
-          await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ended]);
-          wake = undefined;
-        }
+        yield* queue;
       } finally {
         if (streams.get(req.runnerId) === push) streams.delete(req.runnerId);
       }

@@ -25,8 +25,9 @@ export { createMetrics } from "./observability/index.js";
 export type { Tracing } from "./observability/tracing.js";
 export { startTracing } from "./observability/tracing.js";
 export { createPageTokens } from "./pagination/index.js";
-export { servedServices } from "./routes.js";
 // The lean unary path, for the bench's framework floor (dist/unary-floor.js).
+export { AsyncQueue } from "./relay/queue.js";
+export { servedServices } from "./routes.js";
 export { createLeanUnary } from "./rpc/lean-unary.js";
 export type { Server, ServerConfig } from "./server.js";
 export { build } from "./server.js";

@@ -31,6 +31,9 @@ export interface CallIds {
 const tagBytes = 6;
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
+/** A deadline as an id holds it: rounded up to the whole second. */
+export const idDeadline = (deadline: Date) => new Date(Math.ceil(deadline.getTime() / 1000) * 1000);
+
 export function createCallIds(key: Uint8Array): CallIds {
   const tag = (lane: string, runnerId: string, head: Buffer) =>
     createHmac("sha256", key)
@@ -42,7 +45,7 @@ export function createCallIds(key: Uint8Array): CallIds {
   return {
     mint(lane, runnerId, deadline, inMemory) {
       const bytes = Buffer.alloc(16);
-      bytes.writeUInt32BE(Math.ceil(deadline.getTime() / 1000) >>> 0, 0);
+      bytes.writeUInt32BE((idDeadline(deadline).getTime() / 1000) >>> 0, 0);
       randomBytes(6).copy(bytes, 4);
       bytes[4] = ((bytes[4] as number) & 0x7f) | (inMemory ? 0x80 : 0);
       bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;

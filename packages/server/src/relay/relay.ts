@@ -31,7 +31,7 @@ import { detached, type Sql } from "../db/index.js";
 import { serverSecret } from "../db/server-secrets.js";
 import type { Logger } from "../logging/index.js";
 import { createBatchedRelayRows, liveStream } from "./batched-rows.js";
-import { type CallIds, createCallIds } from "./call-ids.js";
+import { createCallIds, idDeadline } from "./call-ids.js";
 import { AsyncQueue } from "./queue.js";
 
 /** How often a process says it still holds its streams, and when silence means it does not. */
@@ -193,10 +193,9 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
       if (until > now) break;
       endedInMemory.delete(old);
     }
-    endedInMemory.set(id, Math.ceil(deadline.getTime() / 1000) * 1000 + clockGraceMs);
+    endedInMemory.set(id, idDeadline(deadline).getTime() + clockGraceMs);
   };
   const streams = new Map<string, Set<LocalStream<Call>>>();
-  let listening: Promise<{ unlisten(): Promise<void> }> | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
   const onNotify = (payload: string) => {
@@ -214,28 +213,9 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
    * Detached: the listening connection and its notifications belong to the process, not
    * to the request that happened to need them first (db/request-scope.ts).
    */
-  const listen = () => {
-    listening ??= detached(() => sql.listen(channel, onNotify)).catch((error: unknown) => {
-      listening = undefined;
-      throw error;
-    });
-    return listening;
-  };
-
-  /**
-   * The lane's call ids (relay/call-ids.ts), keyed by a secret every replica shares: read
-   * once, detached like the LISTEN; a failure is retried by the next caller.
-   */
-  let callIdsLoading: Promise<CallIds> | undefined;
-  const callIds = () => {
-    callIdsLoading ??= detached(() => serverSecret(sql, "relay-call-key"))
-      .then(createCallIds)
-      .catch((error: unknown) => {
-        callIdsLoading = undefined;
-        throw error;
-      });
-    return callIdsLoading;
-  };
+  const listen = loadedOnce(() => sql.listen(channel, onNotify));
+  /** The lane's call ids (relay/call-ids.ts), keyed by a secret every replica shares; loaded as the LISTEN is. */
+  const callIds = loadedOnce(async () => createCallIds(await serverSecret(sql, "relay-call-key")));
 
   const firstLocalStream = (runnerId: string, extension = ""): LocalStream<Call> | undefined => {
     for (const s of streams.get(runnerId) ?? []) if (extension === "" || s.extensions.includes(extension)) return s;
@@ -462,10 +442,26 @@ function createLane<CallSchema extends DescMessage, AnswerSchema extends DescMes
       streams.clear();
       if (ids.length > 0)
         await sql`delete from runner_connections where stream_id = any(${ids}::uuid[])`.catch(() => {});
-      const l = await listening?.catch(() => undefined);
+      const l = await listen.started()?.catch(() => undefined);
       await l?.unlisten().catch(() => {});
     },
   };
+}
+
+/**
+ * `load` run once, outside any request's scope, and its result kept; a failure is not
+ * kept, so the next caller tries again. `started()`: the load under way or done, if any.
+ */
+function loadedOnce<T>(load: () => Promise<T>): { (): Promise<T>; started(): Promise<T> | undefined } {
+  let loading: Promise<T> | undefined;
+  const get = () => {
+    loading ??= detached(load).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+  return Object.assign(get, { started: () => loading });
 }
 
 /** The relay's calls, each reported to the observer with its outcome and duration. */
